@@ -1,0 +1,167 @@
+// Package deployers defines the one interface through which the harness
+// deploys an artifact to a backend, measures it through its HTTP endpoint and
+// removes it again. Each backend lives in its own sub-package (docker, rie,
+// qemu, and later the cloud ones); the harness sees only this package.
+//
+// Every resource a backend creates carries the run id, as the Docker label
+// LabelRunID or the AWS tag TagRunID, so that Teardown and Sweep find it from
+// the platform itself and never depend only on what a process holds in memory.
+package deployers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers/artifact"
+)
+
+// Labels and tags carried by every resource a deployer creates.
+const (
+	// LabelRunID is the Docker label (and the key in state files) holding the run id.
+	LabelRunID = "computeladder.run-id"
+	// LabelVariant is the Docker label holding the variant (vm, container, lambda).
+	LabelVariant = "computeladder.variant"
+	// TagRunID is the AWS tag key holding the run id.
+	TagRunID = "computeladder:run-id"
+)
+
+// Variant is a rung of the ladder.
+type Variant string
+
+// The three variants of the one app.
+const (
+	VM        Variant = "vm"
+	Container Variant = "container"
+	Function  Variant = "lambda"
+)
+
+// Variants lists the variants in ladder order.
+var Variants = []Variant{VM, Container, Function}
+
+// ParseVariant accepts "vm", "container" or "lambda".
+func ParseVariant(s string) (Variant, error) {
+	for _, v := range Variants {
+		if string(v) == s {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("unknown variant %q: use vm, container or lambda", s)
+}
+
+// Deployer deploys one variant to one backend.
+//
+// Deploy returns the deployment together with any error: when it fails half
+// way the returned deployment describes what was created, so that the caller
+// can always pass it to Teardown. Teardown is idempotent, accepts nil, treats
+// resources that are already gone as removed and joins the errors of its steps.
+type Deployer interface {
+	// Info describes the backend and what it can do.
+	Info() Info
+	// Deploy creates the deployment and waits until GET /healthz answers 200
+	// or ctx (or Spec.ReadyTimeout) ends.
+	Deploy(ctx context.Context, spec Spec) (*Deployment, error)
+	// Teardown removes everything the deployment created.
+	Teardown(ctx context.Context, d *Deployment) error
+	// List returns the resources that carry runID; an empty runID lists every
+	// run's resources.
+	List(ctx context.Context, runID string) ([]Resource, error)
+	// Sweep removes the resources that carry runID (every run's when empty)
+	// and returns what it removed.
+	Sweep(ctx context.Context, runID string) ([]Resource, error)
+}
+
+// ColdStarter is implemented by deployers that can make the next request land
+// on a fresh execution environment without redeploying (e.g. a function
+// gateway that retires its warm environments). Others force a cold start by
+// tearing down and deploying again.
+type ColdStarter interface {
+	ForceColdStart(ctx context.Context, d *Deployment) error
+}
+
+// Info is a backend's capability description.
+type Info struct {
+	Name    string  // e.g. "docker", "rie", "qemu"
+	Variant Variant // the variant it deploys
+	Target  string  // "local", "localstack", "aws"
+	// CanForceColdStart is true when the deployer implements ColdStarter.
+	CanForceColdStart bool
+	// Description is a one-line, human description of the platform, e.g.
+	// "local microVM (QEMU microvm, TCG, 1 vCPU)".
+	Description string
+}
+
+// Spec says what to deploy and with which limits. Zero values take the
+// backend's defaults.
+type Spec struct {
+	RunID     string
+	Artifacts *artifact.Set
+	// MemoryMB is the memory limit: the container's, the VM's, or the
+	// function's memory size.
+	MemoryMB int
+	// CPUs is the CPU limit for containers and VMs (0: backend default).
+	CPUs float64
+	// Timeout is the function timeout (functions only).
+	Timeout time.Duration
+	// ReadyTimeout bounds the wait for the first HTTP 200 from /healthz.
+	ReadyTimeout time.Duration
+	// Env is passed to the app process.
+	Env map[string]string
+}
+
+// Validate checks the fields every backend relies on.
+func (s Spec) Validate() error {
+	if err := ValidateRunID(s.RunID); err != nil {
+		return err
+	}
+	if s.Artifacts == nil {
+		return errors.New("spec: no artifacts: build them first (make build)")
+	}
+	if s.MemoryMB < 0 || s.CPUs < 0 || s.Timeout < 0 || s.ReadyTimeout < 0 {
+		return errors.New("spec: memory, cpus and timeouts must not be negative")
+	}
+	return nil
+}
+
+var runIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// ValidateRunID accepts ids that are safe as Docker labels and names, AWS tag
+// values and resource-name suffixes, and file names: lowercase letters,
+// digits and dashes, at most 40 characters.
+func ValidateRunID(id string) error {
+	if !runIDPattern.MatchString(id) {
+		return fmt.Errorf("run id %q: use 1-40 lowercase letters, digits and dashes", id)
+	}
+	return nil
+}
+
+// Deployment is a running deployment.
+type Deployment struct {
+	RunID   string
+	Variant Variant
+	Backend string // Info.Name of the deployer that made it
+	// ID identifies the deployment to its backend (container id, VM id, ...).
+	ID string
+	// URL is the HTTP base URL the app answers on, without a trailing slash.
+	URL string
+	// Phases is the startup timeline, in order.
+	Phases Timeline
+	// Details are backend facts worth reporting (e.g. "accel": "tcg").
+	Details map[string]string
+	// Resources lists what was created, for teardown and reporting.
+	Resources []Resource
+	// State is backend-private; other packages must not touch it.
+	State any
+}
+
+// Resource is one thing a deployer created.
+type Resource struct {
+	Kind    string // e.g. "container", "image", "qemu-process", "ec2-instance"
+	ID      string
+	RunID   string
+	Variant Variant
+}
+
+func (r Resource) String() string { return r.Kind + " " + r.ID + " (run " + r.RunID + ")" }
