@@ -1,0 +1,178 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestQuantilesOf(t *testing.T) {
+	ms := func(n ...int) []time.Duration {
+		out := make([]time.Duration, len(n))
+		for i, x := range n {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = 100 - i // descending: QuantilesOf must sort
+	}
+	tests := []struct {
+		name string
+		in   []time.Duration
+		want Quantiles
+	}{
+		{"empty", nil, Quantiles{}},
+		{"one", ms(7), Quantiles{Min: 7e6, P50: 7e6, P90: 7e6, P99: 7e6, P999: 7e6, Max: 7e6, Mean: 7e6}},
+		{"1..100", ms(hundred...), Quantiles{Min: 1e6, P50: 50e6, P90: 90e6, P99: 99e6, P999: 100e6, Max: 100e6, Mean: 50500e3}},
+		{"two", ms(1, 3), Quantiles{Min: 1e6, P50: 1e6, P90: 3e6, P99: 3e6, P999: 3e6, Max: 3e6, Mean: 2e6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := append([]time.Duration(nil), tt.in...)
+			if got := QuantilesOf(tt.in); got != tt.want {
+				t.Errorf("QuantilesOf = %+v, want %+v", got, tt.want)
+			}
+			for i := range in {
+				if in[i] != tt.in[i] {
+					t.Fatal("QuantilesOf modified its input")
+				}
+			}
+		})
+	}
+}
+
+func TestPercentileEmpty(t *testing.T) {
+	if _, err := Percentile(nil, 0.5); !errors.Is(err, ErrNoSamples) {
+		t.Fatalf("Percentile(nil) error = %v, want ErrNoSamples", err)
+	}
+}
+
+func TestSummarizeCountsErrors(t *testing.T) {
+	s := Summarize([]Sample{
+		{Code: 200, Latency: time.Millisecond},
+		{Code: 500, Latency: time.Hour},
+		{Code: 0, Error: "connection refused"},
+		{Code: 204, Latency: 3 * time.Millisecond},
+	}, 2*time.Second)
+	if s.Requests != 4 || s.Errors != 2 {
+		t.Fatalf("requests/errors = %d/%d, want 4/2", s.Requests, s.Errors)
+	}
+	if s.AchievedRate != 2 {
+		t.Errorf("achieved rate = %v, want 2", s.AchievedRate)
+	}
+	if s.Latency.Max != 3*time.Millisecond {
+		t.Errorf("max = %v: failed requests must not enter the latency quantiles", s.Latency.Max)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+	}{
+		{"zero rate", Options{Rate: 0, Duration: time.Second}},
+		{"negative rate", Options{Rate: -5, Duration: time.Second}},
+		{"huge rate", Options{Rate: 1_000_000, Duration: time.Second}},
+		{"zero duration", Options{Rate: 10}},
+		{"negative timeout", Options{Rate: 10, Duration: time.Second, Timeout: -1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Run(context.Background(), Target{URL: "http://127.0.0.1:1/"}, tt.o); err == nil {
+				t.Fatal("Run accepted invalid options")
+			}
+		})
+	}
+	if _, err := Run(context.Background(), Target{URL: "::not a url"}, Options{Rate: 1, Duration: time.Second}); err == nil {
+		t.Fatal("Run accepted an invalid URL")
+	}
+}
+
+func TestRunConstantRate(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1)%10 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+
+	var progress []Progress
+	res, err := Run(context.Background(), Target{URL: srv.URL}, Options{
+		Rate: 200, Duration: 1500 * time.Millisecond,
+		Progress: func(p Progress) { progress = append(progress, p) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := res.Summary.Requests; n < 290 || n > 301 {
+		t.Errorf("requests = %d, want about 300 (200/s for 1.5 s)", n)
+	}
+	if got, want := res.Summary.Errors, res.Summary.Requests/10; got < want-1 || got > want+1 {
+		t.Errorf("errors = %d, want about %d (every tenth answer is a 503)", got, want)
+	}
+	if len(progress) == 0 || progress[0].Sent == 0 {
+		t.Errorf("progress = %+v, want at least one report with requests sent", progress)
+	}
+	for i, s := range res.Samples {
+		if s.Latency < s.Service {
+			t.Fatalf("sample %d: latency %v < service time %v", i, s.Latency, s.Service)
+		}
+	}
+}
+
+// A server that stalls once must show the stall in the latency of every
+// request scheduled during it: a closed-loop tool would report one slow
+// request and a clean tail (coordinated omission).
+func TestRunAvoidsCoordinatedOmission(t *testing.T) {
+	const stall = 300 * time.Millisecond
+	var first atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if first.CompareAndSwap(false, true) {
+			time.Sleep(stall)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	// One worker: requests queue behind the stalled one, as on a server
+	// that handles one request at a time.
+	res, err := Run(context.Background(), Target{URL: srv.URL}, Options{Rate: 100, Duration: time.Second, MaxWorkers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := 0
+	for _, s := range res.Samples {
+		if s.Latency >= 100*time.Millisecond {
+			slow++
+		}
+	}
+	// Requests intended in the first ~200 ms of the stall waited ≥ 100 ms.
+	if slow < 15 {
+		t.Errorf("%d samples ≥ 100 ms, want ≥ 15: delayed requests must count their wait", slow)
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := Run(ctx, Target{URL: srv.URL}, Options{Rate: 50, Duration: time.Minute})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want deadline exceeded", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("Run did not stop promptly after its context ended")
+	}
+	if res == nil || len(res.Samples) == 0 {
+		t.Fatal("want the samples gathered before the cancel")
+	}
+}
