@@ -1,0 +1,116 @@
+// Package lab runs a lab: for each variant it deploys, measures startup,
+// cold start and warm latency through the deployed endpoint, checks the
+// behaviour table, and tears down — always, on success, on error and on
+// cancellation — then checks that nothing is left.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/results"
+)
+
+// Config is one lab run.
+type Config struct {
+	RunID    string
+	Target   string
+	Variants []deployers.Variant
+	// Deployers holds the deployer of each variant in Variants.
+	Deployers map[deployers.Variant]deployers.Deployer
+	// Spec is the template for every deployment (RunID is set from RunID).
+	Spec deployers.Spec
+	// Runs is how many fresh deployments (startup samples) and, where the
+	// backend can force them in place, extra cold starts each variant gets.
+	Runs int
+	// Rate and Duration shape the warm load; Warmup runs before it at the
+	// same rate and is excluded from the figures. Duration 0 skips the load.
+	Rate     int
+	Duration time.Duration
+	Warmup   time.Duration
+	// Check runs the behaviour table against a live deployment (nil: skip).
+	Check Checker
+	// Observer is told what happens (nil: nothing is told).
+	Observer Observer
+	// TeardownTimeout bounds each teardown; teardown runs even after ctx
+	// is cancelled (default 2 minutes).
+	TeardownTimeout time.Duration
+}
+
+// Checker runs the behaviour table for platform against baseURL.
+type Checker func(ctx context.Context, platform, baseURL string) results.Behaviour
+
+// Validate checks cfg before anything is created.
+func (c *Config) Validate() error {
+	if err := deployers.ValidateRunID(c.RunID); err != nil {
+		return err
+	}
+	if len(c.Variants) == 0 {
+		return errors.New("no variant to run: name vm, container, lambda or all")
+	}
+	for _, v := range c.Variants {
+		if c.Deployers[v] == nil {
+			return fmt.Errorf("no deployer for variant %s", v)
+		}
+	}
+	switch {
+	case c.Runs < 1 || c.Runs > 100:
+		return fmt.Errorf("runs %d: use 1 to 100", c.Runs)
+	case c.Duration < 0 || c.Warmup < 0:
+		return errors.New("duration and warm-up must not be negative")
+	case c.Duration > 0:
+		if err := (load.Options{Rate: c.Rate, Duration: c.Duration}).Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run runs the lab and returns its results. The error is the first failure
+// that stopped a variant or the run (every variant is attempted unless ctx
+// ends); the results hold what was measured either way, and each variant's
+// own error.
+func Run(ctx context.Context, cfg Config) (*results.Run, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.TeardownTimeout == 0 {
+		cfg.TeardownTimeout = 2 * time.Minute
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	cfg.Spec.RunID = cfg.RunID
+	run := &results.Run{
+		SchemaVersion: results.SchemaVersion,
+		RunID:         cfg.RunID,
+		Started:       time.Now().UTC(),
+		Target:        cfg.Target,
+		Machine:       ThisMachine(),
+		Settings:      results.Settings{Runs: cfg.Runs, Rate: cfg.Rate, Duration: cfg.Duration, Warmup: cfg.Warmup},
+	}
+	var firstErr error
+	for _, v := range cfg.Variants {
+		if ctx.Err() != nil {
+			break
+		}
+		vr, err := runVariant(ctx, &cfg, v)
+		if err != nil {
+			vr.Error = err.Error()
+			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v", v, err))
+			if firstErr == nil {
+				firstErr = fmt.Errorf("%s: %w", v, err)
+			}
+		}
+		run.Variants = append(run.Variants, vr)
+	}
+	run.Finished = time.Now().UTC()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	return run, firstErr
+}

@@ -1,0 +1,227 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/results"
+)
+
+// InitReporter is implemented by function backends that know the
+// platform's own Init Duration of the environment that served the most
+// recent cold start.
+type InitReporter interface {
+	LastInitDuration(d *deployers.Deployment) (time.Duration, bool)
+}
+
+// runVariant measures one variant. Every deployment it makes is torn down
+// before it returns, whatever happens; the last teardown is timed and
+// followed by a check that nothing carrying the run id is left.
+func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr results.Variant, err error) {
+	dep := cfg.Deployers[v]
+	info := dep.Info()
+	vr = results.Variant{Variant: v, Backend: info.Name, Description: info.Description}
+	obs := cfg.Observer
+
+	var current *deployers.Deployment
+	// The deferred teardown is the guarantee: it runs on success, on error
+	// and after ctx is cancelled (with a context of its own).
+	defer func() {
+		td := teardown(ctx, cfg, dep, current)
+		vr.Teardown = td
+		if td.Error != "" || len(td.Leftovers) > 0 {
+			err = errors.Join(err, fmt.Errorf("teardown: %s (left: %v)", td.Error, td.Leftovers))
+		}
+	}()
+
+	var startups []results.StartupSample
+	var firsts, inits []time.Duration
+	for i := range cfg.Runs {
+		if current != nil {
+			// A fresh deployment per run: the previous one goes first.
+			obs.Phase(v, "teardown", fmt.Sprintf("deployment %d of %d", i, cfg.Runs))
+			if td := teardown(ctx, cfg, dep, current); td.Error != "" {
+				current = nil
+				return vr, fmt.Errorf("teardown between runs: %s", td.Error)
+			}
+			current = nil
+		}
+		obs.Phase(v, "deploy", fmt.Sprintf("deployment %d of %d", i+1, cfg.Runs))
+		spec := cfg.Spec
+		d, derr := dep.Deploy(ctx, spec)
+		current = d
+		if derr != nil {
+			return vr, fmt.Errorf("deploy: %w", derr)
+		}
+		if i == 0 {
+			vr.Details = d.Details
+		}
+		s := results.StartupSample{Phases: d.Phases, Total: d.Phases.Total()}
+		startups = append(startups, s)
+		obs.Phase(v, "started", d.Phases.String())
+
+		cs, cerr := firstRequest(ctx, d.URL)
+		if cerr != nil {
+			return vr, fmt.Errorf("first request: %w", cerr)
+		}
+		vr.ColdStart.Samples = append(vr.ColdStart.Samples, cs)
+		firsts = append(firsts, cs.FirstRequest)
+	}
+	vr.Startup = summariseStartup(startups)
+
+	// Backends that can force a cold start in place (a function platform
+	// starting a new execution environment) get Runs more samples that way.
+	vr.ColdStart.Method = "first request after a fresh deployment"
+	if cold, ok := dep.(deployers.ColdStarter); ok {
+		vr.ColdStart.Method = "new execution environment (idle environments retired)"
+		vr.ColdStart.Samples, firsts = nil, nil
+		for i := range cfg.Runs {
+			obs.Phase(v, "cold-start", fmt.Sprintf("%d of %d", i+1, cfg.Runs))
+			if err := cold.ForceColdStart(ctx, current); err != nil {
+				return vr, fmt.Errorf("force cold start: %w", err)
+			}
+			cs, cerr := firstRequest(ctx, current.URL)
+			if cerr != nil {
+				return vr, fmt.Errorf("cold start %d: %w", i+1, cerr)
+			}
+			if ir, ok := dep.(InitReporter); ok {
+				if init, ok := ir.LastInitDuration(current); ok {
+					cs.InitDuration = init
+					inits = append(inits, init)
+				}
+			}
+			vr.ColdStart.Samples = append(vr.ColdStart.Samples, cs)
+			firsts = append(firsts, cs.FirstRequest)
+		}
+	}
+	vr.ColdStart.FirstRequest = results.StatsOf(firsts)
+	if len(inits) > 0 {
+		st := results.StatsOf(inits)
+		vr.ColdStart.InitDuration = &st
+	}
+
+	if cfg.Duration > 0 {
+		w, lerr := warmLoad(ctx, cfg, v, current.URL)
+		vr.Warm = w
+		if lerr != nil {
+			return vr, lerr
+		}
+	}
+	if cfg.Check != nil {
+		obs.Phase(v, "behaviour", "the behaviour table against the live deployment")
+		vr.Behaviour = cfg.Check(ctx, string(v), current.URL)
+		if vr.Behaviour.Failed > 0 {
+			return vr, fmt.Errorf("behaviour table: %d of %d cases failed", vr.Behaviour.Failed, vr.Behaviour.Failed+vr.Behaviour.Passed)
+		}
+	}
+	return vr, ctx.Err()
+}
+
+// teardown removes d (nil-safe) with a context that outlives ctx, times it
+// and lists what still carries the run id.
+func teardown(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deployers.Deployment) results.Teardown {
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.TeardownTimeout)
+	defer cancel()
+	var td results.Teardown
+	start := time.Now()
+	if err := dep.Teardown(tctx, d); err != nil {
+		td.Error = err.Error()
+	}
+	td.Duration = time.Since(start)
+	left, err := dep.List(tctx, cfg.RunID)
+	if err != nil {
+		td.Error = errors.Join(errors.New(td.Error), fmt.Errorf("list leftovers: %w", err)).Error()
+	}
+	for _, r := range left {
+		td.Leftovers = append(td.Leftovers, r.String())
+	}
+	return td
+}
+
+// firstRequest times GET /whoami on a fresh connection and reads what the
+// app says of itself.
+func firstRequest(ctx context.Context, baseURL string) (results.ColdSample, error) {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/whoami", nil)
+	if err != nil {
+		return results.ColdSample{}, err
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return results.ColdSample{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	elapsed := time.Since(start)
+	if err != nil {
+		return results.ColdSample{}, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return results.ColdSample{}, fmt.Errorf("GET /whoami: %s", resp.Status)
+	}
+	var who struct {
+		Cold       bool   `json:"cold"`
+		InstanceID string `json:"instance_id"`
+	}
+	if err := json.Unmarshal(body, &who); err != nil {
+		return results.ColdSample{}, fmt.Errorf("GET /whoami: %w", err)
+	}
+	return results.ColdSample{FirstRequest: elapsed, Cold: who.Cold, InstanceID: who.InstanceID}, nil
+}
+
+// checkoutBody is the request of the warm load: the business path.
+var checkoutBody = []byte(`{"items":[{"sku":"TEA-1","quantity":2,"unit_price_cents":1299},{"sku":"MUG-2","quantity":1,"unit_price_cents":899}],"discount_code":"SAVE10","region":"CA"}`)
+
+func warmLoad(ctx context.Context, cfg *Config, v deployers.Variant, baseURL string) (*results.Warm, error) {
+	tgt := load.Target{
+		Method: http.MethodPost, URL: baseURL + "/checkout", Body: checkoutBody,
+		Header: http.Header{"Content-Type": {"application/json"}},
+	}
+	obs := cfg.Observer
+	if cfg.Warmup > 0 {
+		obs.Phase(v, "warm-up", fmt.Sprintf("%d req/s for %s (excluded)", cfg.Rate, cfg.Warmup))
+		if _, err := load.Run(ctx, tgt, load.Options{Rate: cfg.Rate, Duration: cfg.Warmup}); err != nil {
+			return nil, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	obs.Phase(v, "load", fmt.Sprintf("%d req/s for %s", cfg.Rate, cfg.Duration))
+	res, err := load.Run(ctx, tgt, load.Options{
+		Rate: cfg.Rate, Duration: cfg.Duration,
+		Progress: func(p load.Progress) { obs.Load(v, p) },
+	})
+	w := &results.Warm{Endpoint: "POST /checkout", Result: res}
+	if err != nil {
+		return w, fmt.Errorf("load: %w", err)
+	}
+	return w, nil
+}
+
+func summariseStartup(samples []results.StartupSample) results.Startup {
+	st := results.Startup{Samples: samples}
+	var totals []time.Duration
+	byName := map[string][]time.Duration{}
+	var order []string
+	for _, s := range samples {
+		totals = append(totals, s.Total)
+		for _, p := range s.Phases {
+			if _, seen := byName[p.Name]; !seen {
+				order = append(order, p.Name)
+			}
+			off, _ := s.Phases.Since(p.Name)
+			byName[p.Name] = append(byName[p.Name], off)
+		}
+	}
+	st.Total = results.StatsOf(totals)
+	for _, name := range order {
+		st.Phases = append(st.Phases, results.PhaseStats{Name: name, Stats: results.StatsOf(byName[name])})
+	}
+	return st
+}
