@@ -1,0 +1,125 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/computeladder/computeladder/harness/results"
+)
+
+// ladderRows are the ladder table's rows: a label and how to read it off a row.
+var ladderRows = []struct {
+	label string
+	get   func(row) string
+}{
+	{"platform", func(r row) string { return r.Platform }},
+	{"you manage", func(r row) string { return r.Manage }},
+	{"startup (deploy → first 200)", func(r row) string { return r.Startup }},
+	{"cold start (first request)", func(r row) string { return r.ColdStart }},
+	{"platform Init Duration", func(r row) string { return r.InitDuration }},
+	{"warm p50", func(r row) string { return r.WarmP50 }},
+	{"warm p99", func(r row) string { return r.WarmP99 }},
+	{"warm errors", func(r row) string { return r.Errors }},
+	{"scaling", func(r row) string { return r.Scaling }},
+	{"you pay for", func(r row) string { return r.PayFor }},
+	{"artifact", func(r row) string { return r.Artifact }},
+	{"behaviour table", func(r row) string { return r.Behaviour }},
+	{"teardown", func(r row) string { return r.Teardown }},
+}
+
+// Markdown writes report.md: the ladder table with the variants side by
+// side, then each variant's startup phases and warm latency percentiles.
+func Markdown(w io.Writer, run *results.Run) error {
+	ew := &errWriter{w: w}
+	rs := rows(run)
+	ew.printf("# computeladder run %s\n\n", run.RunID)
+	ew.printf("%s · target **%s** · %s\n\n", run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine))
+	ew.printf("Settings: %d runs per variant; warm load %d req/s for %s after %s warm-up (excluded). "+
+		"Figures are medians with (min–max, n) over the runs.\n\n",
+		run.Settings.Runs, run.Settings.Rate, run.Settings.Duration, run.Settings.Warmup)
+
+	ew.printf("## The ladder\n\n|  |")
+	for _, r := range rs {
+		ew.printf(" %s |", r.Variant)
+	}
+	ew.printf("\n|---|%s\n", strings.Repeat("---|", len(rs)))
+	for _, lr := range ladderRows {
+		ew.printf("| %s |", lr.label)
+		for _, r := range rs {
+			ew.printf(" %s |", mdEscape(lr.get(r)))
+		}
+		ew.printf("\n")
+	}
+
+	for _, v := range run.Variants {
+		ew.printf("\n## %s — %s\n\n", v.Variant, v.Description)
+		if v.Error != "" {
+			ew.printf("**Error:** %s\n\n", mdEscape(v.Error))
+		}
+		for _, nm := range v.NotMeasured {
+			ew.printf("- not measured: %s\n", mdEscape(nm))
+		}
+		if len(v.Startup.Phases) > 0 {
+			ew.printf("Startup phases (offset from the deploy request):\n\n| phase | median | min | max |\n|---|---|---|---|\n")
+			for _, p := range v.Startup.Phases {
+				ew.printf("| %s | %s | %s | %s |\n", p.Name, dur(p.Stats.Median), dur(p.Stats.Min), dur(p.Stats.Max))
+			}
+			ew.printf("\n")
+		}
+		if len(v.ColdStart.Samples) > 0 {
+			ew.printf("Cold starts (%s): first request %s", v.ColdStart.Method, stat(v.ColdStart.FirstRequest))
+			if v.ColdStart.InitDuration != nil {
+				ew.printf("; platform Init Duration %s", stat(*v.ColdStart.InitDuration))
+			}
+			ew.printf(".\n\n")
+		}
+		if v.Warm != nil && v.Warm.Result != nil {
+			s := v.Warm.Result.Summary
+			q := s.Latency
+			ew.printf("Warm latency, %s at %d req/s (achieved %.1f/s, %d errors of %d):\n\n", v.Warm.Endpoint, v.Warm.Result.Rate, s.AchievedRate, s.Errors, s.Requests)
+			ew.printf("| p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|\n| %s | %s | %s | %s | %s |\n\n",
+				dur(q.P50), dur(q.P90), dur(q.P99), dur(q.P999), dur(q.Max))
+		}
+		for _, f := range v.Behaviour.Failures {
+			ew.printf("- behaviour failure: %s\n", mdEscape(f))
+		}
+		for _, l := range v.Teardown.Leftovers {
+			ew.printf("- LEFT AFTER TEARDOWN: %s (run `computeladder sweep`)\n", mdEscape(l))
+		}
+	}
+	if len(run.Errors) > 0 {
+		ew.printf("\n## Errors\n\n")
+		for _, e := range run.Errors {
+			ew.printf("- %s\n", mdEscape(e))
+		}
+	}
+	return ew.err
+}
+
+func machine(m results.Machine) string {
+	s := fmt.Sprintf("%s/%s, %d CPUs", m.OS, m.Arch, m.CPUs)
+	if m.MemoryMiB > 0 {
+		s += fmt.Sprintf(", %.0f GiB", float64(m.MemoryMiB)/1024)
+	}
+	if m.Kernel != "" {
+		s += ", kernel " + m.Kernel
+	}
+	return s
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// errWriter keeps the first write error so the rendering code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}
