@@ -4,10 +4,24 @@
 // It imports nothing of any platform (no cloud SDK, no Docker, no Lambda):
 // each platform reaches it through a thin adapter under app/adapters that
 // only wires New's http.Handler to that platform.
+//
+// Routes:
+//
+//	GET  /healthz           liveness: {"status":"ok"} (not counted, see Config)
+//	GET  /whoami            which instance answered, and whether it was cold
+//	POST /checkout          prices a cart (application/json)
+//	POST /thumbnail?width=N resizes a PNG or JPEG to a PNG N pixels wide
+//	POST /jobs              a long CPU job streaming progress as NDJSON
+//
+// Every error, 404 and 405 included, is JSON {"error":{"code","message"}}.
 package app
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +33,12 @@ const (
 )
 
 // Config is set by the adapter.
+//
+// Requests served are counted per instance (GET /whoami reports the count and
+// whether the request was the instance's first, i.e. cold). GET and HEAD
+// /healthz are not counted: health probes are platform plumbing, and counting
+// them would let readiness polling consume the cold flag before the first
+// real request arrives.
 type Config struct {
 	// Platform is "vm", "container" or "lambda" (reported by GET /whoami).
 	Platform string
@@ -26,9 +46,42 @@ type Config struct {
 	InstanceID string
 	// Started is when the process started; zero means time.Now() at New.
 	Started time.Time
+	// Logger receives handler panics and failed response writes; nil
+	// means slog.Default().
+	Logger *slog.Logger
 }
 
-// New returns the app's HTTP handler. (STUB: replaced by the real app.)
-func New(cfg Config) http.Handler {
-	return http.NewServeMux()
+// server holds one instance's state: its identity and the request counter.
+type server struct {
+	cfg    Config
+	log    *slog.Logger
+	served atomic.Int64
+	now    func() time.Time
+}
+
+// New returns the app's HTTP handler.
+func New(cfg Config) http.Handler { return newServer(cfg).handler() }
+
+func newServer(cfg Config) *server {
+	s := &server{cfg: cfg, log: cfg.Logger, now: time.Now}
+	if s.cfg.InstanceID == "" {
+		s.cfg.InstanceID = randomID()
+	}
+	if s.cfg.Started.IsZero() {
+		s.cfg.Started = s.now()
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+func (s *server) handler() http.Handler { return s.recoverJSON(s.count(s.routes())) }
+
+// randomID returns 16 hex digits; crypto/rand never fails on supported
+// platforms (Go 1.24+ crashes the program instead of returning an error).
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
