@@ -299,3 +299,16 @@ func assertNothingLeft(t *testing.T, fakes map[deployers.Variant]deployers.Deplo
 		}
 	}
 }
+
+func TestBehaviourTableAgainstTheApp(t *testing.T) {
+	srv := httptest.NewServer(app.New(app.Config{Platform: "container"}))
+	t.Cleanup(srv.Close)
+	b := BehaviourTable(nil)(context.Background(), "container", srv.URL)
+	if b.Failed != 0 || b.Passed < 10 {
+		t.Fatalf("behaviour = %+v, want every case to pass", b)
+	}
+	// The same table against the wrong platform must fail (whoami says so).
+	if b := BehaviourTable(nil)(context.Background(), "vm", srv.URL); b.Failed == 0 {
+		t.Fatal("the table passed for the wrong platform")
+	}
+}
