@@ -15,6 +15,9 @@ TEST_TIMEOUT ?= 30m
 # testcontainers-go must not start its reaper (no image can be pulled here);
 # every test cleans up after itself.
 export TESTCONTAINERS_RYUK_DISABLED := true
+# Inside a container the bridge gateway is not reachable: reach published
+# ports on loopback.
+export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
 .PHONY: all build test lint bench lockin clean lab lab-vm lab-container lab-lambda sweep
 
