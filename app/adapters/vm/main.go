@@ -1,0 +1,63 @@
+// Command vm is the VM adapter. On a cloud VM systemd runs it (see
+// computeladder.service); in a local microVM it is the initramfs's /init, so
+// as PID 1 it also does the little an init must: mount /proc, /sys and /dev,
+// and reap orphans. It prints two marker lines to the console, which the
+// QEMU deployer parses for its startup timeline.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/computeladder/computeladder/app"
+	"github.com/computeladder/computeladder/app/adapters/httpserve"
+)
+
+func main() {
+	err := run()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "computeladder-vm: fatal:", err)
+	}
+	// As PID 1, returning from main would panic the kernel by accident:
+	// halt powers the VM off on purpose (and exits when not PID 1).
+	halt(err)
+}
+
+func run() error {
+	started := time.Now()
+	if err := mountProc(); err != nil {
+		return err
+	}
+	fmt.Printf("computeladder-vm: started pid=%d%s\n", os.Getpid(), uptime())
+	if err := initSystem(); err != nil {
+		return err
+	}
+	addr, err := httpserve.Addr(os.Getenv("PORT"))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	h := app.New(app.Config{Platform: app.PlatformVM, Started: started})
+	return httpserve.Serve(ctx, h, httpserve.Options{
+		Addr:     addr,
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		OnListen: func(a net.Addr) { fmt.Printf("computeladder-vm: listening addr=%s\n", a) },
+	})
+}
+
+// uptime returns " uptime=<seconds since boot>", or "" without /proc.
+func uptime() string {
+	b, err := os.ReadFile("/proc/uptime")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return " uptime=" + f[0]
+	}
+	return ""
+}
