@@ -1,0 +1,307 @@
+package rie
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+
+	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
+)
+
+// rieInvokePath is the emulator's invoke endpoint (the Lambda Invoke API's
+// path for a function named "function").
+const rieInvokePath = "/2015-03-31/functions/function/invocations"
+
+// riePort is where the emulator listens inside the container.
+var riePort = network.MustParsePort("8080/tcp")
+
+// Environment describes one execution environment, for the harness.
+type Environment struct {
+	ID       string  `json:"id"`   // container id
+	Name     string  `json:"name"` // container name
+	MemoryMB int     `json:"memory_mb"`
+	CPUs     float64 `json:"cpus"`
+	// Started is when the gateway asked for it: a request found no idle
+	// environment.
+	Started time.Time `json:"started"`
+	// Listening is Started → the emulator answering on its port (container
+	// create, start, emulator start).
+	Listening time.Duration `json:"listening"`
+	// FirstInvoke is the client-side (gateway) latency of its first
+	// invoke: the emulator's lazy init plus the first request.
+	FirstInvoke time.Duration `json:"first_invoke"`
+	// ColdStart is Started → the first response: what the cold request
+	// waited for on top of the gateway's own work.
+	ColdStart time.Duration `json:"cold_start"`
+	// InitDuration is the emulator's INIT REPORT for the first init: the
+	// platform figure this package trusts (see LogFacts).
+	InitDuration time.Duration `json:"init_duration"`
+	// ReportInitDuration is the REPORT line's Init Duration, kept for the
+	// cross-check: the emulator times only the dispatch of init.
+	ReportInitDuration time.Duration `json:"report_init_duration"`
+	// Inits counts inits; more than one means resets (timeout, crash).
+	Inits    int      `json:"inits"`
+	Requests int      `json:"requests"`
+	Timeouts int      `json:"timeouts"`
+	Errors   []string `json:"errors,omitempty"`
+	// Retired is when the gateway stopped using it (zero while live), and
+	// RetireReason why: keep-alive, forced, timeout, crash, teardown.
+	Retired      time.Time `json:"retired,omitzero"`
+	RetireReason string    `json:"retire_reason,omitempty"`
+}
+
+// env is the gateway's handle on one environment. Fields below id are
+// guarded by the gateway's mutex.
+type env struct {
+	name string
+	id   string
+	url  string // emulator base URL on 127.0.0.1
+
+	started     time.Time
+	running     time.Time // the engine started the container
+	listening   time.Time
+	firstInvoke time.Duration
+	firstDone   time.Time
+	requests    int
+	lastUsed    time.Time
+	drain       bool // retire when released (ForceColdStart while busy)
+	retired     time.Time
+	reason      string
+	facts       *LogFacts // parsed when logs were collected
+}
+
+// envSpec is what every environment of a deployment shares.
+type envSpec struct {
+	runID      string
+	deployment string
+	image      string
+	memoryMB   int
+	cpus       float64
+	env        []string
+	poll       time.Duration
+}
+
+// startEnv creates and starts one environment and waits until the emulator
+// answers on its port. A container that exits first fails the wait at once.
+// On error nothing is left: the container is removed.
+func (dp *Deployer) startEnv(ctx context.Context, s envSpec, name string) (e *env, err error) {
+	e = &env{name: name, started: time.Now()}
+	mem := int64(s.memoryMB) << 20
+	cfg := &container.Config{
+		Image:        s.image,
+		Env:          append(slices.Clip(s.env), "AWS_LAMBDA_LOG_STREAM_NAME="+logStreamName(e.started)),
+		Labels:       labels(s.runID, s.deployment),
+		ExposedPorts: network.PortSet{riePort: {}},
+	}
+	pids := int64(256)
+	host := &container.HostConfig{
+		PortBindings: network.PortMap{riePort: {{HostIP: netip.MustParseAddr("127.0.0.1")}}},
+		Resources: container.Resources{
+			Memory:     mem,
+			MemorySwap: mem, // no swap: the memory size is the limit
+			NanoCPUs:   int64(s.cpus * 1e9),
+			PidsLimit:  &pids,
+		},
+		ReadonlyRootfs: true,
+		// Lambda gives functions a writable /tmp (512 MB by default).
+		Tmpfs:       map[string]string{"/tmp": "rw,nosuid,nodev,size=512m"},
+		CapDrop:     []string{"ALL"},
+		SecurityOpt: []string{"no-new-privileges"},
+	}
+	created, err := dp.api.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: host})
+	if err != nil {
+		return nil, fmt.Errorf("create environment %s: %w", name, err)
+	}
+	e.id = created.ID
+	defer func() {
+		if err != nil {
+			if rerr := dp.removeContainer(context.WithoutCancel(ctx), e.id); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}()
+	// The wait is requested before the start so that an immediate exit is
+	// seen; it ends with ctx or when the environment is listening.
+	waitCtx, stopWait := context.WithCancel(ctx)
+	defer stopWait()
+	exited := dp.watchExit(waitCtx, e.id)
+	if _, err := dp.api.ContainerStart(ctx, e.id, client.ContainerStartOptions{}); err != nil {
+		return nil, fmt.Errorf("start environment %s: %w", name, err)
+	}
+	e.running = time.Now()
+	port, err := dp.hostPort(ctx, e.id)
+	if err != nil {
+		return nil, err
+	}
+	e.url = "http://127.0.0.1:" + port
+	if err := waitListening(ctx, e.url, s.poll, exited); err != nil {
+		return nil, fmt.Errorf("environment %s: %w%s", name, err, dp.logExcerpt(context.WithoutCancel(ctx), e.id))
+	}
+	e.listening = time.Now()
+	return e, nil
+}
+
+// watchExit returns a channel that receives an error when the container
+// stops running before ctx ends.
+func (dp *Deployer) watchExit(ctx context.Context, id string) <-chan error {
+	out := make(chan error, 1)
+	go func() {
+		w := dp.api.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+		select {
+		case r := <-w.Result:
+			out <- fmt.Errorf("the emulator exited with status %d before listening", r.StatusCode)
+		case err := <-w.Error:
+			if ctx.Err() == nil {
+				out <- fmt.Errorf("watch container: %w", err)
+			}
+		case <-ctx.Done():
+		}
+	}()
+	return out
+}
+
+// hostPort returns the 127.0.0.1 port the engine published for the emulator.
+func (dp *Deployer) hostPort(ctx context.Context, id string) (string, error) {
+	res, err := dp.api.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return "", fmt.Errorf("inspect environment: %w", err)
+	}
+	if ns := res.Container.NetworkSettings; ns != nil {
+		for _, b := range ns.Ports[riePort] {
+			if b.HostPort != "" {
+				return b.HostPort, nil
+			}
+		}
+	}
+	return "", errors.New("inspect environment: the engine published no port for 8080/tcp")
+}
+
+// waitListening polls the emulator until it answers any HTTP request (it
+// serves only the invoke path, so a probe of / gets 404 once it listens).
+// The engine's port forwarder accepts connections before the emulator
+// listens, so a TCP connect alone proves nothing.
+func waitListening(ctx context.Context, base string, poll time.Duration, exited <-chan error) error {
+	probe := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := probe.Do(req); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return err
+		case <-ctx.Done():
+			return fmt.Errorf("the emulator did not listen: %w", ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+}
+
+// collectLogs reads a container's whole log (stdout and stderr) and parses it.
+func (dp *Deployer) collectLogs(ctx context.Context, id string) (string, LogFacts, error) {
+	rc, err := dp.api.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return "", LogFacts{}, fmt.Errorf("container logs: %w", err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	// One buffer for both streams: the parser accepts any interleaving.
+	if _, err := stdcopy.StdCopy(&buf, &buf, io.LimitReader(rc, 8<<20)); err != nil {
+		return "", LogFacts{}, fmt.Errorf("container logs: %w", err)
+	}
+	return buf.String(), ParseLog(buf.String()), nil
+}
+
+// logExcerpt returns the last lines of a container's log, formatted to end
+// an error message, or "" when there is none.
+func (dp *Deployer) logExcerpt(ctx context.Context, id string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	log, _, err := dp.collectLogs(ctx, id)
+	if err != nil || strings.TrimSpace(log) == "" {
+		return ""
+	}
+	return "\nlast log lines:\n" + lastLines(log, 12)
+}
+
+// removeContainer force-removes a container; one already gone is removed.
+func (dp *Deployer) removeContainer(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	_, err := dp.api.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("remove container %s: %w", shortID(id), err)
+	}
+	return nil
+}
+
+// invokeResult is the emulator's answer to one invoke.
+type invokeResult struct {
+	status  int
+	payload []byte
+	latency time.Duration
+}
+
+// invoke posts one event to the emulator of e.
+func invoke(ctx context.Context, hc *http.Client, e *env, payload []byte) (invokeResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url+rieInvokePath, bytes.NewReader(payload))
+	if err != nil {
+		return invokeResult{}, err
+	}
+	start := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return invokeResult{}, err
+	}
+	defer resp.Body.Close()
+	// Lambda's response limit is 6 MB; one byte more tells it was cut.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, frontend.MaxPayload+1))
+	if err != nil {
+		return invokeResult{}, fmt.Errorf("read invoke response: %w", err)
+	}
+	return invokeResult{status: resp.StatusCode, payload: body, latency: time.Since(start)}, nil
+}
+
+// logStreamName is a Lambda-style log stream name, unique per environment.
+func logStreamName(t time.Time) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return t.UTC().Format("2006/01/02") + "/[$LATEST]" + hex.EncodeToString(b[:])
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func formatCPUs(c float64) string { return strconv.FormatFloat(c, 'f', 3, 64) }

@@ -1,0 +1,467 @@
+package rie
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/computeladder/computeladder/app/apptest"
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/artifact"
+	"github.com/computeladder/computeladder/deployers/deployertest"
+)
+
+// newDeployer needs Docker and closes the client when the test ends.
+func newDeployer(t testing.TB, opts ...Option) *Deployer {
+	t.Helper()
+	deployertest.RequireDocker(t)
+	dp, err := New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dp.Close() })
+	return dp
+}
+
+// deploy deploys and registers the teardown before it checks the error.
+func deploy(t testing.TB, dp *Deployer, spec deployers.Spec) *deployers.Deployment {
+	t.Helper()
+	d, err := dp.Deploy(context.Background(), spec)
+	t.Cleanup(func() {
+		if err := dp.Teardown(context.Background(), d); err != nil {
+			t.Errorf("teardown: %v", err)
+		}
+	})
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	return d
+}
+
+// requireNothingLeft fails when the engine still holds resources of runID.
+func requireNothingLeft(t testing.TB, dp *Deployer, runID string) {
+	t.Helper()
+	left, err := dp.List(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+type whoami struct {
+	InstanceID string `json:"instance_id"`
+	Cold       bool   `json:"cold"`
+	Platform   string `json:"platform"`
+}
+
+func getWhoami(t testing.TB, url string) whoami {
+	t.Helper()
+	resp, err := http.Get(url + "/whoami")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var w whoami
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET /whoami: %s: %s", resp.Status, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&w); err != nil {
+		t.Fatal(err)
+	}
+	if w.InstanceID == "" {
+		t.Fatal("GET /whoami: no instance_id")
+	}
+	return w
+}
+
+func postJob(url string, seconds float64) (*http.Response, []byte, error) {
+	resp, err := http.Post(url+"/jobs", "application/json", strings.NewReader(fmt.Sprintf(`{"seconds":%g}`, seconds)))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+func environments(t testing.TB, dp *Deployer, d *deployers.Deployment) []Environment {
+	t.Helper()
+	envs, err := dp.Environments(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return envs
+}
+
+func TestDeploy(t *testing.T) {
+	dp := newDeployer(t, WithKeepAlive(time.Minute))
+	runID := deployertest.RunID(t, "rie")
+	d := deploy(t, dp, deployers.Spec{RunID: runID, Artifacts: deployertest.Artifacts(t), ReadyTimeout: time.Minute})
+
+	t.Run("timeline", func(t *testing.T) {
+		want := []string{PhaseDeploy, PhaseImageBuilt, PhaseGatewayListening, PhaseEnvStarted, PhaseFirst200}
+		if len(d.Phases) != len(want) {
+			t.Fatalf("phases %v, want %v", d.Phases, want)
+		}
+		for i, p := range d.Phases {
+			if p.Name != want[i] || (i > 0 && p.At.Before(d.Phases[i-1].At)) {
+				t.Fatalf("phases %v, want %v in order", d.Phases, want)
+			}
+		}
+		t.Logf("startup: %s; details %v", d.Phases, d.Details)
+		if !strings.HasPrefix(d.URL, "http://127.0.0.1:") {
+			t.Errorf("URL %q: want the gateway on 127.0.0.1", d.URL)
+		}
+	})
+
+	t.Run("behaviour", func(t *testing.T) { apptest.Run(t, "lambda", apptest.URLDoer(d.URL, nil)) })
+
+	t.Run("warm request reuses the environment", func(t *testing.T) {
+		a, b := getWhoami(t, d.URL), getWhoami(t, d.URL)
+		if a.InstanceID != b.InstanceID || b.Cold {
+			t.Errorf("second request: %+v after %+v: want the same warm instance", b, a)
+		}
+	})
+
+	t.Run("concurrent request starts a second environment", func(t *testing.T) {
+		warm := getWhoami(t, d.URL)
+		done := make(chan error, 1)
+		go func() {
+			resp, body, err := postJob(d.URL, 1)
+			if err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("job: %s: %s", resp.Status, body)
+			}
+			done <- err
+		}()
+		// Wait until the job holds the warm environment.
+		time.Sleep(300 * time.Millisecond)
+		other := getWhoami(t, d.URL)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if other.InstanceID == warm.InstanceID || !other.Cold {
+			t.Errorf("request during a busy environment: %+v, want a new cold instance (busy one %s)", other, warm.InstanceID)
+		}
+		if n := len(environments(t, dp, d)); n < 2 {
+			t.Errorf("%d environments, want 2 or more", n)
+		}
+	})
+
+	t.Run("forced cold start", func(t *testing.T) {
+		before := getWhoami(t, d.URL)
+		if err := dp.ForceColdStart(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		after := getWhoami(t, d.URL)
+		if !after.Cold || after.InstanceID == before.InstanceID {
+			t.Errorf("after ForceColdStart: %+v, want a new cold instance (was %s)", after, before.InstanceID)
+		}
+	})
+
+	t.Run("environments", func(t *testing.T) {
+		envs := environments(t, dp, d)
+		var live int
+		for _, e := range envs {
+			t.Logf("%s: listening %v, first invoke %v, cold start %v, INIT REPORT %v, REPORT Init Duration %v, requests %d, retired %q",
+				e.Name, e.Listening, e.FirstInvoke, e.ColdStart, e.InitDuration, e.ReportInitDuration, e.Requests, e.RetireReason)
+			if e.MemoryMB != DefaultMemoryMB || e.Requests < 1 || e.InitDuration <= 0 || e.Inits != 1 {
+				t.Errorf("%s: %+v: want 128 MB, requests, one init with a duration", e.Name, e)
+			}
+			// The cross-check: the client saw at least the init.
+			if e.FirstInvoke < e.InitDuration || e.ColdStart < e.FirstInvoke {
+				t.Errorf("%s: first invoke %v, cold start %v < INIT REPORT %v", e.Name, e.FirstInvoke, e.ColdStart, e.InitDuration)
+			}
+			if e.Retired.IsZero() {
+				live++
+			}
+		}
+		if envs[0].RetireReason != reasonForced || live == 0 {
+			t.Errorf("first environment retired %q, %d live: want forced, some live", envs[0].RetireReason, live)
+		}
+	})
+
+	if err := dp.Teardown(context.Background(), d); err != nil {
+		t.Fatalf("teardown: %v", err)
+	}
+	requireNothingLeft(t, dp, runID)
+	if err := dp.Teardown(context.Background(), d); err != nil {
+		t.Errorf("second teardown: %v", err)
+	}
+	if _, err := http.Get(d.URL + "/healthz"); err == nil {
+		t.Error("the gateway still answers after teardown")
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	dp := newDeployer(t)
+	d := deploy(t, dp, deployers.Spec{
+		RunID: deployertest.RunID(t, "rie-timeout"), Artifacts: deployertest.Artifacts(t),
+		Timeout: time.Second, ReadyTimeout: time.Minute,
+	})
+	before := getWhoami(t, d.URL)
+	start := time.Now()
+	resp, body, err := postJob(d.URL, 3)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Message, ErrorType string }
+	if resp.StatusCode != http.StatusBadGateway || json.Unmarshal(body, &e) != nil || e.Message != "Internal Server Error" || e.ErrorType != "Sandbox.Timedout" {
+		t.Errorf("3 s job with a 1 s timeout: %s %s, want 502 with a JSON timeout error", resp.Status, body)
+	}
+	if took < time.Second || took > time.Second+timeoutGrace+time.Second {
+		t.Errorf("timed out after %v, want about 1 s", took)
+	}
+	after := getWhoami(t, d.URL)
+	if after.InstanceID == before.InstanceID || !after.Cold {
+		t.Errorf("after a timeout: %+v, want a new cold instance (was %s)", after, before.InstanceID)
+	}
+	envs := environments(t, dp, d)
+	if envs[0].RetireReason != reasonTimeout {
+		t.Errorf("timed-out environment retired %q, want %q", envs[0].RetireReason, reasonTimeout)
+	}
+}
+
+func TestConcurrencyLimit(t *testing.T) {
+	dp := newDeployer(t, WithMaxConcurrency(1))
+	d := deploy(t, dp, deployers.Spec{RunID: deployertest.RunID(t, "rie-limit"), Artifacts: deployertest.Artifacts(t), ReadyTimeout: time.Minute})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := postJob(d.URL, 1)
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	resp, err := http.Get(d.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(b), "Rate Exceeded.") {
+		t.Errorf("over the limit: %s %s, want 429 Rate Exceeded.", resp.Status, b)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKeepAlive(t *testing.T) {
+	dp := newDeployer(t, WithKeepAlive(300*time.Millisecond))
+	d := deploy(t, dp, deployers.Spec{RunID: deployertest.RunID(t, "rie-keep"), Artifacts: deployertest.Artifacts(t), ReadyTimeout: time.Minute})
+	before := getWhoami(t, d.URL)
+	time.Sleep(time.Second)
+	after := getWhoami(t, d.URL)
+	if after.InstanceID == before.InstanceID || !after.Cold {
+		t.Errorf("after 1 s idle with a 300 ms keep-alive: %+v, want a new cold instance", after)
+	}
+	if envs := environments(t, dp, d); envs[0].RetireReason != reasonKeepAlive {
+		t.Errorf("idle environment retired %q, want %q", envs[0].RetireReason, reasonKeepAlive)
+	}
+}
+
+// testBootstrap builds testdata/<name> as a static Linux binary.
+func testBootstrap(t testing.TB, name string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-o", out, "./testdata/"+name)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, b)
+	}
+	return out
+}
+
+func TestDeployFailures(t *testing.T) {
+	dp := newDeployer(t)
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { held.Close() })
+	heldPort := held.Addr().(*net.TCPAddr).Port
+	good := deployertest.Artifacts(t)
+
+	tests := []struct {
+		name         string
+		opts         []Option
+		bootstrap    string // a path, or "build:<testdata dir>"
+		readyTimeout time.Duration
+		wantErr      string
+		within       time.Duration
+	}{
+		{name: "missing bootstrap", bootstrap: "/nonexistent/bootstrap", wantErr: "no such file", within: 5 * time.Second},
+		{name: "port taken", opts: []Option{WithGatewayPort(heldPort)}, bootstrap: good.Bootstrap, wantErr: "address already in use", within: time.Minute},
+		{name: "bootstrap exits at start", bootstrap: "build:exit1", readyTimeout: time.Minute, wantErr: "exit status 1", within: 15 * time.Second},
+		{name: "never ready", bootstrap: "build:hang", readyTimeout: 2 * time.Second, wantErr: "deadline exceeded", within: time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dp := dp
+			if tt.opts != nil {
+				dp = newDeployer(t, tt.opts...)
+			}
+			boot := tt.bootstrap
+			if dir, ok := strings.CutPrefix(boot, "build:"); ok {
+				boot = testBootstrap(t, dir)
+			}
+			runID := deployertest.RunID(t, "rie-fail")
+			start := time.Now()
+			d, err := dp.Deploy(context.Background(), deployers.Spec{
+				RunID: runID, Artifacts: &artifact.Set{Arch: "amd64", Bootstrap: boot}, ReadyTimeout: tt.readyTimeout,
+			})
+			took := time.Since(start)
+			t.Cleanup(func() { _ = dp.Teardown(context.Background(), d) })
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Deploy error %v, want one containing %q", err, tt.wantErr)
+			}
+			t.Logf("after %v: %v", took.Round(time.Millisecond), err)
+			if took > tt.within {
+				t.Errorf("failed after %v, want within %v", took, tt.within)
+			}
+			requireNothingLeft(t, dp, runID)
+			if err := dp.Teardown(context.Background(), d); err != nil {
+				t.Errorf("teardown after a failed deploy: %v", err)
+			}
+		})
+	}
+}
+
+func TestTeardownNil(t *testing.T) {
+	var dp Deployer
+	if err := dp.Teardown(context.Background(), nil); err != nil {
+		t.Errorf("Teardown(nil) = %v", err)
+	}
+}
+
+func TestSweep(t *testing.T) {
+	dp := newDeployer(t)
+	runID := deployertest.RunID(t, "rie-sweep")
+	d := deploy(t, dp, deployers.Spec{RunID: runID, Artifacts: deployertest.Artifacts(t), ReadyTimeout: time.Minute})
+	// A crashed harness: the gateway is gone, the engine still holds the
+	// image and the environment.
+	g := d.State.(*gateway)
+	g.srv.Close()
+	g.cancel()
+	found, err := dp.List(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, r := range found {
+		kinds[r.Kind]++
+		if r.RunID != runID || r.Variant != deployers.Function {
+			t.Errorf("listed %+v: want run %s, variant lambda", r, runID)
+		}
+	}
+	if kinds["container"] != 1 || kinds["image"] != 1 {
+		t.Fatalf("listed %v, want one container and one image", found)
+	}
+	removed, err := dp.Sweep(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != len(found) {
+		t.Errorf("swept %v, want %v", removed, found)
+	}
+	requireNothingLeft(t, dp, runID)
+}
+
+func TestResolve(t *testing.T) {
+	boot := filepath.Join(t.TempDir(), "bootstrap")
+	if err := os.WriteFile(boot, []byte("#!"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	set := &artifact.Set{Arch: "amd64", Bootstrap: boot}
+	tests := []struct {
+		name     string
+		spec     deployers.Spec
+		wantErr  string
+		wantMem  int
+		wantCPUs float64
+	}{
+		{name: "defaults", spec: deployers.Spec{RunID: "r1", Artifacts: set}, wantMem: 128, wantCPUs: MinCPUs},
+		{name: "1769 MB is one vCPU", spec: deployers.Spec{RunID: "r1", Artifacts: set, MemoryMB: 1769}, wantMem: 1769, wantCPUs: 1},
+		{name: "bad run id", spec: deployers.Spec{RunID: "Bad!", Artifacts: set}, wantErr: "run id"},
+		{name: "no artifacts", spec: deployers.Spec{RunID: "r1"}, wantErr: "no artifacts"},
+		{name: "no bootstrap", spec: deployers.Spec{RunID: "r1", Artifacts: &artifact.Set{}}, wantErr: "no Lambda bootstrap"},
+		{name: "memory too small", spec: deployers.Spec{RunID: "r1", Artifacts: set, MemoryMB: 64}, wantErr: "128-10240"},
+		{name: "fractional timeout", spec: deployers.Spec{RunID: "r1", Artifacts: set, Timeout: 1500 * time.Millisecond}, wantErr: "whole seconds"},
+		{name: "timeout too long", spec: deployers.Spec{RunID: "r1", Artifacts: set, Timeout: time.Hour}, wantErr: "whole seconds"},
+		{name: "bad env name", spec: deployers.Spec{RunID: "r1", Artifacts: set, Env: map[string]string{"A=B": "c"}}, wantErr: "environment variable"},
+		{name: "bad arch", spec: deployers.Spec{RunID: "r1", Artifacts: &artifact.Set{Arch: "386", Bootstrap: boot}}, wantErr: "arch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := resolve(tt.spec)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("resolve error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.memoryMB != tt.wantMem || c.cpus != tt.wantCPUs || c.timeout != DefaultTimeout {
+				t.Errorf("resolved %d MB, %.3f vCPU, timeout %v; want %d MB, %.3f vCPU, %v", c.memoryMB, c.cpus, c.timeout, tt.wantMem, tt.wantCPUs, DefaultTimeout)
+			}
+		})
+	}
+}
+
+func TestFunctionError(t *testing.T) {
+	tests := []struct {
+		payload string
+		want    bool
+	}{
+		{`{"errorMessage":"boom","errorType":"errorString"}`, true},
+		{`{"errorMessage":"boom","errorType":"errorString","stackTrace":[]}`, true},
+		{`{"statusCode":200,"body":"{\"errorMessage\":\"x\",\"errorType\":\"y\"}"}`, false},
+		{`{"errorMessage":"boom","errorType":"x","extra":1}`, false},
+		{`{"errorMessage":"boom"}`, false},
+		{`not json`, false},
+	}
+	for _, tt := range tests {
+		if got := functionError([]byte(tt.payload)); got != tt.want {
+			t.Errorf("functionError(%s) = %v, want %v", tt.payload, got, tt.want)
+		}
+	}
+}
+
+func TestReadBuildStream(t *testing.T) {
+	tests := []struct {
+		name, stream, wantID, wantErr string
+	}{
+		{name: "aux id", stream: `{"stream":"Step 1/6 : FROM scratch\n"}{"aux":{"ID":"sha256:abc"}}{"stream":"Successfully built abc\n"}`, wantID: "sha256:abc"},
+		{name: "legacy id", stream: `{"stream":"Successfully built abc\n"}`, wantID: "abc"},
+		{name: "error", stream: `{"stream":"Step 2/6 : COPY x y\n"}{"errorDetail":{"message":"COPY failed"},"error":"COPY failed"}`, wantErr: "COPY failed"},
+		{name: "no id", stream: `{"stream":"hello\n"}`, wantErr: "no image id"},
+		{name: "garbage", stream: `{"stream":`, wantErr: "read output"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := readBuildStream(strings.NewReader(tt.stream))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || id != tt.wantID {
+				t.Fatalf("id %q, %v; want %q", id, err, tt.wantID)
+			}
+		})
+	}
+}
