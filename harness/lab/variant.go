@@ -18,7 +18,7 @@ import (
 // platform's own Init Duration of the environment that served the most
 // recent cold start.
 type InitReporter interface {
-	LastInitDuration(d *deployers.Deployment) (time.Duration, bool)
+	LastInitDuration(ctx context.Context, d *deployers.Deployment) (time.Duration, bool)
 }
 
 // runVariant measures one variant. Every deployment it makes is torn down
@@ -92,7 +92,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 				return vr, fmt.Errorf("cold start %d: %w", i+1, cerr)
 			}
 			if ir, ok := dep.(InitReporter); ok {
-				if init, ok := ir.LastInitDuration(current); ok {
+				if init, ok := ir.LastInitDuration(ctx, current); ok {
 					cs.InitDuration = init
 					inits = append(inits, init)
 				}
