@@ -148,6 +148,10 @@ type Deployment struct {
 	URL string
 	// Phases is the startup timeline, in order.
 	Phases Timeline
+	// StartupFrom names the phase startup is measured from. Phases before
+	// it are preparation that a real platform does ahead of time, once
+	// (building an image for a registry); empty means the first phase.
+	StartupFrom string
 	// Details are backend facts worth reporting (e.g. "accel": "tcg").
 	Details map[string]string
 	// Resources lists what was created, for teardown and reporting.

@@ -52,3 +52,14 @@ func (t Timeline) String() string {
 	}
 	return b.String()
 }
+
+// From returns the phases from the named one on (all of t when the name is
+// empty or absent).
+func (t Timeline) From(name string) Timeline {
+	for i, p := range t {
+		if p.Name == name {
+			return t[i:]
+		}
+	}
+	return t
+}

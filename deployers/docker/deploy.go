@@ -81,6 +81,7 @@ func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deploye
 	}
 	built := time.Now()
 	dep.Phases.Mark(PhaseBuilt, built)
+	dep.StartupFrom = PhaseBuilt
 	dep.Details[DetailImageID] = imageID
 	dep.Details[DetailBuild] = built.Sub(dep.Phases[0].At).Round(time.Millisecond).String()
 	d.log.InfoContext(ctx, "image built", "tag", tag, "id", imageID, "took", dep.Details[DetailBuild])

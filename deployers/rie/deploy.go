@@ -130,6 +130,7 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 	}
 	d.Resources = append(d.Resources, deployers.Resource{Kind: "image", ID: d.ID, RunID: d.RunID, Variant: deployers.Function})
 	d.Phases.Mark(PhaseImageBuilt, time.Now())
+	d.StartupFrom = PhaseImageBuilt
 	dp.opts.log.Debug("image built", "image", d.ID, "id", imageID)
 
 	g, err := dp.startGateway(envSpec{

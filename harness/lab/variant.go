@@ -63,7 +63,9 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		if i == 0 {
 			vr.Details = d.Details
 		}
-		s := results.StartupSample{Phases: d.Phases, Total: d.Phases.Total()}
+		from := d.Phases.From(d.StartupFrom)
+		s := results.StartupSample{Phases: d.Phases, From: from[0].Name, Total: from.Total()}
+		s.Prepare, _ = d.Phases.Since(s.From)
 		startups = append(startups, s)
 		obs.Phase(v, "started", d.Phases.String())
 
@@ -206,20 +208,23 @@ func warmLoad(ctx context.Context, cfg *Config, v deployers.Variant, baseURL str
 
 func summariseStartup(samples []results.StartupSample) results.Startup {
 	st := results.Startup{Samples: samples}
-	var totals []time.Duration
+	var totals, prepares []time.Duration
 	byName := map[string][]time.Duration{}
 	var order []string
 	for _, s := range samples {
 		totals = append(totals, s.Total)
-		for _, p := range s.Phases {
+		prepares = append(prepares, s.Prepare)
+		from := s.Phases.From(s.From)
+		for _, p := range from {
 			if _, seen := byName[p.Name]; !seen {
 				order = append(order, p.Name)
 			}
-			off, _ := s.Phases.Since(p.Name)
+			off, _ := from.Since(p.Name)
 			byName[p.Name] = append(byName[p.Name], off)
 		}
 	}
 	st.Total = results.StatsOf(totals)
+	st.Prepare = results.StatsOf(prepares)
 	for _, name := range order {
 		st.Phases = append(st.Phases, results.PhaseStats{Name: name, Stats: results.StatsOf(byName[name])})
 	}

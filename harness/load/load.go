@@ -178,9 +178,10 @@ loop:
 }
 
 // sampleOf converts vegeta's result, re-basing latency on the intended send
-// time of its sequence number.
+// time of its sequence number: vegeta's constant pacer schedules hit k
+// (from 0) at (k+1) intervals after the start.
 func sampleOf(r *vegeta.Result, began time.Time, interval time.Duration) Sample {
-	intended := time.Duration(r.Seq) * interval
+	intended := time.Duration(r.Seq+1) * interval
 	end := r.Timestamp.Add(r.Latency).Sub(began)
 	lat := end - intended
 	if lat < r.Latency {

@@ -122,6 +122,11 @@ func TestRunConstantRate(t *testing.T) {
 	if len(progress) == 0 || progress[0].Sent == 0 {
 		t.Errorf("progress = %+v, want at least one report with requests sent", progress)
 	}
+	// A fast local server answers well within the 5 ms between requests:
+	// the latency measured from the intended send time must show that.
+	if p50 := res.Summary.Latency.P50; p50 > 4*time.Millisecond {
+		t.Errorf("p50 = %v for an instant server: intended send times are off", p50)
+	}
 	for i, s := range res.Samples {
 		if s.Latency < s.Service {
 			t.Fatalf("sample %d: latency %v < service time %v", i, s.Latency, s.Service)

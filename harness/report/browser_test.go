@@ -58,7 +58,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 		t.Fatalf("chromium: %v", err)
 	}
 	dom := string(out)
-	for _, want := range []string{`<table id="ladder">`, `<th>vm</th>`, `<th>container</th>`, `<th>lambda</th>`, `<svg id="latency"`, `<svg id="timeline"`, "startup (deploy → first 200)"} {
+	for _, want := range []string{`<table id="ladder">`, `<th>vm</th>`, `<th>container</th>`, `<th>lambda</th>`, `<svg id="latency"`, `<svg id="timeline"`, "startup (→ first 200)"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the DOM Chromium built lacks %q", want)
 		}

@@ -30,6 +30,7 @@ type row struct {
 	Variant      string
 	Platform     string
 	Startup      string
+	Prepare      string
 	ColdStart    string
 	InitDuration string
 	WarmP50      string
@@ -46,6 +47,10 @@ func rows(run *results.Run) []row {
 	for _, v := range run.Variants {
 		r := row{Variant: string(v.Variant), Platform: v.Description, rung: rungs[v.Variant]}
 		r.Startup = stat(v.Startup.Total)
+		r.Prepare = "—"
+		if v.Startup.Prepare.Max > 0 {
+			r.Prepare = stat(v.Startup.Prepare)
+		}
 		r.ColdStart = stat(v.ColdStart.FirstRequest)
 		r.InitDuration = "—"
 		if v.ColdStart.InitDuration != nil {

@@ -15,7 +15,8 @@ var ladderRows = []struct {
 }{
 	{"platform", func(r row) string { return r.Platform }},
 	{"you manage", func(r row) string { return r.Manage }},
-	{"startup (deploy → first 200)", func(r row) string { return r.Startup }},
+	{"startup (→ first 200)", func(r row) string { return r.Startup }},
+	{"preparation (image build)", func(r row) string { return r.Prepare }},
 	{"cold start (first request)", func(r row) string { return r.ColdStart }},
 	{"platform Init Duration", func(r row) string { return r.InitDuration }},
 	{"warm p50", func(r row) string { return r.WarmP50 }},
@@ -61,7 +62,7 @@ func Markdown(w io.Writer, run *results.Run) error {
 			ew.printf("- not measured: %s\n", mdEscape(nm))
 		}
 		if len(v.Startup.Phases) > 0 {
-			ew.printf("Startup phases (offset from the deploy request):\n\n| phase | median | min | max |\n|---|---|---|---|\n")
+			ew.printf("Startup phases (offset from %s; preparation before it: %s):\n\n| phase | median | min | max |\n|---|---|---|---|\n", startupFrom(v), stat(v.Startup.Prepare))
 			for _, p := range v.Startup.Phases {
 				ew.printf("| %s | %s | %s | %s |\n", p.Name, dur(p.Stats.Median), dur(p.Stats.Min), dur(p.Stats.Max))
 			}
@@ -122,4 +123,12 @@ func (e *errWriter) printf(format string, a ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, a...)
 	}
+}
+
+// startupFrom names the phase a variant's startup is measured from.
+func startupFrom(v results.Variant) string {
+	if len(v.Startup.Samples) > 0 && v.Startup.Samples[0].From != "" {
+		return "\"" + v.Startup.Samples[0].From + "\""
+	}
+	return "the deploy request"
 }

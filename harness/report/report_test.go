@@ -65,7 +65,7 @@ func TestMarkdownLadder(t *testing.T) {
 	md := b.String()
 	for _, want := range []string{
 		"| | vm | container | lambda |",
-		"| startup (deploy → first 200) | 4.00 s (n=1) | 300 ms (n=1) | 520 ms (n=1) |",
+		"| startup (→ first 200) | 4.00 s (n=1) | 300 ms (n=1) | 520 ms (n=1) |",
 		"| you manage | whole OS + app | app + dependencies | function code |",
 		"| platform Init Duration | — | — | 5.00 ms (4.00 ms–6.00 ms, n=2) |",
 		"| behaviour table | 20/20 passed | 20/20 passed | 20/20 passed |",

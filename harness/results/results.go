@@ -73,14 +73,21 @@ type Variant struct {
 type Startup struct {
 	Samples []StartupSample `json:"samples"`
 	Total   Stats           `json:"total"`
-	// Phases summarises each phase's offset from the deploy request.
+	// Prepare is the preparation before the startup origin (image builds).
+	Prepare Stats `json:"prepare"`
+	// Phases summarises each phase's offset from the startup origin.
 	Phases []PhaseStats `json:"phases"`
 }
 
 // StartupSample is one deployment's timeline.
 type StartupSample struct {
 	Phases deployers.Timeline `json:"phases"`
-	Total  time.Duration      `json:"total_ns"`
+	// From is the phase startup is measured from; the phases before it
+	// (building an image) took Prepare.
+	From    string        `json:"from"`
+	Prepare time.Duration `json:"prepare_ns"`
+	// Total is From → the last phase (the first HTTP 200).
+	Total time.Duration `json:"total_ns"`
 }
 
 // PhaseStats is the spread of one phase's offset across samples.

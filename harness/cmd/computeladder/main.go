@@ -5,19 +5,42 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 )
 
+// onSecondInterrupt is what a second Ctrl-C does: commands that create
+// resources set it to sweep their run and exit.
+var onSecondInterrupt atomic.Pointer[func()]
+
 func main() {
-	// Ctrl-C cancels the context so that commands tear down before exiting.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C cancels the context: commands stop measuring and
+	// tear down. The second stops waiting for that and sweeps.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "computeladder: interrupted: tearing down (Ctrl-C again to stop waiting and sweep)")
+		cancel()
+		<-sigs
+		if f := onSecondInterrupt.Load(); f != nil {
+			(*f)()
+		}
+		os.Exit(130)
+	}()
+
 	err := newRootCmd().ExecuteContext(ctx)
-	stop()
+	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "computeladder:", err)
-		os.Exit(1)
+		if errors.Is(err, context.Canceled) {
+			os.Exit(130)
+		}
+		os.Exit(exitCode(err))
 	}
 }

@@ -4,6 +4,11 @@ import "github.com/spf13/cobra"
 
 // commands are the subcommands, one constructor per file.
 var commands = []func() *cobra.Command{
+	newRunCmd,
+	newUpCmd,
+	newSweepCmd,
+	newReportCmd,
+	newCompareCmd,
 	newBuildCmd,
 	newLockinCmd,
 }

@@ -1,0 +1,163 @@
+// Package targets turns a target name (local, and later localstack and aws)
+// into the deployers of each variant, after checking that what they need is
+// there — so that a missing Docker or QEMU is one clear line before anything
+// is created.
+package targets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/qemu"
+	"github.com/computeladder/computeladder/deployers/rie"
+)
+
+// Names lists the targets.
+var Names = []string{"local", "localstack", "aws"}
+
+// PrereqError is a missing prerequisite: the message says what to install.
+type PrereqError struct{ Msg string }
+
+func (e *PrereqError) Error() string { return e.Msg }
+
+// Set is the deployers of one target, with what must be closed after use.
+type Set struct {
+	Target    string
+	Deployers map[deployers.Variant]deployers.Deployer
+	closers   []io.Closer
+}
+
+// Close releases the deployers' clients.
+func (s *Set) Close() error {
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Options tune the local deployers.
+type Options struct {
+	Logger *slog.Logger
+	// Accel is the microVM accelerator: auto, kvm or tcg.
+	Accel string
+}
+
+// Open checks the prerequisites of variants on target and returns their
+// deployers.
+func Open(ctx context.Context, target string, variants []deployers.Variant, opts Options) (*Set, error) {
+	switch target {
+	case "local":
+	case "localstack", "aws":
+		return nil, fmt.Errorf("target %s is not available yet: use --target local", target)
+	default:
+		return nil, fmt.Errorf("unknown target %q: use local, localstack or aws", target)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := CheckLocal(ctx, variants); err != nil {
+		return nil, err
+	}
+	s := &Set{Target: target, Deployers: map[deployers.Variant]deployers.Deployer{}}
+	for _, v := range variants {
+		d, err := newLocal(v, opts)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.Deployers[v] = d
+		if c, ok := d.(io.Closer); ok {
+			s.closers = append(s.closers, c)
+		}
+	}
+	return s, nil
+}
+
+func newLocal(v deployers.Variant, opts Options) (deployers.Deployer, error) {
+	switch v {
+	case deployers.VM:
+		var qopts []qemu.Option
+		qopts = append(qopts, qemu.WithLogger(opts.Logger))
+		if opts.Accel != "" {
+			qopts = append(qopts, qemu.WithAccel(qemu.Accel(opts.Accel)))
+		}
+		return qemu.New(qopts...)
+	case deployers.Container:
+		return docker.New(docker.WithLogger(opts.Logger))
+	case deployers.Function:
+		return rie.New(rie.WithLogger(opts.Logger))
+	}
+	return nil, fmt.Errorf("unknown variant %q", v)
+}
+
+// CheckLocal checks that Docker answers (every local variant builds an
+// image or runs a container except the VM) and that QEMU is installed
+// (the VM).
+func CheckLocal(ctx context.Context, variants []deployers.Variant) error {
+	needDocker, needQEMU := false, false
+	for _, v := range variants {
+		switch v {
+		case deployers.VM:
+			needQEMU = true
+		default:
+			needDocker = true
+		}
+	}
+	if needQEMU {
+		if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+			return &PrereqError{"QEMU is not installed: run `sudo apt-get install -y --no-install-recommends qemu-system-x86` (Debian/Ubuntu), or `make setup`"}
+		}
+	}
+	if needDocker {
+		if err := pingDocker(ctx); err != nil {
+			return &PrereqError{fmt.Sprintf("Docker is not reachable (%v): install and start Docker Engine, or set DOCKER_HOST", err)}
+		}
+	}
+	return nil
+}
+
+func pingDocker(ctx context.Context) error {
+	c, err := docker.NewClient()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err = c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
+	return err
+}
+
+// OpenForSweep returns every variant's deployer of target without checking
+// prerequisites: sweeping must work with whatever is still reachable.
+func OpenForSweep(target string) (*Set, error) {
+	if target != "local" {
+		return nil, fmt.Errorf("sweep --target %q: only local is available yet", target)
+	}
+	s := &Set{Target: target, Deployers: map[deployers.Variant]deployers.Deployer{}}
+	for _, v := range deployers.Variants {
+		d, err := newLocal(v, Options{})
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.Deployers[v] = d
+		if c, ok := d.(io.Closer); ok {
+			s.closers = append(s.closers, c)
+		}
+	}
+	return s, nil
+}
