@@ -19,7 +19,7 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 # ports on loopback.
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
-.PHONY: all build test lint bench lockin clean lab lab-vm lab-container lab-lambda sweep
+.PHONY: all build test lint bench lockin clean lab lab-vm lab-container lab-lambda setup sweep
 
 all: build
 
@@ -50,7 +50,28 @@ lockin:
 clean:
 	rm -rf bin results
 
-# The labs and sweep arrive with the harness (issue 4: the harness CLI).
-lab lab-vm lab-container lab-lambda sweep:
-	@echo "make $@: waits for the harness (issue 4); today: make build, make test, make lockin" >&2
-	@exit 2
+## lab: the ladder lab — all three variants side by side (TARGET=local by default)
+## lab-vm, lab-container, lab-lambda: one variant each
+## Extra flags for `computeladder run` go in ARGS, e.g. make lab ARGS="--runs 5 --rate 200".
+ARGS        ?=
+RUN_FLAGS    = --target $(TARGET) $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(ARGS)
+
+lab: setup
+	$(CLI) run all $(RUN_FLAGS)
+lab-vm:
+	$(CLI) setup vm
+	$(CLI) run vm $(RUN_FLAGS)
+lab-container:
+	$(CLI) setup container
+	$(CLI) run container $(RUN_FLAGS)
+lab-lambda:
+	$(CLI) setup lambda
+	$(CLI) run lambda $(RUN_FLAGS)
+
+## setup: check Docker and QEMU; install QEMU where possible (Debian/Ubuntu)
+setup:
+	$(CLI) setup all
+
+## sweep: remove whatever killed runs left behind (by run-id label)
+sweep:
+	$(CLI) sweep

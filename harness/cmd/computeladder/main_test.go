@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -44,4 +50,89 @@ func TestBadInputCreatesNothing(t *testing.T) {
 			t.Errorf("computeladder %s: error %v, want %q", strings.Join(tc.args, " "), err, tc.want)
 		}
 	}
+}
+
+// Bad input to run, up and sweep is one actionable line and exit code 2,
+// before anything is built or created.
+func TestRunBadInputExitsTwo(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "mainframe"}, `unknown variant "mainframe"`},
+		{[]string{"run"}, "accepts 1 arg"},
+		{[]string{"run", "all", "--target", "gcp"}, `--target "gcp"`},
+		{[]string{"run", "all", "--runs", "0"}, "--runs 0"},
+		{[]string{"run", "all", "--rate", "0"}, "--rate 0"},
+		{[]string{"run", "all", "--duration", "-1s"}, "must not be negative"},
+		{[]string{"run", "all", "--duration", "soon"}, "invalid argument"},
+		{[]string{"run", "vm", "--accel", "hvf"}, `--accel "hvf"`},
+		{[]string{"run", "vm", "--endpoint", "http://127.0.0.1:4566"}, "--endpoint goes with"},
+		{[]string{"run", "vm", "--run-id", "Not OK"}, "run id"},
+		{[]string{"run", "vm", "--memory", "-5"}, "--memory -5"},
+		{[]string{"up", "all"}, "unknown variant"},
+		{[]string{"sweep", "--run-id", "../etc"}, "run id"},
+		{[]string{"sweep", "--target", "aws"}, "only local"},
+		{[]string{"report", "/nonexistent/results.json"}, "no such file"},
+		{[]string{"frobnicate"}, "unknown command"},
+	} {
+		_, err := run(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("computeladder %s: error %v, want %q", strings.Join(tc.args, " "), err, tc.want)
+			continue
+		}
+		if code := exitCode(err); code != 2 {
+			t.Errorf("computeladder %s: exit code %d, want 2", strings.Join(tc.args, " "), code)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("computeladder %s: error is not one line: %q", strings.Join(tc.args, " "), err)
+		}
+	}
+}
+
+func TestReportAndCompareFromResults(t *testing.T) {
+	dir := t.TempDir()
+	path := writeSampleResults(t, dir)
+	out, err := run(t, "report", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "## The ladder") {
+		t.Errorf("report printed no ladder:\n%s", out)
+	}
+	for _, f := range []string{"report.md", "report.html"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("report did not write %s: %v", f, err)
+		}
+	}
+	out, err = run(t, "compare", path, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out, "| r-cli |"); n != 2 {
+		t.Errorf("compare printed %d rows for two runs of one variant:\n%s", n, out)
+	}
+}
+
+func writeSampleResults(t *testing.T, dir string) string {
+	t.Helper()
+	t0 := time.Now()
+	var tl deployers.Timeline
+	tl.Mark("deploy", t0)
+	tl.Mark("first-200", t0.Add(300*time.Millisecond))
+	run := &results.Run{
+		SchemaVersion: results.SchemaVersion, RunID: "r-cli", Started: t0, Target: "local",
+		Variants: []results.Variant{{
+			Variant: deployers.Container, Backend: "docker",
+			Startup: results.Startup{
+				Samples: []results.StartupSample{{Phases: tl, Total: tl.Total()}},
+				Total:   results.StatsOf([]time.Duration{tl.Total()}),
+			},
+		}},
+	}
+	path, err := results.Write(dir, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

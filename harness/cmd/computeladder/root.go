@@ -9,6 +9,7 @@ var commands = []func() *cobra.Command{
 	newSweepCmd,
 	newReportCmd,
 	newCompareCmd,
+	newSetupCmd,
 	newBuildCmd,
 	newLockinCmd,
 }
