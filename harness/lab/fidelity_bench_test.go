@@ -1,0 +1,123 @@
+package lab
+
+// Fidelity of the harness's own instruments, measured side by side against
+// one local container: how soon readiness polling sees the app's own
+// "listening" moment, and how the load generator's top rate compares with
+// wrk's. Run with: go test -run '^$' -bench Fidelity -benchtime 5x ./harness/lab
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/harness/load"
+)
+
+func deployContainer(b *testing.B, dep *docker.Deployer, runID string) *deployers.Deployment {
+	b.Helper()
+	d, err := dep.Deploy(context.Background(), deployers.Spec{RunID: runID, Artifacts: deployertest.Artifacts(b), CPUs: 1})
+	b.Cleanup(func() { _ = dep.Teardown(context.Background(), d) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// listeningAt reads the container adapter's own "listening" log line.
+func listeningAt(b *testing.B, id string) time.Time {
+	b.Helper()
+	out, err := exec.Command("docker", "logs", id).Output()
+	if err != nil {
+		b.Fatalf("docker logs: %v", err)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		var line struct {
+			Time time.Time `json:"time"`
+			Msg  string    `json:"msg"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+			return line.Time
+		}
+	}
+	b.Fatalf("no listening line in the container's log:\n%s", out)
+	return time.Time{}
+}
+
+// BenchmarkFidelityReadiness: first HTTP 200 seen by the deployer minus the
+// moment the app logged that it listens. Goal: within 10 ms.
+func BenchmarkFidelityReadiness(b *testing.B) {
+	deployertest.RequireDocker(b)
+	dep, err := docker.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lags []time.Duration
+	for i := range b.N {
+		d := deployContainer(b, dep, deployertest.RunID(b, fmt.Sprintf("fid%d", i)))
+		first, ok := d.Phases.Since("first-200")
+		if !ok {
+			b.Fatalf("no first-200 phase in %s", d.Phases)
+		}
+		lag := d.Phases[0].At.Add(first).Sub(listeningAt(b, d.ID))
+		lags = append(lags, lag)
+		_ = dep.Teardown(context.Background(), d)
+	}
+	q := load.QuantilesOf(lags)
+	b.ReportMetric(float64(q.P50)/1e6, "ms-lag-p50")
+	b.ReportMetric(float64(q.Max)/1e6, "ms-lag-max")
+}
+
+var wrkRate = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+// BenchmarkFidelityThroughput: the highest rate the load generator
+// sustains against one container (open loop, asking for more than wrk
+// achieved), beside wrk's closed-loop maximum on the same container.
+// Goal: at least 90% of wrk's.
+func BenchmarkFidelityThroughput(b *testing.B) {
+	deployertest.RequireDocker(b)
+	wrk, err := exec.LookPath("wrk")
+	deployertest.Require(b, "wrk (apt-get install wrk)", err)
+	dep, err := docker.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := deployContainer(b, dep, deployertest.RunID(b, "fidtp"))
+	url := d.URL + "/healthz"
+	const dur = 5 * time.Second
+	var ratios []float64
+	for range b.N {
+		out, err := exec.Command(wrk, "-t2", "-c64", "-d"+dur.String(), url).CombinedOutput()
+		if err != nil {
+			b.Fatalf("wrk: %v\n%s", err, out)
+		}
+		m := wrkRate.FindSubmatch(out)
+		if m == nil {
+			b.Fatalf("wrk printed no rate:\n%s", out)
+		}
+		wrkRPS, _ := strconv.ParseFloat(string(m[1]), 64)
+		res, err := load.Run(context.Background(), load.Target{URL: url}, load.Options{
+			Rate: int(wrkRPS * 1.2), Duration: dur, MaxWorkers: 256,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ok := float64(res.Summary.Requests-res.Summary.Errors) / dur.Seconds()
+		ratios = append(ratios, ok/wrkRPS)
+		b.ReportMetric(wrkRPS, "wrk-req/s")
+		b.ReportMetric(ok, "ours-req/s")
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], "ratio-median")
+}
