@@ -153,6 +153,9 @@ func (d *Deployer) start(ctx context.Context, dep *deployers.Deployment, p prepa
 	}
 	dep.State = v
 	dep.Phases.Mark("qemu-started", time.Now())
+	// Startup counts from the QEMU process: writing the initramfs and
+	// probing KVM are preparation a cloud does before it boots an image.
+	dep.StartupFrom = "qemu-started"
 	m.PID, m.Port = v.cmd.Process.Pid, p.hostPort
 	dep.URL = "http://127.0.0.1:" + strconv.Itoa(p.hostPort)
 	dep.Details["pid"] = strconv.Itoa(m.PID)

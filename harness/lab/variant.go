@@ -62,6 +62,8 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		}
 		if i == 0 {
 			vr.Details = d.Details
+			// Some facts (the microVM's accelerator) are known only now.
+			vr.Description = dep.Info().Description
 		}
 		from := d.Phases.From(d.StartupFrom)
 		s := results.StartupSample{Phases: d.Phases, From: from[0].Name, Total: from.Total()}

@@ -57,7 +57,7 @@ after {{.Run.Settings.Warmup}} warm-up (excluded). Medians with (min–max, n).<
 {{range .Table}}<tr><td class="label">{{.Label}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
 <figure>{{.Latency}}<figcaption>Warm latency by percentile (log scales), measured from each request's intended send time.</figcaption></figure>
-<figure>{{.Timelines}}<figcaption>Startup phases: median offset of each phase from the deploy request.</figcaption></figure>
+<figure>{{.Timelines}}<figcaption>Startup phases: median offset of each phase from the startup origin (image builds are preparation, not shown).</figcaption></figure>
 {{range .Run.Variants}}{{if .Error}}<p class="err">{{.Variant}}: {{.Error}}</p>{{end}}
 {{range .NotMeasured}}<p>not measured: {{.}}</p>{{end}}
 {{range .Teardown.Leftovers}}<p class="err">left after teardown: {{.}} (run computeladder sweep)</p>{{end}}{{end}}
