@@ -65,9 +65,6 @@ func Open(ctx context.Context, target string, variants []deployers.Variant, opts
 	default:
 		return nil, fmt.Errorf("unknown target %q: use local, localstack or aws", target)
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	if err := CheckLocal(ctx, variants); err != nil {
 		return nil, err
 	}
@@ -87,6 +84,9 @@ func Open(ctx context.Context, target string, variants []deployers.Variant, opts
 }
 
 func newLocal(v deployers.Variant, opts Options) (deployers.Deployer, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	switch v {
 	case deployers.VM:
 		var qopts []qemu.Option
