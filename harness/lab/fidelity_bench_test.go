@@ -108,7 +108,7 @@ func BenchmarkFidelityThroughput(b *testing.B) {
 		}
 		wrkRPS, _ := strconv.ParseFloat(string(m[1]), 64)
 		res, err := load.Run(context.Background(), load.Target{URL: url}, load.Options{
-			Rate: int(wrkRPS * 1.2), Duration: dur, MaxWorkers: 256,
+			Rate: int(wrkRPS * 1.2), Duration: dur, MaxWorkers: 64,
 		})
 		if err != nil {
 			b.Fatal(err)

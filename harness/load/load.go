@@ -1,8 +1,8 @@
 // Package load drives open-loop, constant-rate HTTP load and summarises it
 // with exact percentiles.
 //
-// Requests are sent on a fixed schedule (vegeta's attacker with a constant
-// pacer, which adds workers rather than wait for slow responses), and each
+// Requests are sent on a fixed schedule (vegeta's attacker, which adds
+// workers rather than wait for slow responses, with a constant pacer), and each
 // latency is measured from the request's intended send time, not from when a
 // worker got round to it. A slow response therefore counts against every
 // request it delayed: this is how coordinated omission is avoided (Gil Tene,
@@ -115,13 +115,17 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 		vegeta.MaxWorkers(opts.MaxWorkers),
 		vegeta.KeepAlive(true),
 		vegeta.Redirects(vegeta.NoFollow),
+		// Response bodies are read to the end (the connection is reused)
+		// but not kept: a sample is a flat record.
+		vegeta.MaxBody(0),
+		vegeta.Workers(min(opts.MaxWorkers, 64)),
 	}
 	if opts.Client != nil {
 		attackerOpts = append(attackerOpts, vegeta.Client(opts.Client))
 	}
 	atk := vegeta.NewAttacker(attackerOpts...)
-	pacer := vegeta.ConstantPacer{Freq: opts.Rate, Per: time.Second}
-	interval := time.Second / time.Duration(opts.Rate)
+	pc := newPacer(opts.Rate)
+	interval := pc.interval
 	targeter := vegeta.NewStaticTargeter(vegeta.Target{
 		Method: tgt.Method, URL: tgt.URL, Body: tgt.Body, Header: tgt.Header,
 	})
@@ -130,7 +134,7 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	// intended send times are at most microseconds early (latencies at most
 	// that much too long).
 	began := time.Now()
-	results := atk.Attack(targeter, pacer, opts.Duration, "computeladder")
+	results := atk.Attack(targeter, pc, opts.Duration, "")
 
 	res := &Result{Rate: opts.Rate, Duration: opts.Duration}
 	res.Samples = make([]Sample, 0, int(float64(opts.Rate)*opts.Duration.Seconds())+1)
@@ -178,8 +182,8 @@ loop:
 }
 
 // sampleOf converts vegeta's result, re-basing latency on the intended send
-// time of its sequence number: vegeta's constant pacer schedules hit k
-// (from 0) at (k+1) intervals after the start.
+// time of its sequence number: the pacer schedules hit k (from 0) at (k+1)
+// intervals after the start.
 func sampleOf(r *vegeta.Result, began time.Time, interval time.Duration) Sample {
 	intended := time.Duration(r.Seq+1) * interval
 	end := r.Timestamp.Add(r.Latency).Sub(began)

@@ -181,3 +181,27 @@ func TestRunCancelled(t *testing.T) {
 		t.Fatal("want the samples gathered before the cancel")
 	}
 }
+
+func TestPacerCatchesUp(t *testing.T) {
+	p := newPacer(1000) // one hit per ms
+	tests := []struct {
+		elapsed time.Duration
+		hits    uint64
+		want    time.Duration
+	}{
+		{0, 0, time.Millisecond},                            // hit 0 is due at 1 ms
+		{500 * time.Microsecond, 0, 500 * time.Microsecond}, // half way there
+		{1500 * time.Millisecond, 10, 0},                    // far behind mid-second: send now
+		{5 * time.Millisecond, 4, 0},                        // exactly due
+		{5 * time.Millisecond, 9, 5 * time.Millisecond},     // ahead: wait
+	}
+	for _, tt := range tests {
+		got, stop := p.Pace(tt.elapsed, tt.hits)
+		if stop || got != tt.want {
+			t.Errorf("Pace(%v, %d) = %v, %v; want %v, false", tt.elapsed, tt.hits, got, stop, tt.want)
+		}
+	}
+	if r := p.Rate(0); r != 1000 {
+		t.Errorf("Rate = %v, want 1000", r)
+	}
+}
