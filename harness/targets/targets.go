@@ -68,6 +68,11 @@ func Open(ctx context.Context, target string, variants []deployers.Variant, opts
 	if err := CheckLocal(ctx, variants); err != nil {
 		return nil, err
 	}
+	return openLocal(target, variants, opts)
+}
+
+// openLocal builds the local deployers of variants.
+func openLocal(target string, variants []deployers.Variant, opts Options) (*Set, error) {
 	s := &Set{Target: target, Deployers: map[deployers.Variant]deployers.Deployer{}}
 	for _, v := range variants {
 		d, err := newLocal(v, opts)
@@ -147,17 +152,5 @@ func OpenForSweep(target string) (*Set, error) {
 	if target != "local" {
 		return nil, fmt.Errorf("sweep --target %q: only local is available yet", target)
 	}
-	s := &Set{Target: target, Deployers: map[deployers.Variant]deployers.Deployer{}}
-	for _, v := range deployers.Variants {
-		d, err := newLocal(v, Options{})
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-		s.Deployers[v] = d
-		if c, ok := d.(io.Closer); ok {
-			s.closers = append(s.closers, c)
-		}
-	}
-	return s, nil
+	return openLocal(target, deployers.Variants, Options{})
 }
