@@ -75,3 +75,18 @@ setup:
 ## sweep: remove whatever killed runs left behind (by run-id label)
 sweep:
 	$(CLI) sweep
+
+## lab-cost-crossover: per-request (Lambda) against always-on (EC2, Fargate) monthly cost and the crossover rate,
+## from the newest results/*/results.json that has a Lambda variant, else the default duration. Cheap: deploys nothing.
+## Flags for `computeladder cost` go in COST_ARGS, e.g. make lab-cost-crossover COST_ARGS="--memory 1024 --free-tier".
+COST_ARGS   ?=
+.PHONY: lab-cost-crossover
+lab-cost-crossover:
+	@latest=$$(ls -t results/*/results.json 2>/dev/null | xargs -r grep -l '"variant": "lambda"' | head -n 1); \
+	if [ -n "$$latest" ]; then \
+		echo "Durations from $$latest (the newest run with a Lambda variant)."; \
+		$(CLI) cost "$$latest" $(COST_ARGS); \
+	else \
+		echo "No results/*/results.json with a Lambda variant: using the default duration (run make lab-lambda to measure one)."; \
+		$(CLI) cost $(COST_ARGS); \
+	fi

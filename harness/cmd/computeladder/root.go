@@ -12,6 +12,7 @@ var commands = []func() *cobra.Command{
 	newSetupCmd,
 	newBuildCmd,
 	newLockinCmd,
+	newCostCmd,
 }
 
 func newRootCmd() *cobra.Command {

@@ -1,0 +1,86 @@
+package cost
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/results"
+)
+
+// Measured is the function's per-request figures taken from a lab run.
+type Measured struct {
+	// BilledMS is the mean billed duration: each warm request's service time
+	// (actual send → response, so the load generator's own queueing is not
+	// billed) rounded up to the granularity, then averaged over all but the
+	// slowest 1 %.
+	BilledMS float64
+	// Requests is how many successful warm requests it is the mean of, and
+	// Trimmed how many of the slowest were left out (1 %).
+	Requests int
+	Trimmed  int
+	// P50 is the warm median latency, for the reader to compare.
+	P50 time.Duration
+	// MemoryMB is the function memory the run used; zero if not recorded.
+	MemoryMB int
+	// Endpoint is the route the warm load hit, e.g. "POST /checkout".
+	Endpoint string
+	// Target is where the run deployed (local, localstack, aws).
+	Target string
+}
+
+// FromResults extracts the Lambda variant's warm figures from a run.
+//
+// Locally the duration is what a client saw through the emulator and its
+// gateway, an upper bound on what Lambda would bill (its Duration excludes
+// the network and the Function URL front end).
+func FromResults(run *results.Run, granularityMS float64) (Measured, error) {
+	if run == nil {
+		return Measured{}, errors.New("results: no run")
+	}
+	for _, v := range run.Variants {
+		if v.Variant != deployers.Function {
+			continue
+		}
+		if v.Warm == nil || v.Warm.Result == nil {
+			why := "it has no warm latency"
+			if v.Error != "" {
+				why = "it failed: " + v.Error
+			}
+			return Measured{}, fmt.Errorf("results %s: lambda variant unusable, %s: run make lab-lambda again, or pass --duration-ms", run.RunID, why)
+		}
+		var ds []time.Duration
+		for _, s := range v.Warm.Result.Samples {
+			if s.OK() && s.Service > 0 {
+				ds = append(ds, s.Service)
+			}
+		}
+		// Leave out the slowest 1 %: locally they are requests that waited
+		// for a new execution environment (a container start, hundreds of
+		// ms), which Lambda does not bill as Duration; one such request
+		// among 250 would add 2.5 ms to a 2.3 ms mean.
+		slices.Sort(ds)
+		trimmed := len(ds) / 100
+		ds = ds[:len(ds)-trimmed]
+		mean, err := MeanBilledMS(ds, granularityMS)
+		if err != nil {
+			return Measured{}, fmt.Errorf("results %s: lambda warm load has no successful request: pass --duration-ms", run.RunID)
+		}
+		m := Measured{
+			BilledMS: mean,
+			Requests: len(ds),
+			Trimmed:  trimmed,
+			P50:      v.Warm.Result.Summary.Latency.P50,
+			Endpoint: v.Warm.Endpoint,
+			Target:   run.Target,
+		}
+		if mb, err := strconv.Atoi(v.Details["memory_mb"]); err == nil && mb > 0 {
+			m.MemoryMB = mb
+		}
+		return m, nil
+	}
+	return Measured{}, fmt.Errorf("results %s: no lambda variant: run make lab-lambda (or make lab) first, or pass --duration-ms", run.RunID)
+}
