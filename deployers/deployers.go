@@ -28,6 +28,11 @@ const (
 	TagRunID = "computeladder:run-id"
 )
 
+// PhaseFirst200 is the last phase of every startup that reached the app:
+// the first HTTP 200 from GET /healthz. A deployment without it (an
+// emulator that only records resources) is sent no request.
+const PhaseFirst200 = "first-200"
+
 // Variant is a rung of the ladder.
 type Variant string
 

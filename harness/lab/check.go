@@ -11,9 +11,9 @@ import (
 
 // BehaviourTable returns a Checker that runs the app's behaviour table
 // (package apptest, the same table the tests run) against a live
-// deployment, sending requests with client (nil: a default client).
-func BehaviourTable(client *http.Client) Checker {
-	return func(ctx context.Context, platform, baseURL string) results.Behaviour {
+// deployment.
+func BehaviourTable() Checker {
+	return func(ctx context.Context, platform, baseURL string, client *http.Client) results.Behaviour {
 		var b results.Behaviour
 		do := apptest.URLDoer(baseURL, client)
 		for _, c := range apptest.Cases(platform) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -41,8 +42,9 @@ type Config struct {
 	TeardownTimeout time.Duration
 }
 
-// Checker runs the behaviour table for platform against baseURL.
-type Checker func(ctx context.Context, platform, baseURL string) results.Behaviour
+// Checker runs the behaviour table for platform against baseURL, sending
+// requests with client.
+type Checker func(ctx context.Context, platform, baseURL string, client *http.Client) results.Behaviour
 
 // Validate checks cfg before anything is created.
 func (c *Config) Validate() error {

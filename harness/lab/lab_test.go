@@ -24,7 +24,7 @@ import (
 type fakeDeployer struct {
 	variant deployers.Variant
 	failAt  string // "create", "start" or "ready": Deploy fails there
-	cold    bool   // implements ColdStarter through coldFake
+	record  bool   // like an emulator: creates resources, never answers
 
 	mu        sync.Mutex
 	resources map[string]deployers.Resource // id → resource, as a platform would hold them
@@ -58,6 +58,10 @@ func (f *fakeDeployer) Deploy(ctx context.Context, spec deployers.Spec) (*deploy
 		}
 		if step == f.failAt {
 			return d, fmt.Errorf("injected failure at %s", step)
+		}
+		if f.record && step == "ready" {
+			d.Details = map[string]string{"not_measured": "first-200: the emulator runs nothing"}
+			continue
 		}
 		switch step {
 		case "create":
@@ -168,7 +172,7 @@ func TestRunMeasuresEveryVariant(t *testing.T) {
 	}
 	cfg := baseConfig(fakes)
 	var checked []string
-	cfg.Check = func(ctx context.Context, platform, baseURL string) results.Behaviour {
+	cfg.Check = func(ctx context.Context, platform, baseURL string, _ *http.Client) results.Behaviour {
 		checked = append(checked, platform)
 		return results.Behaviour{Passed: 3}
 	}
@@ -246,7 +250,7 @@ func TestCancelDuringEachPhaseLeavesNothing(t *testing.T) {
 			obs := &cancelObserver{phase: phase, cancel: cancel}
 			cfg := baseConfig(fakes)
 			cfg.Observer = obs
-			cfg.Check = func(ctx context.Context, platform, baseURL string) results.Behaviour {
+			cfg.Check = func(ctx context.Context, platform, baseURL string, _ *http.Client) results.Behaviour {
 				return results.Behaviour{Passed: 1}
 			}
 			_, err := Run(ctx, cfg)
@@ -303,12 +307,40 @@ func assertNothingLeft(t *testing.T, fakes map[deployers.Variant]deployers.Deplo
 func TestBehaviourTableAgainstTheApp(t *testing.T) {
 	srv := httptest.NewServer(app.New(app.Config{Platform: "container"}))
 	t.Cleanup(srv.Close)
-	b := BehaviourTable(nil)(context.Background(), "container", srv.URL)
+	b := BehaviourTable()(context.Background(), "container", srv.URL, http.DefaultClient)
 	if b.Failed != 0 || b.Passed < 10 {
 		t.Fatalf("behaviour = %+v, want every case to pass", b)
 	}
 	// The same table against the wrong platform must fail (whoami says so).
-	if b := BehaviourTable(nil)(context.Background(), "vm", srv.URL); b.Failed == 0 {
+	if b := BehaviourTable()(context.Background(), "vm", srv.URL, http.DefaultClient); b.Failed == 0 {
 		t.Fatal("the table passed for the wrong platform")
 	}
+}
+
+// An emulator that only records resources: the run measures what it can,
+// sends no request, says what was not measured, tears down, and succeeds.
+func TestRecordOnlyBackendIsNotMeasured(t *testing.T) {
+	f := newFake(deployers.Function)
+	f.record = true
+	var hits atomic.Int64
+	cfg := baseConfig(map[deployers.Variant]deployers.Deployer{deployers.Function: coldFake{f}})
+	cfg.Check = func(context.Context, string, string, *http.Client) results.Behaviour {
+		hits.Add(1)
+		return results.Behaviour{}
+	}
+	run, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vr := run.Variants[0]
+	if len(vr.NotMeasured) == 0 || !strings.Contains(vr.NotMeasured[0], "the emulator runs nothing") {
+		t.Errorf("not measured = %v, want the backend's reason", vr.NotMeasured)
+	}
+	if hits.Load() != 0 || vr.Warm != nil || len(vr.ColdStart.Samples) != 0 {
+		t.Errorf("requests were sent to a deployment that never answered: checks %d, warm %v, cold %v", hits.Load(), vr.Warm, vr.ColdStart.Samples)
+	}
+	if vr.Startup.Total.N != 0 || len(vr.Startup.Samples) != cfg.Runs {
+		t.Errorf("startup = %+v: the recorded phases are kept, no startup total is claimed", vr.Startup)
+	}
+	assertNothingLeft(t, map[deployers.Variant]deployers.Deployer{deployers.Function: f})
 }

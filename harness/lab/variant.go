@@ -43,6 +43,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 
 	var startups []results.StartupSample
 	var firsts, inits []time.Duration
+	var client *http.Client
 	for i := range cfg.Runs {
 		if current != nil {
 			// A fresh deployment per run: the previous one goes first.
@@ -70,8 +71,16 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		s.Prepare, _ = d.Phases.Since(s.From)
 		startups = append(startups, s)
 		obs.Phase(v, "started", d.Phases.String())
-
-		cs, cerr := firstRequest(ctx, d.URL)
+		if why := unreachable(d); why != "" {
+			// An emulator that only records the resource: nothing answers,
+			// so nothing that needs the endpoint is measured — and no
+			// request is sent to an address that is not ours.
+			vr.NotMeasured = []string{"startup to the first HTTP 200, cold start, warm latency and the behaviour table: " + why}
+			obs.Phase(v, "recorded", "not measured: "+why)
+			continue
+		}
+		client = clientFor(dep, d)
+		cs, cerr := firstRequest(ctx, client, d.URL)
 		if cerr != nil {
 			return vr, fmt.Errorf("first request: %w", cerr)
 		}
@@ -79,6 +88,10 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		firsts = append(firsts, cs.FirstRequest)
 	}
 	vr.Startup = summariseStartup(startups)
+	if len(vr.NotMeasured) > 0 {
+		vr.Startup.Total = results.Stats{}
+		return vr, ctx.Err()
+	}
 
 	// Backends that can force a cold start in place (a function platform
 	// starting a new execution environment) get Runs more samples that way.
@@ -91,7 +104,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 			if err := cold.ForceColdStart(ctx, current); err != nil {
 				return vr, fmt.Errorf("force cold start: %w", err)
 			}
-			cs, cerr := firstRequest(ctx, current.URL)
+			cs, cerr := firstRequest(ctx, client, current.URL)
 			if cerr != nil {
 				return vr, fmt.Errorf("cold start %d: %w", i+1, cerr)
 			}
@@ -112,7 +125,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 	}
 
 	if cfg.Duration > 0 {
-		w, lerr := warmLoad(ctx, cfg, v, current.URL)
+		w, lerr := warmLoad(ctx, cfg, v, client, current.URL)
 		vr.Warm = w
 		if lerr != nil {
 			return vr, lerr
@@ -120,7 +133,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 	}
 	if cfg.Check != nil {
 		obs.Phase(v, "behaviour", "the behaviour table against the live deployment")
-		vr.Behaviour = cfg.Check(ctx, string(v), current.URL)
+		vr.Behaviour = cfg.Check(ctx, string(v), current.URL, client)
 		if vr.Behaviour.Failed > 0 {
 			return vr, fmt.Errorf("behaviour table: %d of %d cases failed", vr.Behaviour.Failed, vr.Behaviour.Failed+vr.Behaviour.Passed)
 		}
@@ -149,10 +162,40 @@ func teardown(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deplo
 	return td
 }
 
+// Transporter is implemented by deployers whose endpoints need more than
+// plain HTTP, e.g. SigV4-signed requests to an IAM-auth Function URL.
+type Transporter interface {
+	Transport(d *deployers.Deployment, base http.RoundTripper) http.RoundTripper
+}
+
+// clientFor returns the client every request to d goes through.
+func clientFor(dep deployers.Deployer, d *deployers.Deployment) *http.Client {
+	var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
+	if t, ok := dep.(Transporter); ok {
+		rt = t.Transport(d, rt)
+	}
+	return &http.Client{Transport: rt, Timeout: 30 * time.Second}
+}
+
+// unreachable says why nothing answers on d, or "" when it was seen to
+// answer: only a deployment whose timeline reached the first HTTP 200 is
+// sent any request.
+func unreachable(d *deployers.Deployment) string {
+	if _, ok := d.Phases.Since(deployers.PhaseFirst200); ok && d.URL != "" {
+		return ""
+	}
+	for _, k := range []string{"not_measured", "first_200"} {
+		if why := d.Details[k]; why != "" {
+			return why
+		}
+	}
+	return "the deployment never answered HTTP"
+}
+
 // firstRequest times GET /whoami on a fresh connection and reads what the
 // app says of itself.
-func firstRequest(ctx context.Context, baseURL string) (results.ColdSample, error) {
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+func firstRequest(ctx context.Context, client *http.Client, baseURL string) (results.ColdSample, error) {
+	client.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/whoami", nil)
 	if err != nil {
 		return results.ColdSample{}, err
@@ -184,7 +227,7 @@ func firstRequest(ctx context.Context, baseURL string) (results.ColdSample, erro
 // checkoutBody is the request of the warm load: the business path.
 var checkoutBody = []byte(`{"items":[{"sku":"TEA-1","quantity":2,"unit_price_cents":1299},{"sku":"MUG-2","quantity":1,"unit_price_cents":899}],"discount_code":"SAVE10","region":"CA"}`)
 
-func warmLoad(ctx context.Context, cfg *Config, v deployers.Variant, baseURL string) (*results.Warm, error) {
+func warmLoad(ctx context.Context, cfg *Config, v deployers.Variant, client *http.Client, baseURL string) (*results.Warm, error) {
 	tgt := load.Target{
 		Method: http.MethodPost, URL: baseURL + "/checkout", Body: checkoutBody,
 		Header: http.Header{"Content-Type": {"application/json"}},
@@ -192,13 +235,13 @@ func warmLoad(ctx context.Context, cfg *Config, v deployers.Variant, baseURL str
 	obs := cfg.Observer
 	if cfg.Warmup > 0 {
 		obs.Phase(v, "warm-up", fmt.Sprintf("%d req/s for %s (excluded)", cfg.Rate, cfg.Warmup))
-		if _, err := load.Run(ctx, tgt, load.Options{Rate: cfg.Rate, Duration: cfg.Warmup}); err != nil {
+		if _, err := load.Run(ctx, tgt, load.Options{Rate: cfg.Rate, Duration: cfg.Warmup, Client: loadClient(client)}); err != nil {
 			return nil, fmt.Errorf("warm-up: %w", err)
 		}
 	}
 	obs.Phase(v, "load", fmt.Sprintf("%d req/s for %s", cfg.Rate, cfg.Duration))
 	res, err := load.Run(ctx, tgt, load.Options{
-		Rate: cfg.Rate, Duration: cfg.Duration,
+		Rate: cfg.Rate, Duration: cfg.Duration, Client: loadClient(client),
 		Progress: func(p load.Progress) { obs.Load(v, p) },
 	})
 	w := &results.Warm{Endpoint: "POST /checkout", Result: res}
@@ -231,4 +274,13 @@ func summariseStartup(samples []results.StartupSample) results.Startup {
 		st.Phases = append(st.Phases, results.PhaseStats{Name: name, Stats: results.StatsOf(byName[name])})
 	}
 	return st
+}
+
+// loadClient is nil (the load generator's own) unless requests to the
+// deployment need a special transport.
+func loadClient(c *http.Client) *http.Client {
+	if _, plain := c.Transport.(*http.Transport); plain {
+		return nil
+	}
+	return c
 }

@@ -180,7 +180,7 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 		RunID: runID, Target: f.target, Variants: variants, Deployers: set.Deployers,
 		Spec: deployers.Spec{Artifacts: arts, MemoryMB: f.memoryMB},
 		Runs: f.runs, Rate: f.rate, Duration: f.duration, Warmup: f.warmup,
-		Check: lab.BehaviourTable(nil),
+		Check: lab.BehaviourTable(),
 	}
 	if prog != nil {
 		cfg.Observer = prog
