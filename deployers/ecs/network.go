@@ -1,0 +1,137 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// network is where the task runs: the default VPC and one of its default
+// subnets, which assign public addresses.
+type network struct {
+	vpcID, subnetID string
+}
+
+// defaultNetwork looks the default VPC and subnet up; it runs before
+// anything is created, so that a region without one creates nothing.
+func (d *Deployer) defaultNetwork(ctx context.Context) (network, error) {
+	vpcs, err := d.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{
+		Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}},
+	})
+	if err != nil {
+		return network{}, fmt.Errorf("find default vpc: %w", err)
+	}
+	if len(vpcs.Vpcs) == 0 {
+		return network{}, fmt.Errorf("no default VPC in %s: create one with `aws ec2 create-default-vpc` or pick another region", d.region)
+	}
+	vpc := aws.ToString(vpcs.Vpcs[0].VpcId)
+	subnets, err := d.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{
+		Filters: []ec2types.Filter{
+			{Name: aws.String("vpc-id"), Values: []string{vpc}},
+			{Name: aws.String("default-for-az"), Values: []string{"true"}},
+		},
+	})
+	if err != nil {
+		return network{}, fmt.Errorf("find default subnet: %w", err)
+	}
+	if len(subnets.Subnets) == 0 {
+		return network{}, fmt.Errorf("default VPC %s has no default subnet: create one with `aws ec2 create-default-subnet`", vpc)
+	}
+	// The first availability zone by name, so that runs are comparable.
+	s := slices.MinFunc(subnets.Subnets, func(a, b ec2types.Subnet) int {
+		return strings.Compare(aws.ToString(a.AvailabilityZone), aws.ToString(b.AvailabilityZone))
+	})
+	return network{vpcID: vpc, subnetID: aws.ToString(s.SubnetId)}, nil
+}
+
+// fargateSize is a valid Fargate CPU (units of 1/1024 vCPU) and memory pair.
+type fargateSize struct {
+	cpu, memoryMB int
+}
+
+// fargateSizes lists the memory sizes Fargate accepts for each CPU size.
+var fargateSizes = []struct {
+	cpu      int
+	memoryMB []int
+}{
+	{256, []int{512, 1024, 2048}},
+	{512, steps(1024, 4096, 1024)},
+	{1024, steps(2048, 8192, 1024)},
+	{2048, steps(4096, 16384, 1024)},
+	{4096, steps(8192, 30720, 1024)},
+}
+
+func steps(from, to, by int) []int {
+	var out []int
+	for m := from; m <= to; m += by {
+		out = append(out, m)
+	}
+	return out
+}
+
+// sizeFor rounds cpus and memoryMB up to the smallest Fargate size that
+// holds both: the spec is shared with local backends, whose limits Fargate
+// does not offer (256 MB, say).
+func sizeFor(cpus float64, memoryMB int) (fargateSize, error) {
+	want := int(cpus * 1024)
+	for _, s := range fargateSizes {
+		if s.cpu < want {
+			continue
+		}
+		for _, m := range s.memoryMB {
+			if m >= memoryMB {
+				return fargateSize{cpu: s.cpu, memoryMB: m}, nil
+			}
+		}
+	}
+	return fargateSize{}, fmt.Errorf("spec: %g vCPU with %d MB is larger than Fargate offers (4 vCPU, 30720 MB): ask for less", cpus, memoryMB)
+}
+
+func ecsTags(m map[string]string) []ecstypes.Tag {
+	var out []ecstypes.Tag
+	for _, k := range sortedKeys(m) {
+		out = append(out, ecstypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+func ecrTags(m map[string]string) []ecrtypes.Tag {
+	var out []ecrtypes.Tag
+	for _, k := range sortedKeys(m) {
+		out = append(out, ecrtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+func ec2Tags(m map[string]string) []ec2types.Tag {
+	var out []ec2types.Tag
+	for _, k := range sortedKeys(m) {
+		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+func iamTags(m map[string]string) []iamtypes.Tag {
+	var out []iamtypes.Tag
+	for _, k := range sortedKeys(m) {
+		out = append(out, iamtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,45 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+// createRole creates the task execution role: ECS may pull this repository's
+// image and write this log group, nothing else.
+func (d *Deployer) createRole(ctx context.Context, name string, tags map[string]string, repoARN, logARN string) (string, error) {
+	out, err := d.iam.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName:                 aws.String(name),
+		AssumeRolePolicyDocument: aws.String(trustPolicy),
+		Description:              aws.String("computeladder ECS task execution role: pull one image, write one log group"),
+		MaxSessionDuration:       aws.Int32(3600),
+		Tags:                     iamTags(tags),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create execution role %s: %w", name, err)
+	}
+	if _, err := d.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName:       aws.String(name),
+		PolicyName:     aws.String(name),
+		PolicyDocument: aws.String(executionPolicy(repoARN, logARN)),
+	}); err != nil {
+		return "", fmt.Errorf("put execution role policy %s: %w", name, err)
+	}
+	return aws.ToString(out.Role.Arn), nil
+}
+
+const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+func executionPolicy(repoARN, logARN string) string {
+	return `{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"},` +
+		`{"Effect":"Allow","Action":["ecr:BatchCheckLayerAvailability","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"],"Resource":"` + repoARN + `"},` +
+		`{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"` + logARN + `:*"}]}`
+}
+
+func logGroupARN(region, account, name string) string {
+	return "arn:aws:logs:" + region + ":" + account + ":log-group:" + name
+}

@@ -1,0 +1,202 @@
+package ecs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/computeladder/computeladder/deployers"
+)
+
+// kindOrder is the teardown order: the task before its cluster and task
+// definition, the security group once the task's network interface is gone,
+// the role last because a stopping task may still use it.
+var kindOrder = []string{KindTask, KindTaskDefinition, KindCluster, KindSecurityGroup, KindLogGroup, KindRepository, KindRole}
+
+// sgRetry bounds the retries of DeleteSecurityGroup while Fargate releases
+// the stopped task's network interface.
+const sgRetry = 2 * time.Minute
+
+// Teardown stops the task and waits until it stopped (bounded), deregisters
+// the task definition, deletes the cluster, the security group, the log
+// group, the repository with its images and the execution role. It accepts
+// nil, treats what is already gone as removed and joins its steps' errors.
+// It works from d.Resources alone.
+func (d *Deployer) Teardown(ctx context.Context, dep *deployers.Deployment) error {
+	if dep == nil {
+		return nil
+	}
+	return d.remove(ctx, dep.Resources)
+}
+
+func (d *Deployer) remove(ctx context.Context, rs []deployers.Resource) error {
+	var errs []error
+	cluster := ""
+	for _, r := range rs {
+		if r.Kind == KindCluster {
+			cluster = r.ID
+		}
+	}
+	for _, r := range ordered(rs) {
+		if r.ID == "" {
+			continue // recorded before a create that never returned an id
+		}
+		var err error
+		switch r.Kind {
+		case KindTask:
+			err = d.stopTask(ctx, clusterOf(r.ID, cluster), r.ID)
+		case KindTaskDefinition:
+			_, err = d.ecs.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(r.ID)})
+		case KindCluster:
+			_, err = d.ecs.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String(r.ID)})
+		case KindSecurityGroup:
+			err = d.deleteSecurityGroup(ctx, r.ID)
+		case KindLogGroup:
+			_, err = d.logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(r.ID)})
+		case KindRepository:
+			_, err = d.ecr.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: aws.String(r.ID), Force: true})
+		case KindRole:
+			err = d.deleteRole(ctx, r.ID)
+		default:
+			err = errors.New("unknown resource kind")
+		}
+		if err != nil && !isNotFound(err) {
+			errs = append(errs, fmt.Errorf("teardown %s: %w", r, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// stopTask stops the task and waits, bounded by the stop wait, until ECS
+// reports it stopped: a cluster with a running task cannot be deleted.
+func (d *Deployer) stopTask(ctx context.Context, cluster, task string) error {
+	if cluster == "" {
+		return errors.New("cluster unknown: run sweep")
+	}
+	// Describe first: stopping a task the API no longer knows fails
+	// differently on AWS and emulators, a MISSING failure does not.
+	st, err := d.taskStatus(ctx, cluster, task)
+	if err != nil || st == "STOPPED" || st == "" {
+		return err
+	}
+	if _, err := d.ecs.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String(cluster), Task: aws.String(task), Reason: aws.String("computeladder teardown")}); err != nil {
+		return fmt.Errorf("stop task: %w", err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, d.stopWait)
+	defer cancel()
+	for {
+		st, err := d.taskStatus(wctx, cluster, task)
+		if err != nil || st == "STOPPED" || st == "" {
+			return err
+		}
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("task still %s after %s: run sweep later", st, d.stopWait)
+		case <-time.After(d.pollInterval):
+		}
+	}
+}
+
+// taskStatus returns the task's last status, "" when the API does not know it.
+func (d *Deployer) taskStatus(ctx context.Context, cluster, task string) (string, error) {
+	out, err := d.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: []string{task}})
+	if err != nil {
+		return "", fmt.Errorf("describe task: %w", err)
+	}
+	if len(out.Tasks) == 0 {
+		return "", nil
+	}
+	return aws.ToString(out.Tasks[0].LastStatus), nil
+}
+
+func (d *Deployer) deleteSecurityGroup(ctx context.Context, id string) error {
+	deadline := time.Now().Add(sgRetry)
+	for {
+		_, err := d.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+		if err == nil || !isCode(err, "DependencyViolation") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (after: %w)", ctx.Err(), err)
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func (d *Deployer) deleteRole(ctx context.Context, name string) error {
+	// The inline policy carries the role's name; a role without it (a
+	// deploy that failed in between) deletes just the same.
+	if _, err := d.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(name)}); err != nil && !isNotFound(err) {
+		return fmt.Errorf("delete role policy: %w", err)
+	}
+	_, err := d.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
+	return err
+}
+
+// clusterOf returns the cluster named in a long-format task ARN
+// (".../task/<cluster>/<id>"), or fallback.
+func clusterOf(taskARN, fallback string) string {
+	_, rest, ok := strings.Cut(taskARN, ":task/")
+	if !ok {
+		return fallback
+	}
+	if c, _, ok := strings.Cut(rest, "/"); ok {
+		return c
+	}
+	return fallback
+}
+
+func ordered(rs []deployers.Resource) []deployers.Resource {
+	out := slices.Clone(rs)
+	slices.SortStableFunc(out, func(a, b deployers.Resource) int {
+		return rank(a.Kind) - rank(b.Kind)
+	})
+	return out
+}
+
+func rank(kind string) int {
+	if i := slices.Index(kindOrder, kind); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
+}
+
+// notFoundCodes are the error codes of the services used here for a
+// resource that does not exist (any more).
+var notFoundCodes = []string{
+	"ClusterNotFoundException",
+	"RepositoryNotFoundException",
+	"ResourceNotFoundException",
+	"InvalidGroup.NotFound",
+	"InvalidGroupId.NotFound",
+	"NoSuchEntity",
+}
+
+func isNotFound(err error) bool {
+	if errors.Is(err, deployers.ErrNotFound) {
+		return true
+	}
+	for _, c := range notFoundCodes {
+		if isCode(err, c) {
+			return true
+		}
+	}
+	return false
+}
+
+func isCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
+}

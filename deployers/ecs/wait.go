@@ -1,0 +1,156 @@
+package ecs
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/computeladder/computeladder/deployers"
+)
+
+// waitReady polls the task until it runs, marks the phases from its own
+// timestamps, then waits for the first 200 from its public address.
+func (d *Deployer) waitReady(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, cluster, taskARN string) error {
+	readyTimeout := cmp.Or(spec.ReadyTimeout, DefaultReadyTimeout)
+	rctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	task, err := d.waitRunning(rctx, cluster, taskARN)
+	if err != nil {
+		return fmt.Errorf("wait for task %s: %w", taskARN, err)
+	}
+	var notMeasured []string
+	for _, p := range []struct {
+		name string
+		at   *time.Time
+	}{
+		{PhaseCreated, task.CreatedAt},
+		{PhasePullStarted, task.PullStartedAt},
+		{PhasePullStopped, task.PullStoppedAt},
+		{PhaseStarted, task.StartedAt},
+	} {
+		if p.at == nil {
+			notMeasured = append(notMeasured, p.name+": the API reported no timestamp")
+			continue
+		}
+		dep.Phases.Mark(p.name, *p.at)
+	}
+	ip, err := d.publicIP(rctx, task)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ip == "" && d.emulator:
+		notMeasured = append(notMeasured, PhaseFirst200+": the emulator records the task but runs no container and gives it no public address")
+	case ip == "":
+		return fmt.Errorf("task %s has no public IP: does the default subnet assign public addresses?", taskARN)
+	case d.emulator:
+		notMeasured = append(notMeasured, PhaseFirst200+": the emulator records the task but runs no container")
+		dep.Details[DetailPublicIP] = ip
+	default:
+		dep.Details[DetailPublicIP] = ip
+		dep.URL = "http://" + ip + ":" + strconv.Itoa(AppPort)
+		at, err := deployers.WaitReady(rctx, dep.URL+"/healthz", 250*time.Millisecond, d.taskAlive(rctx, cluster, taskARN))
+		if err != nil {
+			return fmt.Errorf("wait for %s/healthz: %w: is %s your public address?", dep.URL, err, d.ingress)
+		}
+		dep.Phases.Mark(PhaseFirst200, at)
+	}
+	if len(notMeasured) > 0 {
+		dep.Details[DetailNotMeasured] = strings.Join(notMeasured, "; ")
+	}
+	d.log.InfoContext(ctx, "ecs task ready", "task", taskARN, "timeline", dep.Phases.String(), "not_measured", dep.Details[DetailNotMeasured])
+	return nil
+}
+
+// waitRunning polls DescribeTasks until the task is RUNNING; a task that
+// stops on the way fails the wait at once with ECS's reason.
+func (d *Deployer) waitRunning(ctx context.Context, cluster, taskARN string) (ecstypes.Task, error) {
+	for {
+		out, err := d.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: []string{taskARN}})
+		if err != nil {
+			return ecstypes.Task{}, fmt.Errorf("describe task: %w", err)
+		}
+		if len(out.Tasks) == 1 {
+			t := out.Tasks[0]
+			switch aws.ToString(t.LastStatus) {
+			case "RUNNING":
+				return t, nil
+			case "STOPPED", "DEPROVISIONING", "STOPPING", "DEACTIVATING":
+				return t, fmt.Errorf("task stopped: %s", stopReason(t))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ecstypes.Task{}, fmt.Errorf("task not running: %w", ctx.Err())
+		case <-time.After(d.pollInterval):
+		}
+	}
+}
+
+func stopReason(t ecstypes.Task) string {
+	parts := []string{cmp.Or(aws.ToString(t.StoppedReason), string(t.StopCode), "no reason given")}
+	for _, c := range t.Containers {
+		if r := aws.ToString(c.Reason); r != "" {
+			parts = append(parts, aws.ToString(c.Name)+": "+r)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// publicIP returns the public address of the task's network interface, or
+// "" when it has none.
+func (d *Deployer) publicIP(ctx context.Context, task ecstypes.Task) (string, error) {
+	var eni string
+	for _, a := range task.Attachments {
+		for _, kv := range a.Details {
+			if aws.ToString(kv.Name) == "networkInterfaceId" {
+				eni = aws.ToString(kv.Value)
+			}
+		}
+	}
+	if eni == "" {
+		return "", nil
+	}
+	out, err := d.ec2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: []string{eni}})
+	if err != nil {
+		return "", fmt.Errorf("describe network interface %s: %w", eni, err)
+	}
+	for _, n := range out.NetworkInterfaces {
+		if n.Association != nil && aws.ToString(n.Association.PublicIp) != "" {
+			return aws.ToString(n.Association.PublicIp), nil
+		}
+	}
+	return "", nil
+}
+
+// aliveEvery spaces the task-state checks made while waiting for the first
+// 200: often enough to fail fast, well under the DescribeTasks rate limit.
+const aliveEvery = 2 * time.Second
+
+// taskAlive returns a readiness check that fails as soon as ECS reports the
+// task stopped (an app that crashes), instead of at the ready timeout.
+func (d *Deployer) taskAlive(ctx context.Context, cluster, taskARN string) func() error {
+	var last time.Time
+	return func() error {
+		if time.Since(last) < aliveEvery {
+			return nil
+		}
+		last = time.Now()
+		out, err := d.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: []string{taskARN}})
+		if err != nil || len(out.Tasks) != 1 {
+			return nil // a failed look is no proof of death; the timeout still bounds the wait
+		}
+		if t := out.Tasks[0]; aws.ToString(t.LastStatus) == "STOPPED" {
+			return fmt.Errorf("task stopped: %s", stopReason(t))
+		}
+		return nil
+	}
+}
