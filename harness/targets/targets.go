@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os/exec"
 	"time"
 
@@ -48,20 +49,34 @@ func (s *Set) Close() error {
 	return errors.Join(errs...)
 }
 
-// Options tune the local deployers.
+// Options tune the deployers.
 type Options struct {
 	Logger *slog.Logger
 	// Accel is the microVM accelerator: auto, kvm or tcg.
 	Accel string
+
+	// Endpoint is an AWS-compatible endpoint (LocalStack's default when
+	// empty on target localstack).
+	Endpoint string
+	// Region overrides the AWS region of the standard chain.
+	Region string
+	// PublicURL makes the Function URL public (auth NONE) instead of IAM.
+	PublicURL bool
+	// Ingress is the address range the app port opens to on AWS (default:
+	// the caller's public address /32).
+	Ingress netip.Prefix
 }
 
 // Open checks the prerequisites of variants on target and returns their
 // deployers.
 func Open(ctx context.Context, target string, variants []deployers.Variant, opts Options) (*Set, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	switch target {
 	case "local":
 	case "localstack", "aws":
-		return nil, fmt.Errorf("target %s is not available yet: use --target local", target)
+		return openCloud(ctx, target, variants, opts)
 	default:
 		return nil, fmt.Errorf("unknown target %q: use local, localstack or aws", target)
 	}
@@ -147,10 +162,17 @@ func pingDocker(ctx context.Context) error {
 }
 
 // OpenForSweep returns every variant's deployer of target without checking
-// prerequisites: sweeping must work with whatever is still reachable.
-func OpenForSweep(target string) (*Set, error) {
-	if target != "local" {
-		return nil, fmt.Errorf("sweep --target %q: only local is available yet", target)
+// local prerequisites: sweeping must work with whatever is still reachable.
+// Cloud targets still need credentials.
+func OpenForSweep(ctx context.Context, target string, opts Options) (*Set, error) {
+	switch target {
+	case "local":
+		return openLocal(target, deployers.Variants, opts)
+	case "localstack", "aws":
+		if opts.Logger == nil {
+			opts.Logger = slog.New(slog.DiscardHandler)
+		}
+		return openCloud(ctx, target, deployers.Variants, opts)
 	}
-	return openLocal(target, deployers.Variants, Options{})
+	return nil, fmt.Errorf("unknown target %q: use local, localstack or aws", target)
 }

@@ -12,7 +12,7 @@ import (
 func TestOpenRejectsUnknownTargets(t *testing.T) {
 	for _, tc := range []struct{ target, want string }{
 		{"gcp", `unknown target "gcp"`},
-		{"aws", "not available yet"},
+		{"", `unknown target ""`},
 	} {
 		_, err := Open(context.Background(), tc.target, deployers.Variants, Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -44,7 +44,7 @@ func TestMissingDockerIsAPrereqError(t *testing.T) {
 func TestOpenForSweepNeedsNothingRunning(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	t.Setenv("COMPUTELADDER_STATE_DIR", t.TempDir())
-	set, err := OpenForSweep("local")
+	set, err := OpenForSweep(context.Background(), "local", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

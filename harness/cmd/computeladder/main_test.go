@@ -72,7 +72,10 @@ func TestRunBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "vm", "--memory", "-5"}, "--memory -5"},
 		{[]string{"up", "all"}, "unknown variant"},
 		{[]string{"sweep", "--run-id", "../etc"}, "run id"},
-		{[]string{"sweep", "--target", "aws"}, "only local"},
+		{[]string{"sweep", "--target", "gcp"}, `--target "gcp"`},
+		{[]string{"run", "all", "--target", "aws"}, "pass --yes"},
+		{[]string{"run", "vm", "--ingress", "0.0.0.0/0"}, "whole internet"},
+		{[]string{"run", "vm", "--ingress", "me"}, "use a CIDR"},
 		{[]string{"report", "/nonexistent/results.json"}, "no such file"},
 		{[]string{"frobnicate"}, "unknown command"},
 	} {

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
@@ -35,6 +39,10 @@ type runFlags struct {
 	json     bool
 	outDir   string
 	runID    string
+	region   string
+	ingress  string
+	public   bool
+	yes      bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command, measure bool) {
@@ -45,6 +53,10 @@ func (f *runFlags) register(cmd *cobra.Command, measure bool) {
 	fl.StringVar(&f.accel, "accel", "auto", "microVM accelerator: auto (KVM if it really boots, else TCG), kvm or tcg")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress, only the result")
 	fl.StringVar(&f.runID, "run-id", "", "run id to label resources with (default: generated)")
+	fl.StringVar(&f.region, "region", "", "AWS region (default: the standard chain's; us-east-1 on localstack)")
+	fl.StringVar(&f.ingress, "ingress", "", "on AWS, the CIDR the app port opens to (default: your public address /32)")
+	fl.BoolVar(&f.public, "public-url", false, "on AWS, make the Function URL public (auth NONE) instead of IAM-signed")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "on --target aws, create the billed resources without asking")
 	if !measure {
 		return
 	}
@@ -79,8 +91,56 @@ func (f *runFlags) validate() error {
 	if f.memoryMB < 0 {
 		return usagef(fmt.Errorf("--memory %d: must not be negative", f.memoryMB))
 	}
+	if f.ingress != "" {
+		p, err := netip.ParsePrefix(f.ingress)
+		if err != nil {
+			return usagef(fmt.Errorf("--ingress %q: use a CIDR such as 203.0.113.7/32", f.ingress))
+		}
+		if p.Bits() == 0 {
+			return usagef(fmt.Errorf("--ingress %s opens the app to the whole internet: name your own address range", f.ingress))
+		}
+	}
 	return nil
 }
+
+// options turns the flags into the deployers' options (validate first).
+func (f *runFlags) options() targets.Options {
+	o := targets.Options{Accel: f.accel, Endpoint: f.endpoint, Region: f.region, PublicURL: f.public}
+	if f.ingress != "" {
+		o.Ingress = netip.MustParsePrefix(f.ingress)
+	}
+	return o
+}
+
+// confirm shows what a run on real AWS will create and cost, and goes on
+// only with --yes or a "yes" typed at a terminal.
+func (f *runFlags) confirm(cmd *cobra.Command, variants []deployers.Variant) error {
+	if f.target != "aws" || f.endpoint != "" {
+		return nil
+	}
+	plan, err := targets.Plan(variants, f.region)
+	if err != nil {
+		return err
+	}
+	w := cmd.ErrOrStderr()
+	fmt.Fprintln(w, plan)
+	if f.yes {
+		return nil
+	}
+	in, ok := cmd.InOrStdin().(*os.File)
+	if !ok || !isTerminal(in) {
+		return usagef(errors.New("--target aws creates billed resources: pass --yes to go ahead"))
+	}
+	fmt.Fprint(w, "Create them? Type yes: ")
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return usagef(errors.New("not confirmed: nothing created"))
+	}
+	return nil
+}
+
+// isTerminal reports whether f is a terminal someone can type at.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // parseVariants reads "vm", "container", "lambda" or "all".
 func parseVariants(arg string) ([]deployers.Variant, error) {
@@ -158,7 +218,10 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 			prog.printf(format, a...)
 		}
 	}
-	set, err := targets.Open(ctx, f.target, variants, targets.Options{Accel: f.accel})
+	if err := f.confirm(cmd, variants); err != nil {
+		return err
+	}
+	set, err := targets.Open(ctx, f.target, variants, f.options())
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func buildCLI(t *testing.T) string {
 // leftovers lists what carries runID on every local backend.
 func leftovers(t *testing.T, runID string) []deployers.Resource {
 	t.Helper()
-	set, err := targets.OpenForSweep("local")
+	set, err := targets.OpenForSweep(context.Background(), "local", targets.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func leftovers(t *testing.T, runID string) []deployers.Resource {
 // sweepAfter makes sure a failing test does not leave resources behind.
 func sweepAfter(t *testing.T, runID string) {
 	t.Cleanup(func() {
-		set, err := targets.OpenForSweep("local")
+		set, err := targets.OpenForSweep(context.Background(), "local", targets.Options{})
 		if err != nil {
 			return
 		}

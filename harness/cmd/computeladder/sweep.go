@@ -15,7 +15,7 @@ import (
 
 func newSweepCmd() *cobra.Command {
 	var dryRun bool
-	var runID, target string
+	var runID, target, endpoint, region string
 	cmd := &cobra.Command{
 		Use:   "sweep",
 		Short: "Remove what killed runs left behind (found by their run-id labels)",
@@ -30,9 +30,14 @@ with --dry-run it lists them and removes nothing.`,
 					return usagef(err)
 				}
 			}
-			set, err := targets.OpenForSweep(target)
+			switch target {
+			case "local", "localstack", "aws":
+			default:
+				return usagef(fmt.Errorf("--target %q: use local, localstack or aws", target))
+			}
+			set, err := targets.OpenForSweep(cmd.Context(), target, targets.Options{Endpoint: endpoint, Region: region})
 			if err != nil {
-				return usagef(err)
+				return err
 			}
 			defer set.Close()
 			return sweep(cmd.Context(), set, runID, dryRun, cmd.OutOrStdout())
@@ -40,7 +45,9 @@ with --dry-run it lists them and removes nothing.`,
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed; remove nothing")
 	cmd.Flags().StringVar(&runID, "run-id", "", "only this run's resources (default: every run's)")
-	cmd.Flags().StringVar(&target, "target", "local", "where to sweep: local")
+	cmd.Flags().StringVar(&target, "target", "local", "where to sweep: local, localstack or aws (by the computeladder:run-id tag)")
+	cmd.Flags().StringVar(&endpoint, "endpoint", "", "AWS-compatible endpoint URL (localstack and other emulators)")
+	cmd.Flags().StringVar(&region, "region", "", "AWS region (default: the standard chain's)")
 	return cmd
 }
 

@@ -39,7 +39,10 @@ func newUpCmd() *cobra.Command {
 func up(cmd *cobra.Command, f *runFlags, v deployers.Variant) (err error) {
 	ctx := cmd.Context()
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	set, err := targets.Open(ctx, f.target, []deployers.Variant{v}, targets.Options{Accel: f.accel})
+	if err := f.confirm(cmd, []deployers.Variant{v}); err != nil {
+		return err
+	}
+	set, err := targets.Open(ctx, f.target, []deployers.Variant{v}, f.options())
 	if err != nil {
 		return err
 	}
