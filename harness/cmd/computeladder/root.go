@@ -10,6 +10,7 @@ var commands = []func() *cobra.Command{
 	newReportCmd,
 	newCompareCmd,
 	newSetupCmd,
+	newScenarioCmd,
 	newBuildCmd,
 	newLockinCmd,
 	newCostCmd,

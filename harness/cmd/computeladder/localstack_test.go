@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/testcontainers/testcontainers-go/modules/localstack"
+
+	"github.com/computeladder/computeladder/harness/results"
+)
+
+// localstackImage is the image the test runs; it is never pulled.
+const localstackImage = "localstack/localstack:latest"
+
+// TestRunOnLocalStack runs the VM and function variants against a real
+// LocalStack, started with testcontainers-go, when its image is on this
+// machine. LocalStack's image cannot be pulled everywhere (and needs an
+// auth token since 2026), so without it the test skips — also under CI.
+func TestRunOnLocalStack(t *testing.T) {
+	if err := exec.Command("docker", "image", "inspect", localstackImage).Run(); err != nil {
+		t.Skipf("skipping: LocalStack image %s is not present (docker pull it, with LOCALSTACK_AUTH_TOKEN set)", localstackImage)
+	}
+	ctx := context.Background()
+	ls, err := localstack.Run(ctx, localstackImage)
+	t.Cleanup(func() { _ = ls.Terminate(context.Background()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := ls.Host(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := ls.MappedPort(ctx, "4566/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + host + ":" + port.Port()
+	out := t.TempDir()
+	if _, err := run(t, "run", "vm", "--target", "localstack", "--endpoint", endpoint,
+		"--runs", "1", "--quiet", "--out", out, "--run-id", "t-localstack"); err != nil {
+		t.Fatalf("run vm on LocalStack: %v", err)
+	}
+	got, err := results.ReadFile(filepath.Join(out, "t-localstack", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vr := got.Variants[0]; vr.Error != "" || len(vr.Teardown.Leftovers) > 0 {
+		t.Fatalf("vm on LocalStack: error %q, left %v", vr.Error, vr.Teardown.Leftovers)
+	}
+}
