@@ -74,7 +74,7 @@ setup:
 
 ## sweep: remove whatever killed runs left behind (by run-id label)
 sweep:
-	$(CLI) sweep
+	$(CLI) sweep --target $(TARGET) $(if $(ENDPOINT),--endpoint $(ENDPOINT))
 
 ## lab-cost-crossover: per-request (Lambda) against always-on (EC2, Fargate) monthly cost and the crossover rate,
 ## from the newest results/*/results.json that has a Lambda variant, else the default duration. Cheap: deploys nothing.
