@@ -93,6 +93,8 @@ type Info struct {
 	Target  string  // "local", "localstack", "aws"
 	// CanForceColdStart is true when the deployer implements ColdStarter.
 	CanForceColdStart bool
+	// ColdStartMethod says how ForceColdStart makes the next request cold.
+	ColdStartMethod string
 	// Description is a one-line, human description of the platform, e.g.
 	// "local microVM (QEMU microvm, TCG, 1 vCPU)".
 	Description string

@@ -162,6 +162,7 @@ func (dp *Deployer) Info() deployers.Info {
 		Variant:           deployers.Function,
 		Target:            dp.opts.target,
 		CanForceColdStart: true,
+		ColdStartMethod:   "a configuration change (an environment variable), then waiting until the update finished — lambda-perf's method",
 		Description:       fmt.Sprintf("AWS Lambda (%s, %s) behind an %s Function URL", Runtime, dp.cfg.Region, auth),
 	}
 }

@@ -278,6 +278,7 @@ func (dp *Deployer) Info() deployers.Info {
 		Variant:           deployers.Function,
 		Target:            "local",
 		CanForceColdStart: true,
+		ColdStartMethod:   "a new execution environment (the idle ones are retired)",
 		Description:       "local Lambda Runtime Interface Emulator, one Docker container per execution environment, behind a Function URL gateway",
 	}
 }

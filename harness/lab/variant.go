@@ -97,7 +97,10 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 	// starting a new execution environment) get Runs more samples that way.
 	vr.ColdStart.Method = "first request after a fresh deployment"
 	if cold, ok := dep.(deployers.ColdStarter); ok {
-		vr.ColdStart.Method = "new execution environment (idle environments retired)"
+		vr.ColdStart.Method = info.ColdStartMethod
+		if vr.ColdStart.Method == "" {
+			vr.ColdStart.Method = "forced by the platform"
+		}
 		vr.ColdStart.Samples, firsts = nil, nil
 		for i := range cfg.Runs {
 			obs.Phase(v, "cold-start", fmt.Sprintf("%d of %d", i+1, cfg.Runs))
