@@ -131,6 +131,11 @@ func (d *Deployer) run(ctx context.Context, spec deployers.Spec, dep *deployers.
 	port := d.hostPort
 	if port == 0 {
 		if port, err = d.publishedPort(ctx, created.ID); err != nil {
+			// An app that exits at once takes its published port with it:
+			// say that it exited, with its logs, not that a port is missing.
+			if exitErr := watch.exitedWithin(ctx, time.Second); exitErr != nil {
+				return fmt.Errorf("%w%s", exitErr, d.lastLogs(ctx, created.ID))
+			}
 			return err
 		}
 	}

@@ -87,3 +87,19 @@ func (d *Deployer) lastLogs(ctx context.Context, id string) string {
 	}
 	return "; container log: " + strings.Join(lines, " | ")
 }
+
+// exitedWithin returns the exit error if the container exits within the
+// given time (checking every 20 ms), or nil if it is still running then.
+func (w *exitWatch) exitedWithin(ctx context.Context, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		w.lastInspect = time.Time{} // inspect now if the wait stream broke
+		if err := w.check(ctx); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
