@@ -90,3 +90,9 @@ lab-cost-crossover:
 		echo "No results/*/results.json with a Lambda variant: using the default duration (run make lab-lambda to measure one)."; \
 		$(CLI) cost $(COST_ARGS); \
 	fi
+
+## lab-lock-in: the lockin table, then the Google Cloud Functions adapter against the behaviour table and the portability guard
+.PHONY: lab-lock-in
+lab-lock-in:
+	$(CLI) lockin
+	$(GO) test -count=1 -run 'TestBehaviourTable|TestModuleListsEveryAdapter|TestAppIsPortable' ./app/adapters/gcf/cmd/ ./harness/lockin/ ./app/

@@ -40,7 +40,8 @@ const (
 // them would let readiness polling consume the cold flag before the first
 // real request arrives.
 type Config struct {
-	// Platform is "vm", "container" or "lambda" (reported by GET /whoami).
+	// Platform names the adapter, e.g. "vm", "container", "lambda" or "gcf"
+	// (reported by GET /whoami).
 	Platform string
 	// InstanceID identifies this instance; empty means a random id.
 	InstanceID string

@@ -18,6 +18,11 @@ var platformPrefixes = []string{
 	"github.com/docker/",
 	"github.com/moby/",
 	"github.com/testcontainers/",
+	// Google Cloud Functions: the framework the gcf adapter registers with,
+	// and what it brings (CloudEvents, the GCF metadata package).
+	"github.com/GoogleCloudPlatform/",
+	"cloud.google.com/",
+	"github.com/cloudevents/",
 }
 
 // TestAppIsPortable is the lock-in guard: every package under app/, except
@@ -109,6 +114,7 @@ func TestPlatformChains(t *testing.T) {
 		mod + "/app/clean":   {"fmt", "golang.org/x/image/draw"},
 		"github.com/aws/aws-sdk-go-v2/service/dynamodb": {"github.com/aws/smithy-go"},
 		"golang.org/x/image/draw":                       {"image"},
+		mod + "/app/gcfish":                             {"net/http", "github.com/GoogleCloudPlatform/functions-framework-go/functions"},
 	}
 	for _, tc := range []struct {
 		name  string
@@ -124,6 +130,9 @@ func TestPlatformChains(t *testing.T) {
 			{mod + "/app", mod + "/app/pricing", mod + "/app/store", "github.com/aws/aws-sdk-go-v2/service/dynamodb"},
 		}},
 		{"x/image is not a platform", []string{"golang.org/x/image/draw"}, nil},
+		{"google cloud functions", []string{mod + "/app/gcfish"}, [][]string{
+			{mod + "/app/gcfish", "github.com/GoogleCloudPlatform/functions-framework-go/functions"},
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := platformChains(graph, tc.roots)

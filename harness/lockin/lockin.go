@@ -23,7 +23,7 @@ import (
 
 // Component is the portable app, one adapter, or a helper the adapters share.
 type Component struct {
-	Name string `json:"name"` // "app", "vm", "container", "lambda", "httpserve"
+	Name string `json:"name"` // "app", "vm", "container", "lambda", "gcf", "httpserve"
 	Dir  string `json:"dir"`  // slash-separated, relative to the module root
 	// Adapter is false for the portable app.
 	Adapter bool `json:"adapter"`
@@ -41,7 +41,9 @@ type Component struct {
 // Analyze measures the app (app/, adapters excluded) and each directory
 // under app/adapters of the module rooted at root. An adapter whose
 // directory holds a main package counts only the packages that main links:
-// helpers beside it that never ship (a test gateway) are not lock-in.
+// helpers beside it that never ship (a test gateway) are not lock-in. One
+// whose main is in a sub-directory (gcf/cmd, a local runner beside the
+// package the platform links) counts everything under its directory.
 func Analyze(root string) ([]Component, error) {
 	module, err := modulePath(filepath.Join(root, "go.mod"))
 	if err != nil {
@@ -67,7 +69,7 @@ func Analyze(root string) ([]Component, error) {
 			continue
 		}
 		c := Component{Name: e.Name(), Dir: "app/adapters/" + e.Name(), Adapter: true}
-		c.Shared = pkgs[c.Dir] == nil || !pkgs[c.Dir].main
+		c.Shared = !hasMain(pkgs, c.Dir)
 		for _, dir := range linked(pkgs, module, c.Dir) {
 			c.add(pkgs[dir])
 		}
@@ -135,6 +137,19 @@ func linked(pkgs map[string]*pkg, module, dir string) []string {
 		}
 	}
 	return slices.Collect(maps.Keys(seen))
+}
+
+// hasMain reports whether a main package lives in dir or below it: an
+// adapter whose platform compiles its own main (Google Cloud Functions
+// imports a registering package) keeps only a local runner in a sub-directory,
+// and is still an adapter, not a shared helper.
+func hasMain(pkgs map[string]*pkg, dir string) bool {
+	for d, p := range pkgs {
+		if within(d, dir) && p.main {
+			return true
+		}
+	}
+	return false
 }
 
 func within(dir, parent string) bool { return dir == parent || strings.HasPrefix(dir, parent+"/") }

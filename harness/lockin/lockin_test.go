@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,6 +83,10 @@ func TestAnalyze(t *testing.T) {
 		"app/adapters/fn/gw/gw.go":        "package gw\n\nimport \"github.com/other/sdk\"\n\nfunc Encode() {}\n",
 		"app/adapters/internal/pt/pt.go":  "package proctest\n\nfunc Start() {}\n",
 		"app/adapters/fn/testdata/x.json": "{}",
+		// a platform that compiles its own main: the adapter is a package
+		// that registers the function, plus a local runner under cmd/
+		"app/adapters/gf/gf.go":       "package gf\n\nimport \"github.com/g/ff/functions\"\n\nfunc init() { functions.HTTP() }\n",
+		"app/adapters/gf/cmd/main.go": "package main\n\nimport (\n\t_ \"example.com/m/app/adapters/gf\"\n\t\"github.com/g/ff/funcframework\"\n)\n\nfunc main() { funcframework.Start() }\n",
 	})
 	got, err := lockin.Analyze(root)
 	if err != nil {
@@ -91,10 +97,47 @@ func TestAnalyze(t *testing.T) {
 		{Name: "vm", Dir: "app/adapters/vm", Adapter: true, Lines: 3, Files: 1},
 		{Name: "fn", Dir: "app/adapters/fn", Adapter: true, Lines: 9, Files: 2,
 			PlatformImports: []string{"github.com/aws/aws-lambda-go/events", "github.com/aws/aws-lambda-go/lambda"}},
+		{Name: "gf", Dir: "app/adapters/gf", Adapter: true, Lines: 9, Files: 2,
+			PlatformImports: []string{"github.com/g/ff/funcframework", "github.com/g/ff/functions"}},
 		{Name: "shared", Dir: "app/adapters/shared", Adapter: true, Shared: true, Lines: 2, Files: 1},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Analyze =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestModuleListsEveryAdapter runs on this module's own tree: every adapter
+// with a main package is listed as an adapter, not a shared helper, and the
+// Google Cloud Functions adapter (the lock-in lab's fourth platform) shows
+// its platform imports and stays thin.
+func TestModuleListsEveryAdapter(t *testing.T) {
+	comps, err := lockin.Analyze(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]lockin.Component{}
+	for _, c := range comps {
+		byName[c.Name] = c
+	}
+	for _, name := range []string{"vm", "container", "lambda", "gcf"} {
+		if c, ok := byName[name]; !ok || !c.Adapter || c.Shared {
+			t.Errorf("adapter %s: %+v (listed: %v), want an adapter that is not a shared helper", name, c, ok)
+		}
+	}
+	gcf := byName["gcf"]
+	if !slices.Contains(gcf.PlatformImports, "github.com/GoogleCloudPlatform/functions-framework-go/functions") ||
+		!slices.Contains(gcf.PlatformImports, "github.com/GoogleCloudPlatform/functions-framework-go/funcframework") {
+		t.Errorf("gcf platform imports = %q, want the Functions Framework's functions and funcframework", gcf.PlatformImports)
+	}
+	if app := byName["app"]; gcf.Lines == 0 || gcf.Lines > 60 || gcf.Lines*10 > app.Lines {
+		t.Errorf("gcf adapter is %d lines (app %d), want 1..60 and under a tenth of the app", gcf.Lines, app.Lines)
+	}
+	var out strings.Builder
+	if err := lockin.Write(&out, comps); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^app/adapters/gcf +\d+ +github\.com/GoogleCloudPlatform/functions-framework-go/\{funcframework,functions\} +thin: `).MatchString(out.String()) {
+		t.Errorf("lockin output does not list the gcf adapter as thin:\n%s", out.String())
 	}
 }
 
