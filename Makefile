@@ -96,3 +96,13 @@ lab-cost-crossover:
 lab-lock-in:
 	$(CLI) lockin
 	$(GO) test -count=1 -run 'TestBehaviourTable|TestModuleListsEveryAdapter|TestAppIsPortable' ./app/adapters/gcf/cmd/ ./harness/lockin/ ./app/
+
+## lab-cold-start: an idle function goes cold after its keep-alive; a burst starts new environments; pre-warming removes the stall
+## lab-state: the in-memory /whoami counter across instances, cold starts and redeploys
+.PHONY: lab-cold-start lab-state
+lab-cold-start:
+	$(CLI) setup lambda
+	$(CLI) scenario cold-start $(ARGS)
+lab-state:
+	$(CLI) setup lambda
+	$(CLI) scenario state $(ARGS)

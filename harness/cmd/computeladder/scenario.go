@@ -4,7 +4,10 @@ import "github.com/spf13/cobra"
 
 // scenarios are the labs beyond `run`: one constructor per file, each a
 // subcommand of `computeladder scenario`.
-var scenarios = []func() *cobra.Command{}
+var scenarios = []func() *cobra.Command{
+	newScenarioColdStartCmd,
+	newScenarioStateCmd,
+}
 
 func newScenarioCmd() *cobra.Command {
 	cmd := &cobra.Command{

@@ -1,0 +1,144 @@
+package coldstart
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/rie"
+	"github.com/computeladder/computeladder/harness/cost"
+)
+
+// TestColdStartShort runs the lab in its short mode on the local function
+// and checks the three claims it teaches, and that teardown left nothing.
+func TestColdStartShort(t *testing.T) {
+	deployertest.RequireDocker(t)
+	arts := deployertest.Artifacts(t)
+	runID := deployertest.RunID(t, "cold")
+	dp, err := rie.New(rie.WithKeepAlive(ShortKeepAlive), rie.WithMaxConcurrency(MaxConcurrency(ShortBurst, ShortBurst)))
+	t.Cleanup(func() {
+		if dp == nil {
+			return
+		}
+		// A failed assertion must not leave containers behind.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := dp.Sweep(ctx, runID); err != nil {
+			t.Errorf("sweep: %v", err)
+		}
+		dp.Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{
+		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: dp,
+		KeepAlive: ShortKeepAlive, Burst: ShortBurst, Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, name := range []string{ClaimIdleGoesCold, ClaimBurstScalesOut, ClaimPrewarmNoColds, ClaimPrewarmFasterP99} {
+		if c := res.Claim(name); !c.Holds {
+			t.Errorf("claim %s does not hold: %s", name, c.Detail)
+		}
+	}
+	if !strings.Contains(strings.Join(res.Idle.RetireReasons, ","), "keep-alive") {
+		t.Errorf("retire reasons %v: want an environment retired by its keep-alive", res.Idle.RetireReasons)
+	}
+	for _, e := range res.ColdBurst.NewEnvironments {
+		if e.InitDuration <= 0 || e.ColdStart < e.FirstInvoke {
+			t.Errorf("new environment %+v: want a positive Init Duration and a cold start that includes the first invoke", e)
+		}
+	}
+	if res.TeardownError != "" || len(res.Leftovers) > 0 {
+		t.Errorf("teardown: %q, left %v", res.TeardownError, res.Leftovers)
+	}
+	left, err := dp.List(context.Background(), runID)
+	if err != nil || len(left) > 0 {
+		t.Errorf("after the run, List(%s) = %v, %v: want nothing", runID, left, err)
+	}
+	var md bytes.Buffer
+	if err := Markdown(&md, res); err != nil || !strings.Contains(md.String(), "provisioned concurrency") {
+		t.Errorf("markdown: %v\n%s", err, md.String())
+	}
+}
+
+func TestWarmPoolCost(t *testing.T) {
+	p, err := cost.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		arch        cost.Arch
+		memoryMB, k int
+		warm        time.Duration
+		provisioned float64 // $ per month
+		ping        float64
+		wantErr     bool
+	}{
+		// 5 × 0.125 GB × $0.0000041667 × 2,628,000 s = $6.844.
+		{"5 x 128 MB x86", cost.X86, 128, 5, 1500 * time.Microsecond, 6.8438, 5 * 8760 * (0.0000002 + 0.002*0.125*0.0000166667), false},
+		{"1 x 1024 MB arm", cost.ARM, 1024, 1, 900 * time.Microsecond, 0.0000033334 * 2628000, 8760 * (0.0000002 + 0.001*0.0000133334), false},
+		{"no environments", cost.X86, 128, 0, time.Millisecond, 0, 0, true},
+		{"unpriced arch", cost.Arch("riscv64"), 128, 1, time.Millisecond, 0, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := warmPoolCost(p, tt.arch, tt.memoryMB, tt.k, tt.warm)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if math.Abs(c.ProvisionedMonthly-tt.provisioned) > 0.001 {
+				t.Errorf("provisioned = %.4f, want %.4f", c.ProvisionedMonthly, tt.provisioned)
+			}
+			if math.Abs(c.PingMonthly-tt.ping) > 1e-6 {
+				t.Errorf("ping = %.6f, want %.6f", c.PingMonthly, tt.ping)
+			}
+		})
+	}
+}
+
+func TestJudge(t *testing.T) {
+	cold := BurstResult{Requests: make([]Request, 4), ColdStarts: 3, NewEnvironments: make([]NewEnv, 3)}
+	cold.Latency.P99 = 400 * time.Millisecond
+	warm := BurstResult{Requests: make([]Request, 4)}
+	warm.Latency.P99 = 5 * time.Millisecond
+	tests := []struct {
+		name      string
+		afterIdle Request
+		cold, pre BurstResult
+		want      map[string]bool
+	}{
+		{"all hold", Request{InstanceID: "b", Cold: true}, cold, warm,
+			map[string]bool{ClaimIdleGoesCold: true, ClaimBurstScalesOut: true, ClaimPrewarmNoColds: true, ClaimPrewarmFasterP99: true}},
+		{"same instance after idle", Request{InstanceID: "a"}, cold, warm,
+			map[string]bool{ClaimIdleGoesCold: false}},
+		{"burst served by one environment", Request{InstanceID: "b", Cold: true}, BurstResult{ColdStarts: 1, NewEnvironments: make([]NewEnv, 1)}, warm,
+			map[string]bool{ClaimBurstScalesOut: false, ClaimPrewarmFasterP99: false}},
+		{"cold start despite pre-warming", Request{InstanceID: "b", Cold: true}, cold, cold,
+			map[string]bool{ClaimPrewarmNoColds: false, ClaimPrewarmFasterP99: false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Result{Idle: IdleResult{Warm: Request{InstanceID: "a"}, AfterIdle: tt.afterIdle}, ColdBurst: tt.cold, PrewarmedBurst: tt.pre}
+			r.judge()
+			for name, want := range tt.want {
+				if got := r.Claim(name).Holds; got != want {
+					t.Errorf("%s = %v, want %v (%s)", name, got, want, r.Claim(name).Detail)
+				}
+			}
+		})
+	}
+}

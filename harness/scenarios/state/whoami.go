@@ -1,0 +1,131 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/computeladder/computeladder/app"
+)
+
+// Request is one GET /whoami and what the instance remembered.
+type Request struct {
+	Latency        time.Duration `json:"latency_ns"`
+	Error          string        `json:"error,omitempty"`
+	InstanceID     string        `json:"instance_id,omitempty"`
+	Cold           bool          `json:"cold"`
+	RequestsServed int64         `json:"requests_served"`
+}
+
+// OK reports whether the app answered.
+func (r Request) OK() bool { return r.Error == "" }
+
+// whoami sends one GET /whoami; a failure is recorded in the Request.
+func whoami(ctx context.Context, hc *http.Client, base string) Request {
+	start := time.Now()
+	var r Request
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/whoami", nil)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		r.Latency, r.Error = time.Since(start), err.Error()
+		return r
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	r.Latency = time.Since(start)
+	var w app.Whoami
+	switch {
+	case err != nil:
+		r.Error = fmt.Sprintf("read body: %v", err)
+	case resp.StatusCode != http.StatusOK:
+		r.Error = fmt.Sprintf("status %d: %.200s", resp.StatusCode, body)
+	default:
+		if err := json.Unmarshal(body, &w); err != nil {
+			r.Error = fmt.Sprintf("decode whoami: %v", err)
+		}
+	}
+	r.InstanceID, r.Cold, r.RequestsServed = w.InstanceID, w.Cold, w.RequestsServed
+	return r
+}
+
+// sequential sends n requests one after the other.
+func sequential(ctx context.Context, hc *http.Client, base string, n int) ([]Request, error) {
+	out := make([]Request, 0, n)
+	for range n {
+		r := whoami(ctx, hc, base)
+		out = append(out, r)
+		if !r.OK() {
+			return out, fmt.Errorf("GET /whoami: %s", r.Error)
+		}
+	}
+	return out, nil
+}
+
+// concurrent runs workers clients, each sending perWorker requests one
+// after the other; they all start at the same moment, so the platform sees
+// workers requests in flight at once.
+func concurrent(ctx context.Context, hc *http.Client, base string, workers, perWorker int) ([]Request, error) {
+	out := make([][]Request, workers)
+	gate := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			for range perWorker {
+				out[i] = append(out[i], whoami(ctx, hc, base))
+			}
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	var all []Request
+	for _, rs := range out {
+		all = append(all, rs...)
+	}
+	for _, r := range all {
+		if !r.OK() {
+			return all, fmt.Errorf("GET /whoami: %s", r.Error)
+		}
+	}
+	return all, nil
+}
+
+// Instance is what one instance's counter said by the end of a phase.
+type Instance struct {
+	InstanceID string `json:"instance_id"`
+	// Seen is how many of the phase's requests it answered; Counter is its
+	// highest requests_served. On a fresh instance the two are equal.
+	Seen    int   `json:"seen"`
+	Counter int64 `json:"counter"`
+}
+
+// instances groups requests by the instance that answered, in order of
+// first appearance.
+func instances(rs []Request) []Instance {
+	idx := map[string]int{}
+	var out []Instance
+	for _, r := range rs {
+		if !r.OK() {
+			continue
+		}
+		i, ok := idx[r.InstanceID]
+		if !ok {
+			i = len(out)
+			idx[r.InstanceID] = i
+			out = append(out, Instance{InstanceID: r.InstanceID})
+		}
+		out[i].Seen++
+		out[i].Counter = max(out[i].Counter, r.RequestsServed)
+	}
+	return out
+}
