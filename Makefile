@@ -106,3 +106,9 @@ lab-cold-start:
 lab-state:
 	$(CLI) setup lambda
 	$(CLI) scenario state $(ARGS)
+
+## lab-execution-ceiling: a job longer than the function timeout fails on the function, completes on the container and the VM
+.PHONY: lab-execution-ceiling
+lab-execution-ceiling:
+	$(CLI) setup all
+	$(CLI) scenario execution-ceiling $(ARGS)

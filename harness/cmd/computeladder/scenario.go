@@ -6,6 +6,7 @@ import "github.com/spf13/cobra"
 // subcommand of `computeladder scenario`.
 var scenarios = []func() *cobra.Command{
 	newScenarioColdStartCmd,
+	newScenarioCeilingCmd,
 	newScenarioStateCmd,
 }
 

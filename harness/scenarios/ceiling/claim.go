@@ -1,0 +1,99 @@
+package ceiling
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+)
+
+// Claim is the lab's claim checked against its own figures.
+type Claim struct {
+	// Holds is true when every check passed.
+	Holds bool `json:"holds"`
+	// Checks are the individual checks, in order.
+	Checks []ClaimCheck `json:"checks"`
+}
+
+// ClaimCheck is one check of the claim.
+type ClaimCheck struct {
+	What string `json:"what"`
+	OK   bool   `json:"ok"`
+	// Saw is the figure the check looked at.
+	Saw string `json:"saw"`
+}
+
+// Check tests the claim against r: the long job timed out on the function
+// (a 502 Sandbox.Timedout, no done line, no progress line — the response
+// was buffered and is lost) near the timeout, and completed with every step
+// on the container and the VM; the function's short job completed with its
+// lines arriving only at the end, while the container streamed them.
+func Check(r *Result) Claim {
+	var c Claim
+	add := func(ok bool, what, saw string) {
+		c.Checks = append(c.Checks, ClaimCheck{What: what, OK: ok, Saw: saw})
+	}
+	byVariant := map[deployers.Variant]*Variant{}
+	for i := range r.Variants {
+		byVariant[r.Variants[i].Variant] = &r.Variants[i]
+	}
+
+	if fn := byVariant[deployers.Function]; fn == nil || fn.Long.Status == 0 {
+		add(false, "the function answered the long job", "no answer: "+errOf(fn))
+	} else {
+		j := fn.Long
+		add(j.Status == http.StatusBadGateway && j.ErrorType == TimedOut,
+			"the function's long job failed with 502 "+TimedOut,
+			fmt.Sprintf("%d %s", j.Status, j.ErrorType))
+		add(!j.Done && j.ProgressLines == 0,
+			"no progress line and no done line reached the client from the function",
+			fmt.Sprintf("%d progress lines, done=%t", j.ProgressLines, j.Done))
+		// The gateway answers after the timeout plus the emulator's pause;
+		// well before the job would have ended.
+		lo, hi := r.FunctionTimeout, r.FunctionTimeout+time.Duration(float64(r.Job-r.FunctionTimeout)*0.9)
+		add(j.Wall >= lo && j.Wall < hi,
+			"the function failed at its timeout, not at the job's end",
+			fmt.Sprintf("failed after %s (timeout %s, job %s)", j.Wall.Round(time.Millisecond), r.FunctionTimeout, r.Job))
+		if s := fn.Short; s != nil {
+			// Buffered: the first line arrives with the last one, after
+			// the job's time, not a step (100 ms) after the start.
+			add(s.Done && s.FirstLine >= time.Duration(s.Seconds*0.9*float64(time.Second)),
+				"the function's job within its timeout completed, all its lines arriving at the end",
+				fmt.Sprintf("done=%t, first of %d lines at %s of %s", s.Done, s.ProgressLines, s.FirstLine.Round(time.Millisecond), s.Wall.Round(time.Millisecond)))
+		}
+	}
+	for _, v := range []deployers.Variant{deployers.Container, deployers.VM} {
+		vr := byVariant[v]
+		if vr == nil || vr.Long.Status == 0 {
+			add(false, fmt.Sprintf("the %s answered the long job", v), "no answer: "+errOf(vr))
+			continue
+		}
+		j := vr.Long
+		add(j.Status == http.StatusOK && j.Done && j.LastStep == j.Steps && j.Steps == stepsOf(j.Seconds),
+			fmt.Sprintf("the %s completed the long job: done=true after every step", v),
+			fmt.Sprintf("%d, done=%t, last step %d of %d", j.Status, j.Done, j.LastStep, j.Steps))
+		if v == deployers.Container {
+			add(j.FirstLine > 0 && j.FirstLine < j.Wall/2,
+				"the container streamed its progress as it happened",
+				fmt.Sprintf("first line at %s of %s", j.FirstLine.Round(time.Millisecond), j.Wall.Round(time.Millisecond)))
+		}
+	}
+	c.Holds = len(c.Checks) > 0
+	for _, ch := range c.Checks {
+		c.Holds = c.Holds && ch.OK
+	}
+	return c
+}
+
+func errOf(v *Variant) string {
+	switch {
+	case v == nil:
+		return "not run"
+	case v.Error != "":
+		return v.Error
+	case v.Long.Error != "":
+		return v.Long.Error
+	}
+	return "no answer"
+}
