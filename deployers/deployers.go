@@ -176,3 +176,20 @@ type Resource struct {
 }
 
 func (r Resource) String() string { return r.Kind + " " + r.ID + " (run " + r.RunID + ")" }
+
+// BuildTimeout bounds an image build that runs on after its caller gave up.
+const BuildTimeout = 5 * time.Minute
+
+// Detached runs f with a context that outlives ctx (bounded by
+// BuildTimeout), and then reports ctx's error if ctx ended meanwhile. An
+// engine finishes an image build even when the client hangs up, so a
+// build cut short by Ctrl-C would leave an image that no teardown had
+// seen; waiting for it lets the caller's teardown remove it.
+func Detached(ctx context.Context, f func(context.Context) error) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), BuildTimeout)
+	defer cancel()
+	if err := f(dctx); err != nil {
+		return err
+	}
+	return ctx.Err()
+}

@@ -75,7 +75,11 @@ func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deploye
 	dep.Resources = append(dep.Resources, deployers.Resource{Kind: KindImage, ID: tag, RunID: spec.RunID, Variant: deployers.Container})
 	dep.Details[DetailImage] = tag
 	d.log.DebugContext(ctx, "building image", "tag", tag, "context", spec.Artifacts.ContainerContext)
-	imageID, err := BuildImage(ctx, d.api, spec.Artifacts.ContainerContext, tag, labels)
+	var imageID string
+	err := deployers.Detached(ctx, func(bctx context.Context) (err error) {
+		imageID, err = BuildImage(bctx, d.api, spec.Artifacts.ContainerContext, tag, labels)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -120,3 +120,20 @@ func TestDeployFailuresCleanUp(t *testing.T) {
 		})
 	}
 }
+
+// Ctrl-C during the image build: the engine finishes the build anyway, so
+// Deploy waits for it and its cleanup removes the image — nothing is left.
+func TestCancelDuringBuildLeavesNothing(t *testing.T) {
+	runID := deployertest.RunID(t, "dockercancel")
+	d := newTestDeployer(t, runID)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	dep, err := d.Deploy(ctx, deployers.Spec{RunID: runID, Artifacts: deployertest.Artifacts(t)})
+	t.Cleanup(func() { _ = d.Teardown(context.Background(), dep) })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Deploy error = %v, want context.Canceled", err)
+	}
+	if left, err := d.List(context.Background(), runID); err != nil || len(left) > 0 {
+		t.Fatalf("left after a cancelled build: %v (%v)", left, err)
+	}
+}

@@ -124,11 +124,17 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 	}
 	d.Details[DetailRIEVersion] = version
 	d.Details[DetailImage] = d.ID
-	imageID, err := dp.buildImage(ctx, d.ID, d.RunID, d.ID, rieBin, c.spec.Artifacts.Bootstrap)
+	// Recorded before the build, which runs to its end even after Ctrl-C,
+	// so that the teardown that follows removes the image.
+	d.Resources = append(d.Resources, deployers.Resource{Kind: "image", ID: d.ID, RunID: d.RunID, Variant: deployers.Function})
+	var imageID string
+	err = deployers.Detached(ctx, func(bctx context.Context) (err error) {
+		imageID, err = dp.buildImage(bctx, d.ID, d.RunID, d.ID, rieBin, c.spec.Artifacts.Bootstrap)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	d.Resources = append(d.Resources, deployers.Resource{Kind: "image", ID: d.ID, RunID: d.RunID, Variant: deployers.Function})
 	d.Phases.Mark(PhaseImageBuilt, time.Now())
 	d.StartupFrom = PhaseImageBuilt
 	dp.opts.log.Debug("image built", "image", d.ID, "id", imageID)
