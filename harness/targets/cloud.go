@@ -53,7 +53,10 @@ func openCloud(ctx context.Context, target string, variants []deployers.Variant,
 		case deployers.Container:
 			if target == "localstack" {
 				if err = CheckLocal(ctx, []deployers.Variant{deployers.Container}); err == nil {
-					d, err = docker.New(docker.WithLogger(opts.Logger))
+					var dd *docker.Deployer
+					if dd, err = docker.New(docker.WithLogger(opts.Logger)); err == nil {
+						d = stillLocal{dd, "LocalStack's free edition has no ECS"}
+					}
 				}
 				break
 			}
@@ -118,4 +121,17 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// stillLocal is a local deployer standing in on a cloud target; its
+// description says so, and why, so that the report does too.
+type stillLocal struct {
+	*docker.Deployer
+	why string
+}
+
+func (s stillLocal) Info() deployers.Info {
+	info := s.Deployer.Info()
+	info.Description += " — run locally: " + s.why
+	return info
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/deployertest"
 )
 
 func TestOpenRejectsUnknownTargets(t *testing.T) {
@@ -56,5 +57,22 @@ func TestOpenForSweepNeedsNothingRunning(t *testing.T) {
 	rs, err := set.Deployers[deployers.VM].List(context.Background(), "")
 	if err != nil || len(rs) != 0 {
 		t.Fatalf("List = %v, %v; want nothing and no error", rs, err)
+	}
+}
+
+// On LocalStack the container variant runs on the local engine, and its
+// description says so.
+func TestLocalStackContainerIsLocalAndSaysSo(t *testing.T) {
+	deployertest.RequireDocker(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	set, err := Open(context.Background(), "localstack", []deployers.Variant{deployers.Container}, Options{Endpoint: "http://127.0.0.1:4566"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	info := set.Deployers[deployers.Container].Info()
+	if info.Name != "docker" || !strings.Contains(info.Description, "run locally: LocalStack's free edition has no ECS") {
+		t.Fatalf("container on localstack: %+v", info)
 	}
 }
