@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -138,18 +137,7 @@ type Teardown struct {
 
 // Write stores r as dir/results.json (creating dir).
 func Write(dir string, r *Run) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("results dir: %w", err)
-	}
-	path := filepath.Join(dir, "results.json")
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode results: %w", err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("write results: %w", err)
-	}
-	return path, nil
+	return WriteJSON(dir, "results.json", r)
 }
 
 // Read decodes a results document, refusing other schema versions.

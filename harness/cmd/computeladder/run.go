@@ -302,16 +302,8 @@ func writeReports(dir string, run *results.Run) error {
 	for name, render := range map[string]func(io.Writer, *results.Run) error{
 		"report.md": report.Markdown, "report.html": report.HTML,
 	} {
-		fh, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
+		if err := results.WriteFile(dir, name, func(w io.Writer) error { return render(w, run) }); err != nil {
 			return err
-		}
-		err = render(fh, run)
-		if cerr := fh.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil

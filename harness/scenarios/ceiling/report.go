@@ -1,15 +1,14 @@
 package ceiling
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // File names in results/<run-id>/. Not results.json: that name holds a
@@ -22,29 +21,7 @@ const (
 // Write stores r as dir/execution-ceiling.json and its summary as
 // dir/execution-ceiling.md (creating dir), and returns the JSON's path.
 func Write(dir string, r *Result) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("results dir: %w", err)
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode results: %w", err)
-	}
-	path := filepath.Join(dir, JSONFile)
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("write results: %w", err)
-	}
-	fh, err := os.Create(filepath.Join(dir, MarkdownFile))
-	if err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
-	err = Markdown(fh, r)
-	if cerr := fh.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
-	return path, nil
+	return results.WriteScenario(dir, strings.TrimSuffix(JSONFile, ".json"), r, func(w io.Writer) error { return Markdown(w, r) })
 }
 
 // Markdown writes the short summary of r.

@@ -1,14 +1,13 @@
 package coldstart
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // Result is everything one run measured; it is written as cold-start.json.
@@ -118,29 +117,7 @@ func (r *Result) judge() {
 // Write writes cold-start.json and cold-start.md into dir and returns the
 // JSON file's path.
 func Write(dir string, r *Result) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("results dir: %w", err)
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode results: %w", err)
-	}
-	path := filepath.Join(dir, "cold-start.json")
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("write results: %w", err)
-	}
-	f, err := os.Create(filepath.Join(dir, "cold-start.md"))
-	if err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
-	err = Markdown(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
-	return path, nil
+	return results.WriteScenario(dir, "cold-start", r, func(w io.Writer) error { return Markdown(w, r) })
 }
 
 // ms renders a duration in milliseconds with two decimals.

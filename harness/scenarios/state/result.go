@@ -1,15 +1,13 @@
 package state
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // Result is everything one run saw; it is written as state.json.
@@ -129,29 +127,7 @@ func first(rs []Request) string {
 // Write writes state.json and state.md into dir and returns the JSON
 // file's path.
 func Write(dir string, r *Result) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("results dir: %w", err)
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode results: %w", err)
-	}
-	path := filepath.Join(dir, "state.json")
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("write results: %w", err)
-	}
-	f, err := os.Create(filepath.Join(dir, "state.md"))
-	if err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
-	err = Markdown(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
-	return path, nil
+	return results.WriteScenario(dir, "state", r, func(w io.Writer) error { return Markdown(w, r) })
 }
 
 // Markdown writes the run's short summary.
