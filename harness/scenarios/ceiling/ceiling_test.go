@@ -165,10 +165,10 @@ func TestCheck(t *testing.T) {
 		{"holds", func(*Result) {}, ""},
 		{"function completed", func(r *Result) {
 			r.Variants[2].Long = r.Variants[1].Long
-		}, "failed with 502"},
+		}, "did not complete"},
 		{"function streamed a line", func(r *Result) {
-			r.Variants[2].Long.ProgressLines = 1
-		}, "no progress line"},
+			r.Variants[2].Long.ProgressLines, r.Variants[2].Long.FirstLine = 1, 100*time.Millisecond
+		}, "no progress reached"},
 		{"function failed late", func(r *Result) {
 			r.Variants[2].Long.Wall = 2 * time.Second
 		}, "at its timeout"},
