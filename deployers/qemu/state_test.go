@@ -52,6 +52,17 @@ func startFake(t *testing.T, argv ...string) fake {
 		_ = f.Process.Kill()
 		<-f.exited
 	})
+	// The new process's command line is readable in /proc only once it
+	// has settled (a race-enabled binary may even re-exec itself first):
+	// wait for it, so that tests see the fake as the kernel will.
+	want := strings.Join(argv, "\x00")
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(f.Process.Pid) + "/cmdline")
+		if strings.TrimRight(string(b), "\x00") == want {
+			return f
+		}
+	}
+	t.Fatalf("fake %v never showed its command line", argv)
 	return f
 }
 
