@@ -112,3 +112,9 @@ lab-state:
 lab-execution-ceiling:
 	$(CLI) setup all
 	$(CLI) scenario execution-ceiling $(ARGS)
+
+## lab-connection-storm: many function environments exhaust PostgreSQL's connections; one container's shared pool does not; the fixes
+.PHONY: lab-connection-storm
+lab-connection-storm:
+	$(CLI) setup lambda
+	$(CLI) scenario connection-storm $(ARGS)

@@ -12,8 +12,14 @@
 //	POST /checkout          prices a cart (application/json)
 //	POST /thumbnail?width=N resizes a PNG or JPEG to a PNG N pixels wide
 //	POST /jobs              a long CPU job streaming progress as NDJSON
+//	POST /orders            prices a cart and stores it as an order (201);
+//	                        only when Config.Orders is set
 //
 // Every error, 404 and 405 included, is JSON {"error":{"code","message"}}.
+// Bad input is a 4xx. The one 5xx the app gives on purpose is POST /orders'
+// 503 database_unavailable: the order store (a database behind an adapter's
+// driver) refused the connection. That is the downstream's failure, not the
+// client's, and retrying later may work; any other 5xx is a bug.
 package app
 
 import (
@@ -50,6 +56,9 @@ type Config struct {
 	// Logger receives handler panics and failed response writes; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// Orders stores the orders of POST /orders; nil means the route does
+	// not exist. The adapters set it when DATABASE_URL is set.
+	Orders OrderStore
 }
 
 // server holds one instance's state: its identity and the request counter.

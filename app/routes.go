@@ -15,13 +15,19 @@ type route struct {
 }
 
 func (s *server) routeTable() []route {
-	return []route{
+	rt := []route{
 		{http.MethodGet, "/healthz", s.healthz},
 		{http.MethodGet, "/whoami", s.whoami},
 		{http.MethodPost, "/checkout", s.checkout},
 		{http.MethodPost, "/thumbnail", s.thumbnail},
 		{http.MethodPost, "/jobs", s.jobs},
 	}
+	if s.cfg.Orders != nil {
+		// Without a store the route does not exist (the JSON 404), so the
+		// app needs no database unless the adapter wires one.
+		rt = append(rt, route{http.MethodPost, "/orders", s.orders})
+	}
+	return rt
 }
 
 // routes builds the mux. ServeMux answers unknown routes and wrong methods

@@ -237,9 +237,15 @@ func CountLines(src []byte) int {
 	return len(lines)
 }
 
-// IsPlatform reports whether an import ties code to something outside the
-// Go toolchain: not the standard library (no dot in its first element), not
-// this module, not golang.org/x (the Go project's own extended library).
+// portableLibraries tie code to a service, not to a compute platform: a
+// database driver speaks to PostgreSQL the same from a VM, a container or a
+// function, so moving platforms does not rewrite it.
+var portableLibraries = []string{"github.com/jackc/pgx/"}
+
+// IsPlatform reports whether an import ties code to a compute platform:
+// not the standard library (no dot in its first element), not this module,
+// not golang.org/x (the Go project's own extended library), not a portable
+// library such as a database driver.
 func IsPlatform(importPath, module string) bool {
 	first, _, _ := strings.Cut(importPath, "/")
 	switch {
@@ -247,6 +253,11 @@ func IsPlatform(importPath, module string) bool {
 		importPath == module || strings.HasPrefix(importPath, module+"/"),
 		strings.HasPrefix(importPath, "golang.org/x/"):
 		return false
+	}
+	for _, p := range portableLibraries {
+		if strings.HasPrefix(importPath, p) {
+			return false
+		}
 	}
 	return true
 }

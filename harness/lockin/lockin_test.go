@@ -41,6 +41,7 @@ func TestIsPlatform(t *testing.T) {
 		"example.com/m":                       false,
 		"example.com/mx/app":                  true,
 		"golang.org/x/image/draw":             false,
+		"github.com/jackc/pgx/v5/pgxpool":     false,
 		"github.com/aws/aws-lambda-go/lambda": true,
 		"github.com/moby/moby/client":         true,
 		"cloud.google.com/go/functions":       true,

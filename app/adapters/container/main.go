@@ -14,6 +14,7 @@ import (
 
 	"github.com/computeladder/computeladder/app"
 	"github.com/computeladder/computeladder/app/adapters/httpserve"
+	"github.com/computeladder/computeladder/app/adapters/internal/pgstore"
 )
 
 func main() {
@@ -33,7 +34,12 @@ func run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	h := app.New(app.Config{Platform: app.PlatformContainer, Started: started})
+	orders, closeOrders, err := pgstore.FromEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeOrders()
+	h := app.New(app.Config{Platform: app.PlatformContainer, Started: started, Orders: orders})
 	// Access logs are opt-in: a line per request would tax the latency
 	// the labs measure, and the other variants do not log requests either.
 	if os.Getenv("LOG_REQUESTS") == "true" {

@@ -5,17 +5,26 @@
 package main
 
 import (
+	"context"
+	"log"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/computeladder/computeladder/app"
+	"github.com/computeladder/computeladder/app/adapters/internal/pgstore"
 	"github.com/computeladder/computeladder/app/adapters/lambda/furl"
 )
 
 func main() {
 	// The handler is built before the first event: this is the function's
 	// init phase, which a cold start pays for.
-	h := app.New(app.Config{Platform: app.PlatformLambda, Started: time.Now()})
+	started := time.Now()
+	// The pool opens here, in init: each execution environment has its own.
+	orders, _, err := pgstore.FromEnv(context.Background())
+	if err != nil {
+		log.Fatalf("computeladder-lambda: %v", err) // an init error, as Lambda reports it
+	}
+	h := app.New(app.Config{Platform: app.PlatformLambda, Started: started, Orders: orders})
 	lambda.Start(furl.Handler(h))
 }

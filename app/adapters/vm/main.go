@@ -18,6 +18,7 @@ import (
 
 	"github.com/computeladder/computeladder/app"
 	"github.com/computeladder/computeladder/app/adapters/httpserve"
+	"github.com/computeladder/computeladder/app/adapters/internal/pgstore"
 )
 
 func main() {
@@ -45,7 +46,12 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	h := app.New(app.Config{Platform: app.PlatformVM, Started: started})
+	orders, closeOrders, err := pgstore.FromEnv(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeOrders()
+	h := app.New(app.Config{Platform: app.PlatformVM, Started: started, Orders: orders})
 	return httpserve.Serve(ctx, h, httpserve.Options{
 		Addr:     addr,
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),

@@ -8,6 +8,7 @@ var scenarios = []func() *cobra.Command{
 	newScenarioColdStartCmd,
 	newScenarioCeilingCmd,
 	newScenarioStateCmd,
+	newScenarioStormCmd,
 }
 
 func newScenarioCmd() *cobra.Command {

@@ -1,0 +1,129 @@
+package pgserver
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/computeladder/computeladder/deployers/deployertest"
+)
+
+func requirePostgres(t *testing.T) {
+	t.Helper()
+	_, err := BinDir()
+	deployertest.Require(t, "PostgreSQL", err)
+}
+
+// TestLimitAndBouncer: the app's role gets max_connections minus the
+// reserved ones and then "too many clients"; a bouncer in front serves more
+// clients than that; Stop removes everything.
+func TestLimitAndBouncer(t *testing.T) {
+	requirePostgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	runID := deployertest.RunID(t, "pg")
+	srv, err := Start(ctx, Options{RunID: runID, MaxConnections: 6, ReservedConnections: 2})
+	t.Cleanup(func() { _ = srv.Stop() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []*pgx.Conn
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close(context.Background())
+		}
+	})
+	for i := 0; i < srv.Available(); i++ {
+		c, err := pgx.Connect(ctx, srv.DSN())
+		if err != nil {
+			t.Fatalf("connection %d of %d: %v", i+1, srv.Available(), err)
+		}
+		conns = append(conns, c)
+	}
+	_, err = pgx.Connect(ctx, srv.DSN())
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "53300" {
+		t.Fatalf("connection %d: err %v, want SQLSTATE 53300 (too many clients)", srv.Available()+1, err)
+	}
+	for _, c := range conns {
+		c.Close(ctx)
+	}
+	conns = nil
+
+	b, err := srv.StartBouncer(ctx, 2)
+	t.Cleanup(func() { _ = b.Stop() })
+	if err != nil {
+		if errors.Is(err, ErrNoBouncer) {
+			deployertest.Require(t, "pgbouncer", err)
+		}
+		t.Fatal(err)
+	}
+	// Twice as many clients as the server admits, each running a query.
+	for i := 0; i < 2*srv.Available(); i++ {
+		c, err := pgx.Connect(ctx, b.DSN())
+		if err != nil {
+			t.Fatalf("bouncer client %d: %v", i+1, err)
+		}
+		conns = append(conns, c)
+		if _, err := c.Exec(ctx, "SELECT 1"); err != nil {
+			t.Fatalf("bouncer client %d: %v", i+1, err)
+		}
+	}
+	for _, c := range conns {
+		c.Close(ctx)
+	}
+	conns = nil
+	if err := b.Stop(); err != nil {
+		t.Error(err)
+	}
+	dir := srv.Dir()
+	if err := srv.Stop(); err != nil {
+		t.Error(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s still there after Stop: %v", dir, err)
+	}
+	if left, err := List(runID); err != nil || len(left) > 0 {
+		t.Errorf("List = %v, %v; want nothing", left, err)
+	}
+}
+
+// TestSweep finds a server from the disk and kills it.
+func TestSweep(t *testing.T) {
+	requirePostgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	runID := deployertest.RunID(t, "pgsweep")
+	srv, err := Start(ctx, Options{RunID: runID})
+	t.Cleanup(func() { _ = srv.Stop() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	swept, err := Sweep(runID)
+	if err != nil || len(swept) != 1 || swept[0] != srv.Dir() {
+		t.Fatalf("Sweep = %v, %v; want [%s]", swept, err, srv.Dir())
+	}
+	select {
+	case <-srv.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("postgres still running after Sweep")
+	}
+}
+
+func TestStartRefusesBadOptions(t *testing.T) {
+	for _, o := range []Options{
+		{},
+		{RunID: "x", Listen: []string{"0.0.0.0"}},
+		{RunID: "x", MaxConnections: 3, ReservedConnections: 3},
+	} {
+		if s, err := Start(context.Background(), o); err == nil {
+			_ = s.Stop()
+			t.Errorf("Start(%+v) succeeded", o)
+		}
+	}
+}
