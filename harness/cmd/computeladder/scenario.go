@@ -1,6 +1,13 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
 
 // scenarios are the labs beyond `run`: one constructor per file, each a
 // subcommand of `computeladder scenario`.
@@ -23,4 +30,27 @@ tears everything down. The lab guides in labs/ explain each one.`,
 		cmd.AddCommand(c())
 	}
 	return cmd
+}
+
+// emitScenario writes a scenario's result into out/runID with write, then
+// prints it — as JSON with asJSON, else as its Markdown summary — and
+// joins runErr with any error of its own.
+func emitScenario[R any](cmd *cobra.Command, out, runID string, res *R, runErr error, asJSON bool,
+	write func(string, *R) (string, error), markdown func(io.Writer, *R) error, say func(string, ...any)) error {
+	if res == nil {
+		return runErr
+	}
+	path, err := write(filepath.Join(out, runID), res)
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		err = enc.Encode(res)
+	} else {
+		err = markdown(cmd.OutOrStdout(), res)
+	}
+	say("results: %s (and its .md summary)", path)
+	return errors.Join(runErr, err)
 }

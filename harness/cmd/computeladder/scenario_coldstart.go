@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,22 +95,7 @@ is torn down, also on error and Ctrl-C.`,
 				RunID: runID, Spec: deployers.Spec{Artifacts: arts, MemoryMB: memoryMB}, Function: fn,
 				KeepAlive: keepAlive, Burst: burst, Prewarm: prewarm, Arch: a, Logf: say,
 			})
-			if res == nil {
-				return runErr
-			}
-			path, err := coldstart.Write(filepath.Join(out, runID), res)
-			if err != nil {
-				return errors.Join(runErr, err)
-			}
-			if js {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				err = enc.Encode(res)
-			} else {
-				err = coldstart.Markdown(cmd.OutOrStdout(), res)
-			}
-			say("results: %s (and cold-start.md)", path)
-			return errors.Join(runErr, err)
+			return emitScenario(cmd, out, runID, res, runErr, js, coldstart.Write, coldstart.Markdown, say)
 		},
 	}
 	fl := cmd.Flags()

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -86,22 +83,7 @@ down, also on error and Ctrl-C.`,
 				RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: fn, Container: ctr,
 				Sequential: seq, Workers: workers, PerWorker: perWorker, Logf: say,
 			})
-			if res == nil {
-				return runErr
-			}
-			path, err := state.Write(filepath.Join(out, runID), res)
-			if err != nil {
-				return errors.Join(runErr, err)
-			}
-			if js {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				err = enc.Encode(res)
-			} else {
-				err = state.Markdown(cmd.OutOrStdout(), res)
-			}
-			say("results: %s (and state.md)", path)
-			return errors.Join(runErr, err)
+			return emitScenario(cmd, out, runID, res, runErr, js, state.Write, state.Markdown, say)
 		},
 	}
 	fl := cmd.Flags()

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -111,22 +108,7 @@ error and Ctrl-C.`,
 				Burst: burst, Rounds: rounds, PoolSize: pool, CappedLimit: capped,
 				Fixes: !short, Bouncer: bouncer, Logf: say,
 			})
-			if res == nil {
-				return runErr
-			}
-			path, err := storm.Write(filepath.Join(out, runID), res)
-			if err != nil {
-				return errors.Join(runErr, err)
-			}
-			if js {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				err = enc.Encode(res)
-			} else {
-				err = storm.Markdown(cmd.OutOrStdout(), res)
-			}
-			say("results: %s (and storm.md)", path)
-			return errors.Join(runErr, err)
+			return emitScenario(cmd, out, runID, res, runErr, js, storm.Write, storm.Markdown, say)
 		},
 	}
 	fl := cmd.Flags()
