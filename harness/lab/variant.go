@@ -2,15 +2,14 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/probe"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -199,32 +198,11 @@ func unreachable(d *deployers.Deployment) string {
 // app says of itself.
 func firstRequest(ctx context.Context, client *http.Client, baseURL string) (results.ColdSample, error) {
 	client.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/whoami", nil)
+	r, err := probe.Whoami(ctx, client, baseURL)
 	if err != nil {
 		return results.ColdSample{}, err
 	}
-	start := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		return results.ColdSample{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	elapsed := time.Since(start)
-	if err != nil {
-		return results.ColdSample{}, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return results.ColdSample{}, fmt.Errorf("GET /whoami: %s", resp.Status)
-	}
-	var who struct {
-		Cold       bool   `json:"cold"`
-		InstanceID string `json:"instance_id"`
-	}
-	if err := json.Unmarshal(body, &who); err != nil {
-		return results.ColdSample{}, fmt.Errorf("GET /whoami: %w", err)
-	}
-	return results.ColdSample{FirstRequest: elapsed, Cold: who.Cold, InstanceID: who.InstanceID}, nil
+	return results.ColdSample{FirstRequest: r.Latency, Cold: r.Who.Cold, InstanceID: r.Who.InstanceID}, nil
 }
 
 // checkoutBody is the request of the warm load: the business path.

@@ -2,14 +2,11 @@ package coldstart
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/computeladder/computeladder/app"
+	"github.com/computeladder/computeladder/harness/probe"
 )
 
 // Request is one GET /whoami as the client saw it.
@@ -31,35 +28,13 @@ func (r Request) OK() bool { return r.Status == http.StatusOK && r.Error == "" }
 // whoami sends one GET /whoami and times it; a failure is recorded in the
 // Request, not returned, so that a burst keeps every sample.
 func whoami(ctx context.Context, hc *http.Client, base string, t0 time.Time) Request {
-	start := time.Now()
-	r := Request{At: start.Sub(t0)}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/whoami", nil)
+	at := time.Since(t0)
+	res, err := probe.Whoami(ctx, hc, base)
+	r := Request{At: at, Latency: res.Latency, Status: res.Status,
+		InstanceID: res.Who.InstanceID, Cold: res.Who.Cold, RequestsServed: res.Who.RequestsServed}
 	if err != nil {
 		r.Error = err.Error()
-		return r
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		r.Latency, r.Error = time.Since(start), err.Error()
-		return r
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	r.Latency, r.Status = time.Since(start), resp.StatusCode
-	if err != nil {
-		r.Error = fmt.Sprintf("read body: %v", err)
-		return r
-	}
-	if resp.StatusCode != http.StatusOK {
-		r.Error = fmt.Sprintf("status %d: %.200s", resp.StatusCode, body)
-		return r
-	}
-	var w app.Whoami
-	if err := json.Unmarshal(body, &w); err != nil {
-		r.Error = fmt.Sprintf("decode whoami: %v", err)
-		return r
-	}
-	r.InstanceID, r.Cold, r.RequestsServed = w.InstanceID, w.Cold, w.RequestsServed
 	return r
 }
 

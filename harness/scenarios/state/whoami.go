@@ -2,14 +2,12 @@ package state
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/computeladder/computeladder/app"
+	"github.com/computeladder/computeladder/harness/probe"
 )
 
 // Request is one GET /whoami and what the instance remembered.
@@ -26,33 +24,11 @@ func (r Request) OK() bool { return r.Error == "" }
 
 // whoami sends one GET /whoami; a failure is recorded in the Request.
 func whoami(ctx context.Context, hc *http.Client, base string) Request {
-	start := time.Now()
-	var r Request
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/whoami", nil)
+	res, err := probe.Whoami(ctx, hc, base)
+	r := Request{Latency: res.Latency, InstanceID: res.Who.InstanceID, Cold: res.Who.Cold, RequestsServed: res.Who.RequestsServed}
 	if err != nil {
 		r.Error = err.Error()
-		return r
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		r.Latency, r.Error = time.Since(start), err.Error()
-		return r
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	r.Latency = time.Since(start)
-	var w app.Whoami
-	switch {
-	case err != nil:
-		r.Error = fmt.Sprintf("read body: %v", err)
-	case resp.StatusCode != http.StatusOK:
-		r.Error = fmt.Sprintf("status %d: %.200s", resp.StatusCode, body)
-	default:
-		if err := json.Unmarshal(body, &w); err != nil {
-			r.Error = fmt.Sprintf("decode whoami: %v", err)
-		}
-	}
-	r.InstanceID, r.Cold, r.RequestsServed = w.InstanceID, w.Cold, w.RequestsServed
 	return r
 }
 
