@@ -97,24 +97,33 @@ func validSKU(s string) bool {
 }
 
 func (s *server) checkout(w http.ResponseWriter, r *http.Request) {
+	if _, q, ok := readQuote(w, r); ok {
+		writeJSON(w, http.StatusOK, q)
+	}
+}
+
+// readQuote reads a cart from a JSON request body and prices it, the first
+// half of both /checkout and /orders. On bad input it writes the 4xx and
+// returns false.
+func readQuote(w http.ResponseWriter, r *http.Request) (Cart, Quote, bool) {
 	if err := requireMediaType(r, "application/json"); err != nil {
 		writeError(w, err)
-		return
+		return Cart{}, Quote{}, false
 	}
 	body, err := limitBody(w, r, MaxCheckoutBytes)
 	if err != nil {
 		writeError(w, err)
-		return
+		return Cart{}, Quote{}, false
 	}
 	cart, err := ParseCart(body)
 	if err != nil {
 		writeError(w, err)
-		return
+		return Cart{}, Quote{}, false
 	}
 	q, err := PriceCart(cart)
 	if err != nil {
 		writeError(w, err)
-		return
+		return Cart{}, Quote{}, false
 	}
-	writeJSON(w, http.StatusOK, q)
+	return cart, q, true
 }

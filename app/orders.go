@@ -43,23 +43,8 @@ type OrderReceipt struct {
 
 // orders prices a cart like /checkout and stores it as an order.
 func (s *server) orders(w http.ResponseWriter, r *http.Request) {
-	if err := requireMediaType(r, "application/json"); err != nil {
-		writeError(w, err)
-		return
-	}
-	body, err := limitBody(w, r, MaxCheckoutBytes)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	cart, err := ParseCart(body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	q, err := PriceCart(cart)
-	if err != nil {
-		writeError(w, err)
+	cart, q, ok := readQuote(w, r)
+	if !ok {
 		return
 	}
 	id, err := s.cfg.Orders.PlaceOrder(r.Context(), Order{Cart: cart, TotalCents: q.TotalCents, Currency: q.Currency})
