@@ -95,7 +95,7 @@ lab-cost-crossover:
 .PHONY: lab-lock-in
 lab-lock-in:
 	$(CLI) lockin
-	$(GO) test -count=1 -run 'TestBehaviourTable|TestModuleListsEveryAdapter|TestAppIsPortable' ./app/adapters/gcf/cmd/ ./harness/lockin/ ./app/
+	$(GO) test -count=1 -run 'TestBehaviourTable|TestModuleListsEveryAdapter|TestAppIsPortable' ./app/adapters/gcf/cmd/ ./harness/lockin/
 
 ## lab-cold-start: an idle function goes cold after its keep-alive; a burst starts new environments; pre-warming removes the stall
 ## lab-state: the in-memory /whoami counter across instances, cold starts and redeploys

@@ -1,4 +1,4 @@
-package app_test
+package lockin_test
 
 import (
 	"bytes"
@@ -8,25 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/computeladder/computeladder/harness/lockin"
 )
 
-// platformPrefixes are the import paths the portable app must never reach,
-// directly or through a dependency: cloud SDKs and container runtimes belong
-// in app/adapters and deployers.
-var platformPrefixes = []string{
-	"github.com/aws/",
-	"github.com/docker/",
-	"github.com/moby/",
-	"github.com/testcontainers/",
-	// Google Cloud Functions: the framework the gcf adapter registers with,
-	// and what it brings (CloudEvents, the GCF metadata package).
-	"github.com/GoogleCloudPlatform/",
-	"cloud.google.com/",
-	"github.com/cloudevents/",
-}
-
 // TestAppIsPortable is the lock-in guard: every package under app/, except
-// the adapters, must build without any platform package.
+// the adapters, must build without reaching a platform package (IsPlatform:
+// anything but the standard library, golang.org/x, the module itself and
+// portable libraries such as a database driver), directly or transitively.
 func TestAppIsPortable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping: runs go list (-short)")
@@ -34,7 +23,8 @@ func TestAppIsPortable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var roots []string
-	for _, p := range goList(t, ctx, "-f", "{{.ImportPath}}", "./...") {
+	module := goList(t, ctx, "-m")[0]
+	for _, p := range goList(t, ctx, "-f", "{{.ImportPath}}", "./app/...") {
 		if !strings.Contains(p+"/", "/app/adapters/") {
 			roots = append(roots, p)
 		}
@@ -47,7 +37,7 @@ func TestAppIsPortable(t *testing.T) {
 		f := strings.Fields(line)
 		graph[f[0]] = f[1:]
 	}
-	for _, chain := range platformChains(graph, roots) {
+	for _, chain := range lockin.PlatformChains(graph, roots, module) {
 		t.Errorf("the portable app reaches a platform package: %s\n\tmove that code into an adapter under app/adapters", strings.Join(chain, " -> "))
 	}
 }
@@ -56,52 +46,13 @@ func goList(t *testing.T, ctx context.Context, args ...string) []string {
 	t.Helper()
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", append([]string{"list"}, args...)...)
+	cmd.Dir = "../.." // the module root, from harness/lockin
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return strings.Split(strings.TrimSpace(string(out)), "\n")
-}
-
-// platformChains returns, for each platform package reachable from roots
-// in the import graph, the shortest import chain from a root to it.
-func platformChains(graph map[string][]string, roots []string) [][]string {
-	parent := map[string]string{}
-	seen := map[string]bool{}
-	queue := slices.Clone(roots)
-	for _, r := range roots {
-		seen[r] = true
-	}
-	var chains [][]string
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		if isPlatform(p) {
-			chain := []string{p}
-			for q := p; parent[q] != ""; q = parent[q] {
-				chain = append([]string{parent[q]}, chain...)
-			}
-			chains = append(chains, chain)
-			continue // its own imports are the platform's business
-		}
-		for _, imp := range graph[p] {
-			if !seen[imp] {
-				seen[imp], parent[imp] = true, p
-				queue = append(queue, imp)
-			}
-		}
-	}
-	return chains
-}
-
-func isPlatform(importPath string) bool {
-	for _, prefix := range platformPrefixes {
-		if strings.HasPrefix(importPath, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func TestPlatformChains(t *testing.T) {
@@ -135,9 +86,9 @@ func TestPlatformChains(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := platformChains(graph, tc.roots)
+			got := lockin.PlatformChains(graph, tc.roots, mod)
 			if !slices.EqualFunc(got, tc.want, slices.Equal) {
-				t.Errorf("platformChains = %q, want %q", got, tc.want)
+				t.Errorf("PlatformChains = %q, want %q", got, tc.want)
 			}
 		})
 	}
