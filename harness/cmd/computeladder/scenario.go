@@ -3,10 +3,15 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/artifact"
+	"github.com/computeladder/computeladder/harness/targets"
 )
 
 // scenarios are the labs beyond `run`: one constructor per file, each a
@@ -53,4 +58,19 @@ func emitScenario[R any](cmd *cobra.Command, out, runID string, res *R, runErr e
 	}
 	say("results: %s (and its .md summary)", path)
 	return errors.Join(runErr, err)
+}
+
+// prepareScenario builds the artifacts, settles the run id (generating one
+// when empty) and makes a second Ctrl-C sweep that run from deps.
+func prepareScenario(cmd *cobra.Command, runID string, say func(string, ...any), deps map[deployers.Variant]deployers.Deployer) (*artifact.Set, string, error) {
+	say("building artifacts (cached when nothing changed)")
+	arts, err := artifact.Build(cmd.Context(), artifact.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("build: %w", err)
+	}
+	if runID == "" {
+		runID = newRunID()
+	}
+	forceSweep(&targets.Set{Target: "local", Deployers: deps}, runID, cmd.ErrOrStderr())
+	return arts, runID, nil
 }

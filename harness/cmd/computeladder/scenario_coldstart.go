@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/scenarios/coldstart"
@@ -82,15 +81,10 @@ is torn down, also on error and Ctrl-C.`,
 				return err
 			}
 			defer fn.Close()
-			say("building artifacts (cached when nothing changed)")
-			arts, err := artifact.Build(ctx, artifact.Options{})
+			arts, runID, err := prepareScenario(cmd, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn})
 			if err != nil {
-				return fmt.Errorf("build: %w", err)
+				return err
 			}
-			if runID == "" {
-				runID = newRunID()
-			}
-			forceSweep(&targets.Set{Target: "local", Deployers: map[deployers.Variant]deployers.Deployer{deployers.Function: fn}}, runID, cmd.ErrOrStderr())
 			res, runErr := coldstart.Run(ctx, coldstart.Config{
 				RunID: runID, Spec: deployers.Spec{Artifacts: arts, MemoryMB: memoryMB}, Function: fn,
 				KeepAlive: keepAlive, Burst: burst, Prewarm: prewarm, Arch: a, Logf: say,

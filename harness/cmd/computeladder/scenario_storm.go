@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/deployers/docker"
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/scenarios/storm"
@@ -91,17 +90,10 @@ error and Ctrl-C.`,
 				return err
 			}
 			defer ctr.Close()
-			say("building artifacts (cached when nothing changed)")
-			arts, err := artifact.Build(ctx, artifact.Options{})
+			arts, runID, err := prepareScenario(cmd, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn, deployers.Container: ctr})
 			if err != nil {
-				return fmt.Errorf("build: %w", err)
+				return err
 			}
-			if runID == "" {
-				runID = newRunID()
-			}
-			forceSweep(&targets.Set{Target: "local", Deployers: map[deployers.Variant]deployers.Deployer{
-				deployers.Function: fn, deployers.Container: ctr,
-			}}, runID, cmd.ErrOrStderr())
 			res, runErr := storm.Run(ctx, storm.Config{
 				RunID: runID, Spec: deployers.Spec{Artifacts: arts},
 				Function: fn, Capped: capFn, Container: ctr, DBHost: gw, DBNet: subnet,
