@@ -8,6 +8,11 @@
 // request it delayed: this is how coordinated omission is avoided (Gil Tene,
 // wrk2). Percentiles are computed from every raw sample, sorted: exact, not
 // estimated.
+//
+// The generator usually shares the machine with what it measures, so it is
+// kept cheap: plain-http requests go through its own HTTP/1.1 transport
+// (wire.go) instead of net/http's. BenchmarkFidelityThroughput in
+// harness/lab measures the result beside wrk.
 package load
 
 import (
@@ -15,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -38,8 +44,9 @@ type Options struct {
 	Timeout time.Duration
 	// MaxWorkers caps concurrent requests in flight (default 1,000).
 	MaxWorkers uint64
-	// Client sends the requests (e.g. one that signs them); nil means a
-	// keep-alive client with Timeout.
+	// Client sends the requests (e.g. one that signs them); nil means the
+	// generator's own keep-alive HTTP/1.1 transport (wire.go) for plain-http
+	// targets, and vegeta's net/http client for others, with Timeout.
 	Client *http.Client
 	// Progress, when set, is called about once a second with the figures so far.
 	Progress func(Progress)
@@ -110,6 +117,9 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	if opts.MaxWorkers == 0 {
 		opts.MaxWorkers = 1000
 	}
+	if err := validHeaders(tgt.Header); err != nil {
+		return nil, err
+	}
 	attackerOpts := []func(*vegeta.Attacker){
 		vegeta.Timeout(opts.Timeout),
 		vegeta.MaxWorkers(opts.MaxWorkers),
@@ -120,8 +130,17 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 		vegeta.MaxBody(0),
 		vegeta.Workers(min(opts.MaxWorkers, 64)),
 	}
-	if opts.Client != nil {
-		attackerOpts = append(attackerOpts, vegeta.Client(opts.Client))
+	client := opts.Client
+	if client == nil && wireCarries(tgt.URL) {
+		w := newWire(opts.Timeout)
+		defer w.Close()
+		client = &http.Client{
+			Transport:     w,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if client != nil {
+		attackerOpts = append(attackerOpts, vegeta.Client(client))
 	}
 	atk := vegeta.NewAttacker(attackerOpts...)
 	pc := newPacer(opts.Rate)
@@ -136,49 +155,70 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	began := time.Now()
 	results := atk.Attack(targeter, pc, opts.Duration, "")
 
-	res := &Result{Rate: opts.Rate, Duration: opts.Duration}
-	res.Samples = make([]Sample, 0, int(float64(opts.Rate)*opts.Duration.Seconds())+1)
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	var lastCount int
-	lastAt := began
-	errCount := 0
+	// Progress and cancellation are watched beside the loop that collects
+	// results, which then does nothing else per result.
+	var done, errCount atomic.Int64
 	var ctxErr error
-loop:
-	for {
-		select {
-		case r, ok := <-results:
-			if !ok {
-				break loop
-			}
-			s := sampleOf(r, began, interval)
-			if !s.OK() {
-				errCount++
-			}
-			res.Samples = append(res.Samples, s)
-		case now := <-tick.C:
-			if opts.Progress != nil {
-				n := len(res.Samples)
-				opts.Progress(Progress{
-					Elapsed:  now.Sub(began),
-					Sent:     n,
-					Errors:   errCount,
-					LiveRate: float64(n-lastCount) / now.Sub(lastAt).Seconds(),
-				})
-				lastCount, lastAt = n, now
-			}
-		case <-ctx.Done():
-			if ctxErr == nil {
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		var last int64
+		lastAt := began
+		ctxDone := ctx.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctxDone:
 				ctxErr = ctx.Err()
-				atk.Stop() // results drain and the channel closes
+				atk.Stop()    // results drain and the channel closes
+				ctxDone = nil // once
+			case now := <-tick.C:
+				if opts.Progress != nil {
+					n := done.Load()
+					opts.Progress(Progress{
+						Elapsed:  now.Sub(began),
+						Sent:     int(n),
+						Errors:   int(errCount.Load()),
+						LiveRate: float64(n-last) / now.Sub(lastAt).Seconds(),
+					})
+					last, lastAt = n, now
+				}
 			}
 		}
+	}()
+
+	res := &Result{Rate: opts.Rate, Duration: opts.Duration}
+	res.Samples = make([]Sample, 0, int(float64(opts.Rate)*opts.Duration.Seconds())+1)
+	for r := range results {
+		s := sampleOf(r, began, interval)
+		if !s.OK() {
+			errCount.Add(1)
+		}
+		res.Samples = append(res.Samples, s)
+		done.Add(1)
 	}
+	close(stop)
+	<-stopped
 	res.Summary = Summarize(res.Samples, time.Since(began))
 	if ctxErr != nil {
 		return res, fmt.Errorf("load interrupted: %w", ctxErr)
 	}
 	return res, nil
+}
+
+// wireCarries reports whether the load generator's own transport can carry
+// requests to rawURL: plain http, and no proxy configured for it (those go
+// through net/http).
+func wireCarries(rawURL string) bool {
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil || req.URL.Scheme != "http" {
+		return false
+	}
+	proxy, err := http.ProxyFromEnvironment(req)
+	return err == nil && proxy == nil
 }
 
 // sampleOf converts vegeta's result, re-basing latency on the intended send

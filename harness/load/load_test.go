@@ -205,3 +205,15 @@ func TestPacerCatchesUp(t *testing.T) {
 		t.Errorf("Rate = %v, want 1000", r)
 	}
 }
+
+func TestWireCarries(t *testing.T) {
+	for url, want := range map[string]bool{
+		"http://127.0.0.1:8080/checkout": true,
+		"https://example.test/":          false, // TLS: net/http
+		"::not a url":                    false,
+	} {
+		if got := wireCarries(url); got != want {
+			t.Errorf("wireCarries(%q) = %v, want %v", url, got, want)
+		}
+	}
+}
