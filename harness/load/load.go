@@ -11,8 +11,11 @@
 //
 // The generator usually shares the machine with what it measures, so it is
 // kept cheap: plain-http requests go through its own HTTP/1.1 transport
-// (wire.go) instead of net/http's. BenchmarkFidelityThroughput in
-// harness/lab measures the result beside wrk.
+// (wire.go) instead of net/http's, and while a run lasts the process runs Go
+// code on at most Options.Procs threads (GOMAXPROCS; a quarter of the CPUs,
+// at least one, by default), which saves the cross-core wake-ups that cost
+// the app CPU. BenchmarkFidelityThroughput in harness/lab measures the
+// result beside wrk.
 package load
 
 import (
@@ -20,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +49,12 @@ type Options struct {
 	Timeout time.Duration
 	// MaxWorkers caps concurrent requests in flight (default 1,000).
 	MaxWorkers uint64
+	// Procs caps the threads running Go code in this process while the run
+	// lasts (GOMAXPROCS, restored afterwards; concurrent runs share the
+	// lowest cap). 0 means a quarter of the CPUs, at least 1: one drives
+	// tens of thousands of requests per second, and leaves the other cores
+	// to the system under test when both share the machine.
+	Procs int
 	// Client sends the requests (e.g. one that signs them); nil means the
 	// generator's own keep-alive HTTP/1.1 transport (wire.go) for plain-http
 	// targets, and vegeta's net/http client for others, with Timeout.
@@ -95,6 +106,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("duration %s: must be positive", o.Duration)
 	case o.Timeout < 0:
 		return fmt.Errorf("timeout %s: must not be negative", o.Timeout)
+	case o.Procs < 0:
+		return fmt.Errorf("procs %d: must not be negative", o.Procs)
 	}
 	return nil
 }
@@ -117,9 +130,13 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	if opts.MaxWorkers == 0 {
 		opts.MaxWorkers = 1000
 	}
+	if opts.Procs == 0 {
+		opts.Procs = max(1, runtime.NumCPU()/4)
+	}
 	if err := validHeaders(tgt.Header); err != nil {
 		return nil, err
 	}
+	defer limitProcs(opts.Procs)()
 	attackerOpts := []func(*vegeta.Attacker){
 		vegeta.Timeout(opts.Timeout),
 		vegeta.MaxWorkers(opts.MaxWorkers),
@@ -207,6 +224,35 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 		return res, fmt.Errorf("load interrupted: %w", ctxErr)
 	}
 	return res, nil
+}
+
+// procs is the GOMAXPROCS cap of the runs under way.
+var procs struct {
+	sync.Mutex
+	active int
+	saved  int
+}
+
+// limitProcs lowers GOMAXPROCS to n (if that is lower) until the returned
+// function is called; the value before the first of concurrent runs is
+// restored when the last one ends.
+func limitProcs(n int) (restore func()) {
+	procs.Lock()
+	defer procs.Unlock()
+	if procs.active == 0 {
+		procs.saved = runtime.GOMAXPROCS(0)
+	}
+	procs.active++
+	if n < runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(n)
+	}
+	return func() {
+		procs.Lock()
+		defer procs.Unlock()
+		if procs.active--; procs.active == 0 {
+			runtime.GOMAXPROCS(procs.saved)
+		}
+	}
 }
 
 // wireCarries reports whether the load generator's own transport can carry

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,6 +82,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"huge rate", Options{Rate: 1_000_000, Duration: time.Second}},
 		{"zero duration", Options{Rate: 10}},
 		{"negative timeout", Options{Rate: 10, Duration: time.Second, Timeout: -1}},
+		{"negative procs", Options{Rate: 10, Duration: time.Second, Procs: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,6 +205,34 @@ func TestPacerCatchesUp(t *testing.T) {
 	}
 	if r := p.Rate(0); r != 1000 {
 		t.Errorf("Rate = %v, want 1000", r)
+	}
+}
+
+// While a run lasts the process runs Go code on at most Procs threads; the
+// setting before it is restored afterwards, also when runs overlap.
+func TestRunLimitsProcsAndRestoresThem(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	if before < 2 {
+		t.Skip("one CPU: nothing to lower")
+	}
+	var during atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		during.Store(int64(runtime.GOMAXPROCS(0)))
+	}))
+	t.Cleanup(srv.Close)
+	restore := limitProcs(before) // an overlapping run that lowers nothing
+	if _, err := Run(t.Context(), Target{URL: srv.URL}, Options{Rate: 20, Duration: 200 * time.Millisecond, Procs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := during.Load(); got != 1 {
+		t.Errorf("GOMAXPROCS during the run = %d, want 1", got)
+	}
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Errorf("GOMAXPROCS = %d while the other run lasts, want still 1", got)
+	}
+	restore()
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS after both runs = %d, want %d restored", got, before)
 	}
 }
 
