@@ -38,10 +38,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## bench: in-process app throughput, then deploy-to-first-200 of each local backend beside its baseline
+## bench: in-process app throughput; deploy-to-first-200 of each local backend beside its baseline; the harness's fidelity (readiness lag, load generator beside wrk)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./app/...
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 5 ./deployers/docker ./deployers/rie ./deployers/qemu
+	$(GO) test -run '^$$' -bench Fidelity -benchtime 5x ./harness/lab
 
 ## lockin: lines of code and platform imports of the portable app and each adapter
 lockin:
