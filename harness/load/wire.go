@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("load: wire transport speaks plain http, not %q", req.URL.Scheme)
 	}
 	for attempt := 0; ; attempt++ {
-		wc, reused, err := w.conn(req.URL.Host, attempt > 0)
+		wc, reused, err := w.conn(req.URL, attempt > 0)
 		if err != nil {
 			return nil, err
 		}
@@ -115,15 +116,17 @@ func (w *wire) exchange(wc *wireConn, req *http.Request, body []byte) (resp *htt
 	b := w.body(wc, h)
 	return &http.Response{
 		Status: h.status, StatusCode: h.code,
-		Proto: "HTTP/1." + strconv.Itoa(h.minor), ProtoMajor: 1, ProtoMinor: h.minor,
+		Proto: protos[h.minor], ProtoMajor: 1, ProtoMinor: h.minor,
 		ContentLength: h.length, Close: h.close,
 		Body: b, Request: req,
 	}, false, nil
 }
 
+var protos = [10]string{"HTTP/1.0", "HTTP/1.1", "HTTP/1.2", "HTTP/1.3", "HTTP/1.4", "HTTP/1.5", "HTTP/1.6", "HTTP/1.7", "HTTP/1.8", "HTTP/1.9"}
+
 // conn takes the most recently used idle connection, or dials one (always,
 // when fresh).
-func (w *wire) conn(host string, fresh bool) (*wireConn, bool, error) {
+func (w *wire) conn(u *url.URL, fresh bool) (*wireConn, bool, error) {
 	w.mu.Lock()
 	if n := len(w.idle); n > 0 && !fresh {
 		wc := w.idle[n-1]
@@ -132,10 +135,11 @@ func (w *wire) conn(host string, fresh bool) (*wireConn, bool, error) {
 		return wc, true, nil
 	}
 	w.mu.Unlock()
-	if _, _, err := net.SplitHostPort(host); err != nil {
-		host = net.JoinHostPort(host, "80")
+	port := u.Port()
+	if port == "" {
+		port = "80"
 	}
-	c, err := w.dialer.Dial("tcp", host)
+	c, err := w.dialer.Dial("tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
 		return nil, false, err
 	}

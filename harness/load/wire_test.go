@@ -418,3 +418,24 @@ func TestRunUsesKeptConnections(t *testing.T) {
 		t.Errorf("%d connections for 8 workers: connections are not kept", n)
 	}
 }
+
+// An IPv6 literal keeps its brackets in the Host header and loses them in
+// the address dialled.
+func TestWireDialsIPv6Literals(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.Host)
+	})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	w := newWire(5 * time.Second)
+	defer w.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	code, body, err := do(t, w, req)
+	if err != nil || code != 200 || body != ln.Addr().String() {
+		t.Fatalf("got %d %q %v, want 200 and Host %s", code, body, err, ln.Addr())
+	}
+}
