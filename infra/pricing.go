@@ -5,7 +5,8 @@ package infra
 
 import _ "embed" // for go:embed
 
-// PricingJSON is pricing.json: dated on-demand prices with their sources.
+// PricingJSON is pricing.json: dated on-demand prices (and Lambda provisioned
+// concurrency) with their sources.
 // It is data, not code, so an instructor can update a price without
 // touching Go; package harness/cost parses and validates it.
 //

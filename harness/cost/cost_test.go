@@ -14,6 +14,7 @@ const testPricing = `{
   "lambda": {"gb_second": {"x86_64": 0.00001, "arm64": 0.000008}, "request": 0.0000002,
              "billing_granularity_ms": 1,
              "free_tier": {"requests_per_month": 1000000, "gb_seconds_per_month": 400000},
+             "provisioned_concurrency": {"gb_second": {"x86_64": 0.000004, "arm64": 0.000003}, "source": "test"},
              "source": "test"},
   "ec2": {"instances": {"a.small": {"arch": "x86_64", "vcpu": 2, "memory_gib": 1, "hourly": 0.01}}, "source": "test"},
   "fargate": {"x86_64": {"vcpu_hour": 0.04, "gb_hour": 0.004}, "arm64": {"vcpu_hour": 0.03, "gb_hour": 0.003}, "source": "test"},
@@ -197,6 +198,9 @@ func TestParseRejectsBadPricing(t *testing.T) {
 		{"no date", strings.Replace(testPricing, `"queried_at": "2026-11-25"`, `"queried_at": ""`, 1), "queried_at is missing"},
 		{"no source", strings.Replace(testPricing, `"hourly": 0.005, "source": "test"`, `"hourly": 0.005, "source": ""`, 1), "no source"},
 		{"missing arch", strings.Replace(testPricing, `, "arm64": 0.000008`, ``, 1), "lambda.gb_second.arm64 is missing"},
+		{"missing provisioned arch", strings.Replace(testPricing, `, "arm64": 0.000003`, ``, 1), "lambda.provisioned_concurrency.gb_second.arm64 is missing"},
+		{"negative provisioned", strings.Replace(testPricing, `"x86_64": 0.000004`, `"x86_64": -0.000004`, 1), "lambda.provisioned_concurrency.gb_second.x86_64 is negative"},
+		{"provisioned without source", strings.Replace(testPricing, `"arm64": 0.000003}, "source": "test"`, `"arm64": 0.000003}, "source": ""`, 1), "no source"},
 		{"zero granularity", strings.Replace(testPricing, `"billing_granularity_ms": 1`, `"billing_granularity_ms": 0`, 1), "billing_granularity_ms"},
 		{"bad instance arch", strings.Replace(testPricing, `"arch": "x86_64"`, `"arch": "sparc"`, 1), `"sparc"`},
 	} {
@@ -258,6 +262,9 @@ func TestDefaultPricing(t *testing.T) {
 	}
 	if p.Lambda.GBSecond[X86] != 0.0000166667 || p.Lambda.Request != 0.0000002 || p.PublicIPv4.Hourly != 0.005 {
 		t.Errorf("lambda/IPv4 prices differ from REFERENCE-FIGURES.md: %+v %+v", p.Lambda, p.PublicIPv4)
+	}
+	if pc := p.Lambda.Provisioned; pc.GBSecond[X86] != 0.0000041667 || pc.GBSecond[ARM] != 0.0000033334 || pc.AsOf == "" {
+		t.Errorf("provisioned concurrency = %+v, want $0.0000041667 (x86_64) and $0.0000033334 (arm64) per GB-s, dated", pc)
 	}
 	if got := p.EC2.Instances["t4g.small"].Hourly; got != 0.0168 {
 		t.Errorf("t4g.small hourly = %g, want 0.0168", got)

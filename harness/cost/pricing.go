@@ -64,8 +64,20 @@ type Lambda struct {
 	Request              float64          `json:"request"`
 	BillingGranularityMS float64          `json:"billing_granularity_ms"`
 	FreeTier             FreeTier         `json:"free_tier"`
-	AsOf                 string           `json:"as_of"`
-	Source               string           `json:"source"`
+	// Provisioned is provisioned concurrency: not part of the on-demand
+	// model, priced for the cold-start lab's "keep them warm" table.
+	Provisioned Provisioned `json:"provisioned_concurrency"`
+	AsOf        string      `json:"as_of"`
+	Source      string      `json:"source"`
+}
+
+// Provisioned is the price of Lambda provisioned concurrency: per GB-second
+// configured, billed whether the environments serve or not (requests and
+// duration come on top while they serve).
+type Provisioned struct {
+	GBSecond map[Arch]float64 `json:"gb_second"`
+	AsOf     string           `json:"as_of"`
+	Source   string           `json:"source"`
 }
 
 // FreeTier is Lambda's monthly allowance.
@@ -154,7 +166,7 @@ func (p *Pricing) Validate() error {
 	if p.QueriedAt == "" {
 		errs = append(errs, errors.New("queried_at is missing: prices must carry the date they were read"))
 	}
-	if p.Lambda.Source == "" || p.EC2.Source == "" || p.Fargate.Source == "" || p.PublicIPv4.Source == "" {
+	if p.Lambda.Source == "" || p.Lambda.Provisioned.Source == "" || p.EC2.Source == "" || p.Fargate.Source == "" || p.PublicIPv4.Source == "" {
 		errs = append(errs, errors.New("a price list has no source: name where each price came from"))
 	}
 	for _, a := range []Arch{X86, ARM} {
@@ -163,6 +175,11 @@ func (p *Pricing) Validate() error {
 			errs = append(errs, fmt.Errorf("lambda.gb_second.%s is missing", a))
 		}
 		check("lambda.gb_second."+string(a), v)
+		pc, ok := p.Lambda.Provisioned.GBSecond[a]
+		if !ok {
+			errs = append(errs, fmt.Errorf("lambda.provisioned_concurrency.gb_second.%s is missing", a))
+		}
+		check("lambda.provisioned_concurrency.gb_second."+string(a), pc)
 		check("fargate."+string(a)+".vcpu_hour", p.Fargate.Rate(a).VCPUHour)
 		check("fargate."+string(a)+".gb_hour", p.Fargate.Rate(a).GBHour)
 	}

@@ -85,6 +85,7 @@ func TestWarmPoolCost(t *testing.T) {
 		ping        float64
 		wantErr     bool
 	}{
+		// Provisioned concurrency as in infra/pricing.json:
 		// 5 × 0.125 GB × $0.0000041667 × 2,628,000 s = $6.844.
 		{"5 x 128 MB x86", cost.X86, 128, 5, 1500 * time.Microsecond, 6.8438, 5 * 8760 * (0.0000002 + 0.002*0.125*0.0000166667), false},
 		{"1 x 1024 MB arm", cost.ARM, 1024, 1, 900 * time.Microsecond, 0.0000033334 * 2628000, 8760 * (0.0000002 + 0.001*0.0000133334), false},
@@ -105,6 +106,9 @@ func TestWarmPoolCost(t *testing.T) {
 			}
 			if math.Abs(c.PingMonthly-tt.ping) > 1e-6 {
 				t.Errorf("ping = %.6f, want %.6f", c.PingMonthly, tt.ping)
+			}
+			if c.ProvisionedAsOf != p.Lambda.Provisioned.AsOf || c.ProvisionedSource != p.Lambda.Provisioned.Source || c.ProvisionedSource == "" {
+				t.Errorf("provisioned as of %q, source %q: want infra/pricing.json's provisioned_concurrency entry", c.ProvisionedAsOf, c.ProvisionedSource)
 			}
 		})
 	}

@@ -7,25 +7,10 @@ import (
 	"github.com/computeladder/computeladder/harness/cost"
 )
 
-// Provisioned concurrency is not in infra/pricing.json (the cost model
-// compares on-demand Lambda with always-on servers), so its published
-// price is kept here, with its source and date.
-const (
-	// ProvisionedGBSecondX86 and ProvisionedGBSecondARM are the price of
-	// one GB-second of provisioned concurrency, billed whether the
-	// environment serves or not.
-	ProvisionedGBSecondX86 = 0.0000041667
-	ProvisionedGBSecondARM = 0.0000033334
-	// ProvisionedSource says where the prices come from.
-	ProvisionedSource = "AWS Lambda pricing (https://aws.amazon.com/lambda/pricing/), Provisioned Concurrency, US East (N. Virginia): " +
-		"$0.0000041667 per GB-s x86_64, $0.0000033334 arm64, billed from enable to disable (rounded up to 5 minutes), " +
-		"plus $0.20 per million requests and $0.0000097222 per GB-s of duration (x86_64) while it serves; no free tier. " +
-		"Not in infra/pricing.json: the published figure, recorded 2026-11-25 without access to the live page; check it before relying on it."
-	// PingInterval is how often a keep-warm ping runs: Lambda keeps idle
-	// environments for minutes (undocumented, typically 5 to 15), so every
-	// 5 minutes is the common choice.
-	PingInterval = 5 * time.Minute
-)
+// PingInterval is how often a keep-warm ping runs: Lambda keeps idle
+// environments for minutes (undocumented, typically 5 to 15), so every
+// 5 minutes is the common choice.
+const PingInterval = 5 * time.Minute
 
 // WarmPoolCost is what keeping K environments warm costs per month, two
 // ways: provisioned concurrency (guaranteed, billed all the time) and a
@@ -41,7 +26,10 @@ type WarmPoolCost struct {
 	// ProvisionedMonthly is the idle charge alone: requests and duration
 	// come on top, as for on-demand.
 	ProvisionedMonthly float64 `json:"provisioned_monthly"`
-	ProvisionedSource  string  `json:"provisioned_source"`
+	// ProvisionedAsOf and ProvisionedSource are infra/pricing.json's
+	// provisioned-concurrency entry.
+	ProvisionedAsOf   string `json:"provisioned_as_of"`
+	ProvisionedSource string `json:"provisioned_source"`
 
 	PingInterval         time.Duration `json:"ping_interval_ns"`
 	PingRequestsPerMonth float64       `json:"ping_requests_per_month"`
@@ -56,7 +44,9 @@ type WarmPoolCost struct {
 }
 
 // warmPoolCost prices k environments of memoryMB kept warm for a month
-// (cost.HoursPerMonth); warm is one warm request's latency.
+// (cost.HoursPerMonth); warm is one warm request's latency. Both ways are
+// priced from p (infra/pricing.json): provisioned concurrency from
+// lambda.provisioned_concurrency, the pings from the on-demand prices.
 func warmPoolCost(p *cost.Pricing, arch cost.Arch, memoryMB, k int, warm time.Duration) (WarmPoolCost, error) {
 	gbs, ok := p.Lambda.GBSecond[arch]
 	if !ok {
@@ -65,16 +55,17 @@ func warmPoolCost(p *cost.Pricing, arch cost.Arch, memoryMB, k int, warm time.Du
 	if memoryMB <= 0 || k <= 0 {
 		return WarmPoolCost{}, fmt.Errorf("warm pool cost: memory %d MB, %d environments: both must be positive", memoryMB, k)
 	}
-	pc := ProvisionedGBSecondX86
-	if arch == cost.ARM {
-		pc = ProvisionedGBSecondARM
+	pc, ok := p.Lambda.Provisioned.GBSecond[arch]
+	if !ok {
+		return WarmPoolCost{}, fmt.Errorf("pricing: no Lambda provisioned-concurrency price for %s in infra/pricing.json", arch)
 	}
 	gb := float64(memoryMB) / 1024
 	c := WarmPoolCost{
 		Environments: k, MemoryMB: memoryMB, Arch: arch,
 		ProvisionedGBSecond:  pc,
 		ProvisionedMonthly:   float64(k) * gb * pc * cost.SecondsPerMonth,
-		ProvisionedSource:    ProvisionedSource,
+		ProvisionedAsOf:      p.Lambda.Provisioned.AsOf,
+		ProvisionedSource:    p.Lambda.Provisioned.Source,
 		PingInterval:         PingInterval,
 		PingRequestsPerMonth: float64(k) * cost.SecondsPerMonth / PingInterval.Seconds(),
 		PingBilledMS:         cost.BilledMS(warm, p.Lambda.BillingGranularityMS),

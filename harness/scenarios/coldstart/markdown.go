@@ -50,7 +50,7 @@ func Markdown(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "| keep-warm ping, %d requests every %s | $%.4f | none: pings may share an environment; Lambda recycles environments anyway |\n",
 		c.Environments, c.PingInterval, c.PingMonthly)
 	fmt.Fprintf(&b, "| on demand, idle | $0.00 | cold starts as measured above |\n\n")
-	fmt.Fprintf(&b, "Provisioned concurrency: %s\n\nRequests and duration: infra/pricing.json (as of %s).\n\n", c.ProvisionedSource, c.PricingAsOf)
+	fmt.Fprintf(&b, "Provisioned concurrency: infra/pricing.json (as of %s): %s\n\nRequests and duration: infra/pricing.json (as of %s).\n\n", c.ProvisionedAsOf, c.ProvisionedSource, c.PricingAsOf)
 
 	b.WriteString("## Claims\n\n")
 	for _, cl := range r.Claims {
