@@ -90,7 +90,10 @@ type ColdStarter interface {
 type Info struct {
 	Name    string  // e.g. "docker", "rie", "qemu"
 	Variant Variant // the variant it deploys
-	Target  string  // "local", "localstack", "aws"
+	// Target is "local" for the local backends; the cloud deployers report
+	// awsenv.TargetOf their config: "aws", or "endpoint" for any custom
+	// endpoint (LocalStack, moto, AWS_ENDPOINT_URL).
+	Target string
 	// CanForceColdStart is true when the deployer implements ColdStarter.
 	CanForceColdStart bool
 	// ColdStartMethod says how ForceColdStart makes the next request cold.

@@ -166,13 +166,26 @@ func TagPairs(runID string, variant deployers.Variant) map[string]string {
 	}
 }
 
+// TargetOf says what cfg talks to, and is the Info().Target of every cloud
+// deployer: TargetEndpoint when cfg has a custom endpoint (LocalStack, moto
+// or any AWS-compatible API, named by Config.Endpoint or AWS_ENDPOINT_URL),
+// TargetAWS when it has none. A config does not say which emulator is
+// behind an endpoint, so LocalStack is an endpoint too; the harness names
+// the target the user chose in its reports.
+func TargetOf(cfg aws.Config) string {
+	if aws.ToString(cfg.BaseEndpoint) != "" {
+		return TargetEndpoint
+	}
+	return TargetAWS
+}
+
 // S3Options returns the S3 client option an API other than AWS needs:
 // path-style addressing whenever the config has a custom endpoint
 // (LocalStack, moto, AWS_ENDPOINT_URL), because virtual-host-style bucket
 // names would not resolve there.
 func S3Options(cfg aws.Config) func(*s3.Options) {
 	return func(o *s3.Options) {
-		if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
+		if TargetOf(cfg) == TargetEndpoint {
 			o.UsePathStyle = true
 		}
 	}

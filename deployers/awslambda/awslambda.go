@@ -125,14 +125,10 @@ var (
 func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
 	o := options{
 		log:          slog.New(slog.DiscardHandler),
-		target:       "aws",
 		roleWait:     DefaultRoleWait,
 		activeWait:   DefaultActiveTimeout,
 		pollInterval: DefaultPollInterval,
 		httpClient:   &http.Client{Timeout: 10 * time.Second},
-	}
-	if cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "" {
-		o.target = awsenv.TargetEndpoint
 	}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
@@ -160,7 +156,7 @@ func (dp *Deployer) Info() deployers.Info {
 	return deployers.Info{
 		Name:              BackendName,
 		Variant:           deployers.Function,
-		Target:            dp.opts.target,
+		Target:            awsenv.TargetOf(dp.cfg),
 		CanForceColdStart: true,
 		ColdStartMethod:   "a configuration change (an environment variable), then waiting until the update finished — lambda-perf's method",
 		Description:       fmt.Sprintf("AWS Lambda (%s, %s) behind an %s Function URL", Runtime, dp.cfg.Region, auth),

@@ -10,7 +10,6 @@ import (
 
 type options struct {
 	log          *slog.Logger
-	target       string
 	publicURL    bool
 	roleARN      string
 	roleWait     time.Duration
@@ -38,15 +37,6 @@ func WithLogger(l *slog.Logger) Option {
 			return errors.New("logger: nil")
 		}
 		o.log = l
-		return nil
-	}
-}
-
-// WithTarget names the target in Info ("aws", "localstack", "endpoint");
-// the default is "aws", or "endpoint" when the config has a custom endpoint.
-func WithTarget(target string) Option {
-	return func(o *options) error {
-		o.target = target
 		return nil
 	}
 }

@@ -144,6 +144,7 @@ type Deployer struct {
 	ssm       SSMAPI
 	region    string
 	endpoint  string
+	target    string // Info().Target: awsenv.TargetOf the config
 
 	appPort       int
 	ami           string
@@ -297,7 +298,8 @@ func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
 		ssm:           ssm.NewFromConfig(cfg),
 		region:        cfg.Region,
 		endpoint:      aws.ToString(cfg.BaseEndpoint),
-		emulator:      aws.ToString(cfg.BaseEndpoint) != "",
+		target:        awsenv.TargetOf(cfg),
+		emulator:      awsenv.TargetOf(cfg) == awsenv.TargetEndpoint,
 		appPort:       AppPort,
 		ttl:           DefaultTTL,
 		pollInterval:  DefaultPollInterval,
@@ -321,11 +323,10 @@ func (d *Deployer) Info() deployers.Info {
 	info := deployers.Info{
 		Name:        BackendName,
 		Variant:     deployers.VM,
-		Target:      "aws",
+		Target:      d.target,
 		Description: "AWS EC2 instance (Amazon Linux 2023, app as a systemd service, port open to the caller only)",
 	}
 	if d.emulator {
-		info.Target = "localstack"
 		info.Description = "EC2 API on an emulator (instance recorded, nothing boots)"
 	}
 	return info

@@ -34,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/awsenv"
 )
 
 // Phase names of the startup timeline, in order.
@@ -108,6 +109,7 @@ type Deployer struct {
 	iam          IAMAPI
 	pusher       Pusher
 	region       string
+	target       string // Info().Target: awsenv.TargetOf the config
 	ingress      netip.Prefix
 	emulator     bool
 	emulatorSet  bool
@@ -224,7 +226,8 @@ func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
 		logs:         cloudwatchlogs.NewFromConfig(cfg),
 		iam:          iam.NewFromConfig(cfg),
 		region:       cfg.Region,
-		emulator:     cfg.BaseEndpoint != nil && *cfg.BaseEndpoint != "",
+		target:       awsenv.TargetOf(cfg),
+		emulator:     awsenv.TargetOf(cfg) == awsenv.TargetEndpoint,
 		log:          slog.New(slog.DiscardHandler),
 		pollInterval: DefaultPollInterval,
 		stopWait:     DefaultStopWait,
@@ -251,5 +254,5 @@ func (d *Deployer) Info() deployers.Info {
 	if d.emulator {
 		desc = "ECS Fargate API on an emulator (task recorded, nothing runs)"
 	}
-	return deployers.Info{Name: "ecs", Variant: deployers.Container, Target: "aws", Description: desc}
+	return deployers.Info{Name: "ecs", Variant: deployers.Container, Target: d.target, Description: desc}
 }

@@ -66,7 +66,7 @@ func openCloud(ctx context.Context, target string, variants []deployers.Variant,
 			}
 			d, err = ecs.New(cfg, co...)
 		case deployers.Function:
-			lo := []awslambda.Option{awslambda.WithLogger(opts.Logger), awslambda.WithTarget(target)}
+			lo := []awslambda.Option{awslambda.WithLogger(opts.Logger)}
 			if opts.PublicURL {
 				lo = append(lo, awslambda.WithPublicURL())
 			}
