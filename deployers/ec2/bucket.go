@@ -33,14 +33,22 @@ func newSuffix() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
+// ArtifactExpiryDays is how long S3 keeps the artifacts (and incomplete
+// multipart uploads) of a bucket nobody removed: the instance fetches them
+// once, at boot, and terminates itself after its TTL (at most MaxTTL, a
+// day), so a bucket left by a killed run empties itself until teardown or
+// sweep removes it.
+const ArtifactExpiryDays = 1
+
 // bucketName is the prefix and run id (for IAM and people) and the
 // deployment's suffix (against collisions): at most 14 + 40 + 1 + 8 = 63
 // characters, S3's limit.
 func bucketName(runID, suffix string) string { return awsenv.NamePrefix + runID + "-" + suffix }
 
 // createBucket creates the private artifact bucket: public access blocked
-// before anything is put in it, tagged so that Sweep finds it. created
-// says whether the bucket exists (and is this deployment's to remove). Objects are
+// before anything is put in it, tagged so that Sweep finds it, its objects
+// expiring after ArtifactExpiryDays (artifactLifecycle). created says
+// whether the bucket exists (and is this deployment's to remove). Objects are
 // encrypted (SSE-S3) and owned by the bucket owner by S3's defaults.
 func (d *Deployer) createBucket(ctx context.Context, runID, name string) (created bool, err error) {
 	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
@@ -70,7 +78,37 @@ func (d *Deployer) createBucket(ctx context.Context, runID, name string) (create
 	}); err != nil {
 		return true, fmt.Errorf("tag bucket %s: %w", name, err)
 	}
+	if _, err := d.s3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{
+		Bucket:                 aws.String(name),
+		LifecycleConfiguration: artifactLifecycle(runID),
+	}); err != nil {
+		return true, fmt.Errorf("set the lifecycle of bucket %s: %w", name, err)
+	}
 	return true, nil
+}
+
+// lifecycleRuleID names the bucket's one lifecycle rule as the bucket is
+// named: the prefix and the run id.
+func lifecycleRuleID(runID string) string {
+	return awsenv.NamePrefix + runID + "-expire-artifacts"
+}
+
+// artifactLifecycle expires every object of the bucket, and aborts every
+// incomplete multipart upload, ArtifactExpiryDays after it was made. The
+// rule applies to the whole bucket (empty prefix), not to objects with the
+// run's tags: the objects carry none, and S3 refuses a tag filter on a rule
+// that aborts multipart uploads. The bucket itself stays, empty, until
+// teardown or sweep.
+func artifactLifecycle(runID string) *s3types.BucketLifecycleConfiguration {
+	return &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{
+		ID:         aws.String(lifecycleRuleID(runID)),
+		Status:     s3types.ExpirationStatusEnabled,
+		Filter:     &s3types.LifecycleRuleFilter{Prefix: aws.String("")},
+		Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(ArtifactExpiryDays)},
+		AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{
+			DaysAfterInitiation: aws.Int32(ArtifactExpiryDays),
+		},
+	}}}
 }
 
 // upload puts the file at path under key.

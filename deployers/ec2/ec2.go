@@ -11,7 +11,9 @@
 //
 //   - a private S3 bucket (all public access blocked) holding the VM binary
 //     and its systemd unit, which the instance fetches through presigned
-//     URLs, so the instance needs no role and no credentials;
+//     URLs, so the instance needs no role and no credentials; a lifecycle
+//     rule expires its objects after ArtifactExpiryDays, so a bucket a
+//     killed run leaves behind empties itself;
 //   - a security group that opens only the app port, and only to the
 //     caller's public address as a /32 (WithIngress overrides it; it is
 //     never 0.0.0.0/0);

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -140,6 +141,7 @@ func TestDeployMotoFullFlow(t *testing.T) {
 	checkSecurityGroup(ctx, t, ec2c, sgs[0], runID)
 	userData := checkUserData(ctx, t, ec2c, instances[0])
 	checkBucket(ctx, t, s3c, buckets[0], userData, arts)
+	checkLifecycle(ctx, t, s3c, buckets[0], runID)
 	if !strings.Contains(userData, "shutdown -h +45 ") {
 		t.Errorf("user data lacks the 45-minute time-to-live:\n%s", userData)
 	}
@@ -234,6 +236,35 @@ func checkSecurityGroup(ctx context.Context, t *testing.T, c *ec2.Client, id, ru
 	}
 	if len(p.IpRanges) != 1 || aws.ToString(p.IpRanges[0].CidrIp) != "127.0.0.1/32" || len(p.Ipv6Ranges) != 0 {
 		t.Errorf("sources %+v %+v: want 127.0.0.1/32 only", p.IpRanges, p.Ipv6Ranges)
+	}
+}
+
+// checkLifecycle checks the bucket's one lifecycle rule: named after the
+// run, on the whole bucket, expiring objects and incomplete multipart
+// uploads after ArtifactExpiryDays. GetBucketLifecycleConfiguration is
+// called here only: the deployer never reads the rule back, so the lab
+// user's policy does not grant it.
+func checkLifecycle(ctx context.Context, t *testing.T, c *s3.Client, bucket, runID string) {
+	t.Helper()
+	out, err := c.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatalf("lifecycle of %s: %v", bucket, err)
+	}
+	if len(out.Rules) != 1 {
+		t.Fatalf("lifecycle rules %+v: want exactly one", out.Rules)
+	}
+	r := out.Rules[0]
+	if aws.ToString(r.ID) != "computeladder-"+runID+"-expire-artifacts" || r.Status != s3types.ExpirationStatusEnabled {
+		t.Errorf("rule %q %s: want computeladder-%s-expire-artifacts, Enabled", aws.ToString(r.ID), r.Status, runID)
+	}
+	if f := r.Filter; f != nil && (aws.ToString(f.Prefix) != "" || f.Tag != nil || f.And != nil) {
+		t.Errorf("rule filter %+v: want the whole bucket", f)
+	}
+	if r.Expiration == nil || aws.ToInt32(r.Expiration.Days) != 1 {
+		t.Errorf("expiration %+v: want objects expired after 1 day", r.Expiration)
+	}
+	if r.AbortIncompleteMultipartUpload == nil || aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation) != 1 {
+		t.Errorf("abort incomplete multipart upload %+v: want after 1 day", r.AbortIncompleteMultipartUpload)
 	}
 }
 

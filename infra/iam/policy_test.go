@@ -51,19 +51,21 @@ var services = map[string]struct {
 
 // actionFor maps the operations whose IAM action is not "<prefix>:<Op>".
 var actionFor = map[string]string{
-	"s3:ListObjectsV2":                "s3:ListBucket",
-	"s3:ListObjects":                  "s3:ListBucket",
-	"s3:HeadBucket":                   "s3:ListBucket",
-	"s3:ListBuckets":                  "s3:ListAllMyBuckets",
-	"s3:HeadObject":                   "s3:GetObject",
-	"s3:DeleteObjects":                "s3:DeleteObject",
-	"s3:PutPublicAccessBlock":         "s3:PutBucketPublicAccessBlock",
-	"s3:GetPublicAccessBlock":         "s3:GetBucketPublicAccessBlock",
-	"s3:PutBucketEncryption":          "s3:PutEncryptionConfiguration",
-	"s3:ListObjectVersions":           "s3:ListBucketVersions",
-	"lambda:Invoke":                   "lambda:InvokeFunction",
-	"lambda:InvokeWithResponseStream": "lambda:InvokeFunction",
-	"lambda:GetFunctionConfiguration": "lambda:GetFunctionConfiguration",
+	"s3:ListObjectsV2":                   "s3:ListBucket",
+	"s3:ListObjects":                     "s3:ListBucket",
+	"s3:HeadBucket":                      "s3:ListBucket",
+	"s3:ListBuckets":                     "s3:ListAllMyBuckets",
+	"s3:HeadObject":                      "s3:GetObject",
+	"s3:DeleteObjects":                   "s3:DeleteObject",
+	"s3:PutPublicAccessBlock":            "s3:PutBucketPublicAccessBlock",
+	"s3:GetPublicAccessBlock":            "s3:GetBucketPublicAccessBlock",
+	"s3:PutBucketEncryption":             "s3:PutEncryptionConfiguration",
+	"s3:PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+	"s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+	"s3:ListObjectVersions":              "s3:ListBucketVersions",
+	"lambda:Invoke":                      "lambda:InvokeFunction",
+	"lambda:InvokeWithResponseStream":    "lambda:InvokeFunction",
+	"lambda:GetFunctionConfiguration":    "lambda:GetFunctionConfiguration",
 }
 
 // waiterOps maps waiter constructors to the operation they poll.
