@@ -58,6 +58,16 @@ func BuildImage(ctx context.Context, cli ImageBuilder, contextDir, tag string, l
 	if err != nil {
 		return "", err
 	}
+	id, err := BuildImageTar(ctx, cli, tarball, tag, labels)
+	if err != nil {
+		return "", fmt.Errorf("%w (context %s)", err, contextDir)
+	}
+	return id, nil
+}
+
+// BuildImageTar is BuildImage for a build context already in a tarball,
+// with the Dockerfile at its root.
+func BuildImageTar(ctx context.Context, cli ImageBuilder, tarball []byte, tag string, labels map[string]string) (string, error) {
 	res, err := cli.ImageBuild(ctx, bytes.NewReader(tarball), client.ImageBuildOptions{
 		Tags:        []string{tag},
 		Labels:      labels,
@@ -74,7 +84,7 @@ func BuildImage(ctx context.Context, cli ImageBuilder, contextDir, tag string, l
 	id, steps, err := readBuildStream(res.Body)
 	if err != nil {
 		removeIntermediates(ctx, cli, steps)
-		return "", fmt.Errorf("build image %s from %s: %w", tag, contextDir, err)
+		return "", fmt.Errorf("build image %s: %w", tag, err)
 	}
 	if id == "" {
 		// Engines that do not report the id in an aux message: the tag

@@ -4,17 +4,15 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/docker"
 )
 
 // dockerfile lays the image out like a Lambda custom runtime: the emulator
@@ -51,24 +49,14 @@ func labelFilters(runID string) client.Filters {
 	return f
 }
 
-// buildImage builds the FROM-scratch function image and returns its id.
+// buildImage builds the FROM-scratch function image and returns its id
+// (docker.BuildImageTar: no pull, failed builds leave no images).
 func (dp *Deployer) buildImage(ctx context.Context, tag, runID, deployment, rieBin, bootstrap string) (string, error) {
 	buildCtx, err := buildContext(rieBin, bootstrap)
 	if err != nil {
 		return "", err
 	}
-	res, err := dp.api.ImageBuild(ctx, bytes.NewReader(buildCtx), client.ImageBuildOptions{
-		Tags:        []string{tag},
-		Labels:      labels(runID, deployment),
-		Remove:      true,
-		ForceRemove: true,
-		Dockerfile:  "Dockerfile",
-	})
-	if err != nil {
-		return "", fmt.Errorf("build image: %w (is the Docker engine running?)", err)
-	}
-	defer res.Body.Close()
-	return readBuildStream(res.Body)
+	return docker.BuildImageTar(ctx, dp.api, buildCtx, tag, labels(runID, deployment))
 }
 
 // buildContext is the tar of the Dockerfile, the emulator and the bootstrap.
@@ -102,54 +90,4 @@ func buildContext(rieBin, bootstrap string) ([]byte, error) {
 		return nil, fmt.Errorf("build context: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// buildMessage is one JSON message of the engine's build stream.
-type buildMessage struct {
-	Stream      string `json:"stream"`
-	Error       string `json:"error"`
-	ErrorDetail *struct {
-		Message string `json:"message"`
-	} `json:"errorDetail"`
-	Aux *struct {
-		ID string `json:"ID"`
-	} `json:"aux"`
-}
-
-// readBuildStream reads the build output to its end and returns the image
-// id, or the build's error with its last output lines.
-func readBuildStream(r io.Reader) (string, error) {
-	dec := json.NewDecoder(r)
-	var id string
-	var tail []string
-	for {
-		var m buildMessage
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
-			return "", fmt.Errorf("build image: read output: %w", err)
-		}
-		if m.ErrorDetail != nil && m.ErrorDetail.Message != "" {
-			m.Error = m.ErrorDetail.Message
-		}
-		if m.Error != "" {
-			return "", fmt.Errorf("build image: %s\n%s", m.Error, strings.Join(tail, "\n"))
-		}
-		if m.Aux != nil && m.Aux.ID != "" {
-			id = m.Aux.ID
-		}
-		if s := strings.TrimSpace(m.Stream); s != "" {
-			if rest, ok := strings.CutPrefix(s, "Successfully built "); ok && id == "" {
-				id = rest
-			}
-			tail = append(tail, s)
-			if len(tail) > 10 {
-				tail = tail[1:]
-			}
-		}
-	}
-	if id == "" {
-		return "", fmt.Errorf("build image: the engine reported no image id\n%s", strings.Join(tail, "\n"))
-	}
-	return id, nil
 }

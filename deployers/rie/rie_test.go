@@ -439,29 +439,3 @@ func TestFunctionError(t *testing.T) {
 		}
 	}
 }
-
-func TestReadBuildStream(t *testing.T) {
-	tests := []struct {
-		name, stream, wantID, wantErr string
-	}{
-		{name: "aux id", stream: `{"stream":"Step 1/6 : FROM scratch\n"}{"aux":{"ID":"sha256:abc"}}{"stream":"Successfully built abc\n"}`, wantID: "sha256:abc"},
-		{name: "legacy id", stream: `{"stream":"Successfully built abc\n"}`, wantID: "abc"},
-		{name: "error", stream: `{"stream":"Step 2/6 : COPY x y\n"}{"errorDetail":{"message":"COPY failed"},"error":"COPY failed"}`, wantErr: "COPY failed"},
-		{name: "no id", stream: `{"stream":"hello\n"}`, wantErr: "no image id"},
-		{name: "garbage", stream: `{"stream":`, wantErr: "read output"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			id, err := readBuildStream(strings.NewReader(tt.stream))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || id != tt.wantID {
-				t.Fatalf("id %q, %v; want %q", id, err, tt.wantID)
-			}
-		})
-	}
-}
