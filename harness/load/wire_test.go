@@ -200,7 +200,7 @@ type server struct {
 	reqs  chan *http.Request
 }
 
-func newServer(t *testing.T, answer func(c net.Conn, req *http.Request, n int) (keep bool)) *server {
+func newServer(t *testing.T, answer func(c net.Conn, req *http.Request) (keep bool)) *server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -218,7 +218,7 @@ func newServer(t *testing.T, answer func(c net.Conn, req *http.Request, n int) (
 			go func() {
 				defer c.Close()
 				br := bufio.NewReader(c)
-				for n := 0; ; n++ {
+				for {
 					req, err := http.ReadRequest(br)
 					if err != nil {
 						return
@@ -226,7 +226,7 @@ func newServer(t *testing.T, answer func(c net.Conn, req *http.Request, n int) (
 					body, _ := io.ReadAll(req.Body)
 					req.Body = io.NopCloser(bytes.NewReader(body))
 					s.reqs <- req
-					if !answer(c, req, n) {
+					if !answer(c, req) {
 						return
 					}
 				}
@@ -237,6 +237,19 @@ func newServer(t *testing.T, answer func(c net.Conn, req *http.Request, n int) (
 }
 
 func (s *server) url(path string) string { return "http://" + s.ln.Addr().String() + path }
+
+// scripted starts a server that answers every request with raw, closing
+// the connection after it unless keep, and a wire transport to it.
+func scripted(t *testing.T, raw string, keep bool) (*server, *wire) {
+	t.Helper()
+	s := newServer(t, func(c net.Conn, _ *http.Request) bool {
+		io.WriteString(c, raw)
+		return keep
+	})
+	w := newWire(5 * time.Second)
+	t.Cleanup(w.Close)
+	return s, w
+}
 
 func do(t *testing.T, w *wire, req *http.Request) (int, string, error) {
 	t.Helper()
@@ -250,12 +263,7 @@ func do(t *testing.T, w *wire, req *http.Request) (int, string, error) {
 }
 
 func TestWireSendsTheRequestAndKeepsTheConnection(t *testing.T) {
-	s := newServer(t, func(c net.Conn, req *http.Request, _ int) bool {
-		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		return true
-	})
-	w := newWire(5 * time.Second)
-	defer w.Close()
+	s, w := scripted(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
 	body := `{"items":[]}`
 	for i := range 50 {
 		req, _ := http.NewRequest(http.MethodPost, s.url("/checkout?x=1"), strings.NewReader(body))
@@ -282,12 +290,7 @@ func TestWireSendsTheRequestAndKeepsTheConnection(t *testing.T) {
 func TestWireRetriesOnceOnAConnectionTheServerClosed(t *testing.T) {
 	// The server answers once per connection, then closes it without
 	// saying so: the kept connection is stale when the next request comes.
-	s := newServer(t, func(c net.Conn, _ *http.Request, _ int) bool {
-		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		return false
-	})
-	w := newWire(5 * time.Second)
-	defer w.Close()
+	s, w := scripted(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false)
 	for i := range 3 {
 		req, _ := http.NewRequest(http.MethodGet, s.url("/"), nil)
 		if code, _, err := do(t, w, req); err != nil || code != 200 {
@@ -303,12 +306,7 @@ func TestWireRetriesOnceOnAConnectionTheServerClosed(t *testing.T) {
 func TestWireDoesNotRetryAnAnsweredRequest(t *testing.T) {
 	// Half an answer, then a close: the app saw the request, so sending it
 	// again could do the work twice.
-	s := newServer(t, func(c net.Conn, _ *http.Request, _ int) bool {
-		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Len")
-		return false
-	})
-	w := newWire(5 * time.Second)
-	defer w.Close()
+	s, w := scripted(t, "HTTP/1.1 200 OK\r\nContent-Len", false)
 	req, _ := http.NewRequest(http.MethodGet, s.url("/"), nil)
 	if _, _, err := do(t, w, req); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("error = %v, want unexpected EOF", err)
@@ -319,7 +317,7 @@ func TestWireDoesNotRetryAnAnsweredRequest(t *testing.T) {
 }
 
 func TestWireTimesOut(t *testing.T) {
-	s := newServer(t, func(net.Conn, *http.Request, int) bool {
+	s := newServer(t, func(net.Conn, *http.Request) bool {
 		time.Sleep(2 * time.Second)
 		return false
 	})
@@ -338,12 +336,7 @@ func TestWireTimesOut(t *testing.T) {
 }
 
 func TestWireClosesAConnectionWhoseBodyWasNotRead(t *testing.T) {
-	s := newServer(t, func(c net.Conn, _ *http.Request, _ int) bool {
-		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
-		return true
-	})
-	w := newWire(5 * time.Second)
-	defer w.Close()
+	s, w := scripted(t, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", true)
 	for range 2 {
 		req, _ := http.NewRequest(http.MethodGet, s.url("/"), nil)
 		resp, err := w.RoundTrip(req)
