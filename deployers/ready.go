@@ -16,16 +16,23 @@ const DefaultPollInterval = 2 * time.Millisecond
 // WaitReady polls GET url until it answers 200 and returns the moment the 200
 // arrived. Before each poll it calls alive (when not nil); an error from alive
 // (say, the container or VM exited) ends the wait at once, so a dead process
-// fails fast instead of at the deadline. ctx bounds the wait.
+// fails fast instead of at the deadline. ctx bounds the wait. Each poll uses
+// a fresh connection: a kept-alive connection to a port forwarder can look
+// healthy while nothing listens behind it.
 func WaitReady(ctx context.Context, url string, interval time.Duration, alive func() error) (time.Time, error) {
+	client := &http.Client{
+		Timeout:   time.Second,
+		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
+	}
+	return WaitReadyVia(ctx, client, url, interval, alive)
+}
+
+// WaitReadyVia is WaitReady with the caller's client (e.g. one that signs
+// its requests). When the wait ends, the last probe's error is wrapped in
+// the one returned; a probe answered with another status is a *StatusError.
+func WaitReadyVia(ctx context.Context, client *http.Client, url string, interval time.Duration, alive func() error) (time.Time, error) {
 	if interval <= 0 {
 		interval = DefaultPollInterval
-	}
-	client := &http.Client{
-		Timeout: time.Second,
-		// A fresh connection per poll: a kept-alive connection to a port
-		// forwarder can look healthy while nothing listens behind it.
-		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
 	}
 	var lastErr error
 	for {
@@ -45,8 +52,9 @@ func WaitReady(ctx context.Context, url string, interval time.Duration, alive fu
 			if resp.StatusCode == http.StatusOK {
 				return time.Now(), nil
 			}
-			lastErr = fmt.Errorf("GET %s: %s", url, resp.Status)
-		} else {
+			lastErr = &StatusError{URL: url, Code: resp.StatusCode, Status: resp.Status}
+		} else if ctx.Err() == nil || lastErr == nil {
+			// A probe the deadline cut short says less than the one before.
 			lastErr = err
 		}
 		select {
@@ -54,11 +62,20 @@ func WaitReady(ctx context.Context, url string, interval time.Duration, alive fu
 			if lastErr == nil {
 				lastErr = ctx.Err()
 			}
-			return time.Time{}, fmt.Errorf("not ready: %w (last probe: %v)", ctx.Err(), lastErr)
+			return time.Time{}, fmt.Errorf("not ready: %w (last probe: %w)", ctx.Err(), lastErr)
 		case <-time.After(interval):
 		}
 	}
 }
+
+// StatusError is a readiness probe answered with a status other than 200.
+type StatusError struct {
+	URL    string
+	Code   int
+	Status string // e.g. "503 Service Unavailable"
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: %s", e.URL, e.Status) }
 
 // ErrNotFound may be wrapped by backends for resources that are already gone;
 // Teardown and Sweep treat it as success.

@@ -175,6 +175,24 @@ func TestWaitReadySigns(t *testing.T) {
 	}
 }
 
+// A 403 that lasts past the deadline says which permission signed probes need.
+func TestWaitReadyExplainsLasting403(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	dp, err := New(fakeConfig("http://127.0.0.1:1"), WithPollInterval(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = dp.waitReady(ctx, srv.URL+"/healthz")
+	if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "lambda:InvokeFunctionUrl") {
+		t.Fatalf("error = %v, want the 403 and the permission it needs", err)
+	}
+}
+
 func TestUnreachable(t *testing.T) {
 	tests := []struct {
 		name      string

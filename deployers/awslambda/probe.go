@@ -2,8 +2,8 @@ package awslambda
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/awsenv"
 )
 
@@ -47,38 +48,17 @@ func (dp *Deployer) unreachable(rawURL string) string {
 }
 
 // waitReady polls GET url until it answers 200, signing the probes when
-// the URL needs AWS_IAM auth, and returns when the 200 arrived.
+// the URL needs AWS_IAM auth, and returns when the 200 arrived. A new URL
+// answers 403 for a few seconds while its permissions propagate, so a 403
+// is waited out too; if it lasts, the error says what it most likely means.
 func (dp *Deployer) waitReady(ctx context.Context, url string) (time.Time, error) {
 	client := *dp.opts.httpClient
 	if !dp.opts.publicURL {
 		client.Transport = awsenv.NewSigV4Transport(dp.cfg, client.Transport)
 	}
-	var last error
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("readiness probe: %w", err)
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Now(), nil
-			}
-			last = fmt.Errorf("GET %s: %s", url, resp.Status)
-			if resp.StatusCode == http.StatusForbidden {
-				// Also seen for a few seconds while a new URL's
-				// permissions propagate; keep polling until the deadline.
-				last = fmt.Errorf("GET %s: 403 (signed with the config's credentials: they need lambda:InvokeFunctionUrl)", url)
-			}
-		} else {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return time.Time{}, fmt.Errorf("not ready: %w (last probe: %v)", ctx.Err(), last)
-		case <-time.After(dp.opts.pollInterval):
-		}
+	at, err := deployers.WaitReadyVia(ctx, &client, url, dp.opts.pollInterval, nil)
+	if se := (*deployers.StatusError)(nil); errors.As(err, &se) && se.Code == http.StatusForbidden && !dp.opts.publicURL {
+		err = fmt.Errorf("%w: signed with the config's credentials, which need lambda:InvokeFunctionUrl", err)
 	}
+	return at, err
 }
