@@ -14,7 +14,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -164,6 +166,18 @@ func TagPairs(runID string, variant deployers.Variant) map[string]string {
 		deployers.TagRunID: runID,
 		TagVariant:         string(variant),
 	}
+}
+
+// Tags converts tag pairs to a service's tag type, in key order (so that
+// requests are stable), e.g.
+//
+//	awsenv.Tags(pairs, func(k, v *string) ec2types.Tag { return ec2types.Tag{Key: k, Value: v} })
+func Tags[T any](pairs map[string]string, tag func(key, value *string) T) []T {
+	out := make([]T, 0, len(pairs))
+	for _, k := range slices.Sorted(maps.Keys(pairs)) {
+		out = append(out, tag(aws.String(k), aws.String(pairs[k])))
+	}
+	return out
 }
 
 // TargetOf says what cfg talks to, and is the Info().Target of every cloud

@@ -2,6 +2,7 @@ package awsenv_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -60,5 +61,14 @@ func TestCloudDeployersAgreeOnTarget(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTagsAreInKeyOrder(t *testing.T) {
+	type tag struct{ k, v string }
+	got := awsenv.Tags(map[string]string{"b": "2", "a": "1", "c": "3"}, func(k, v *string) tag { return tag{*k, *v} })
+	want := []tag{{"a", "1"}, {"b", "2"}, {"c", "3"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Tags = %v, want %v", got, want)
 	}
 }

@@ -39,10 +39,7 @@ func logPolicy(partition, region, account, logGroup string) (string, error) {
 
 func (dp *Deployer) createRole(ctx context.Context, runID, logGroup string, pairs map[string]string, d *deployers.Deployment) (string, error) {
 	name := RoleName(runID)
-	var tags []iamtypes.Tag
-	for k, v := range pairs {
-		tags = append(tags, iamtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
-	}
+	tags := awsenv.Tags(pairs, func(k, v *string) iamtypes.Tag { return iamtypes.Tag{Key: k, Value: v} })
 	out, err := dp.iam.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 &name,
 		Path:                     aws.String(RolePath),

@@ -2,7 +2,6 @@ package ec2
 
 import (
 	"maps"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -19,29 +18,19 @@ func resourceName(runID, suffix string) string {
 	return awsenv.NamePrefix + runID + "-vm-" + suffix
 }
 
-// pairs is the run's tags plus extra, in key order (stable requests).
-func pairs(runID string, extra map[string]string) ([]string, map[string]string) {
+// pairs is the run's tags plus extra.
+func pairs(runID string, extra map[string]string) map[string]string {
 	m := awsenv.TagPairs(runID, deployers.VM)
 	maps.Copy(m, extra)
-	return slices.Sorted(maps.Keys(m)), m
+	return m
 }
 
 func ec2Tags(runID string, extra map[string]string) []ec2types.Tag {
-	keys, m := pairs(runID, extra)
-	tags := make([]ec2types.Tag, 0, len(keys))
-	for _, k := range keys {
-		tags = append(tags, ec2types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return tags
+	return awsenv.Tags(pairs(runID, extra), func(k, v *string) ec2types.Tag { return ec2types.Tag{Key: k, Value: v} })
 }
 
 func s3Tags(runID string) []s3types.Tag {
-	keys, m := pairs(runID, nil)
-	tags := make([]s3types.Tag, 0, len(keys))
-	for _, k := range keys {
-		tags = append(tags, s3types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return tags
+	return awsenv.Tags(pairs(runID, nil), func(k, v *string) s3types.Tag { return s3types.Tag{Key: k, Value: v} })
 }
 
 // tagFilters select the VM variant's resources of runID (every run's when

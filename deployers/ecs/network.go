@@ -12,6 +12,8 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/computeladder/computeladder/deployers/awsenv"
 )
 
 // network is where the task runs: the default VPC and one of its default
@@ -96,42 +98,17 @@ func sizeFor(cpus float64, memoryMB int) (fargateSize, error) {
 }
 
 func ecsTags(m map[string]string) []ecstypes.Tag {
-	var out []ecstypes.Tag
-	for _, k := range sortedKeys(m) {
-		out = append(out, ecstypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
+	return awsenv.Tags(m, func(k, v *string) ecstypes.Tag { return ecstypes.Tag{Key: k, Value: v} })
 }
 
 func ecrTags(m map[string]string) []ecrtypes.Tag {
-	var out []ecrtypes.Tag
-	for _, k := range sortedKeys(m) {
-		out = append(out, ecrtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
+	return awsenv.Tags(m, func(k, v *string) ecrtypes.Tag { return ecrtypes.Tag{Key: k, Value: v} })
 }
 
 func ec2Tags(m map[string]string) []ec2types.Tag {
-	var out []ec2types.Tag
-	for _, k := range sortedKeys(m) {
-		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
+	return awsenv.Tags(m, func(k, v *string) ec2types.Tag { return ec2types.Tag{Key: k, Value: v} })
 }
 
 func iamTags(m map[string]string) []iamtypes.Tag {
-	var out []iamtypes.Tag
-	for _, k := range sortedKeys(m) {
-		out = append(out, iamtypes.Tag{Key: aws.String(k), Value: aws.String(m[k])})
-	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
+	return awsenv.Tags(m, func(k, v *string) iamtypes.Tag { return iamtypes.Tag{Key: k, Value: v} })
 }
