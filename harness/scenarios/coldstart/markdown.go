@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // Markdown writes the run's short summary: the three steps, the claims
@@ -52,18 +54,7 @@ func Markdown(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "| on demand, idle | $0.00 | cold starts as measured above |\n\n")
 	fmt.Fprintf(&b, "Provisioned concurrency: infra/pricing.json (as of %s): %s\n\nRequests and duration: infra/pricing.json (as of %s).\n\n", c.ProvisionedAsOf, c.ProvisionedSource, c.PricingAsOf)
 
-	b.WriteString("## Claims\n\n")
-	for _, cl := range r.Claims {
-		mark := "holds"
-		if !cl.Holds {
-			mark = "**does not hold**"
-		}
-		fmt.Fprintf(&b, "- %s: %s — %s\n", cl.Name, mark, cl.Detail)
-	}
-	fmt.Fprintf(&b, "\nTeardown: %s, %d resource(s) left.\n", r.Teardown.Round(time.Millisecond), len(r.Leftovers))
-	if r.TeardownError != "" {
-		fmt.Fprintf(&b, "Teardown error: %s (run `computeladder sweep --run-id %s`).\n", r.TeardownError, r.RunID)
-	}
+	results.WriteClosing(&b, r.Claims, r.Teardown, len(r.Leftovers), r.TeardownError, r.RunID)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

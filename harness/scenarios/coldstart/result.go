@@ -25,7 +25,7 @@ type Result struct {
 	PrewarmedBurst BurstResult       `json:"prewarmed_burst"`
 	Cost           WarmPoolCost      `json:"cost"`
 	Environments   []rie.Environment `json:"environments,omitempty"`
-	Claims         []Claim           `json:"claims"`
+	Claims         results.Claims    `json:"claims"`
 	Teardown       time.Duration     `json:"teardown_ns"`
 	TeardownError  string            `json:"teardown_error,omitempty"`
 	// Leftovers is what List still found with the run id after teardown.
@@ -73,11 +73,7 @@ type NewEnv struct {
 }
 
 // Claim is one thing the lab teaches and whether this run showed it.
-type Claim struct {
-	Name   string `json:"name"`
-	Holds  bool   `json:"holds"`
-	Detail string `json:"detail"`
-}
+type Claim = results.Claim
 
 // Claim names.
 const (
@@ -87,30 +83,23 @@ const (
 	ClaimPrewarmFasterP99 = "prewarm-lower-p99"
 )
 
-// Claim returns the named claim (zero when absent).
-func (r *Result) Claim(name string) Claim {
-	for _, c := range r.Claims {
-		if c.Name == name {
-			return c
-		}
-	}
-	return Claim{Name: name}
-}
+// Claim returns the named claim (not holding when this run did not judge it).
+func (r *Result) Claim(name string) Claim { return r.Claims.Get(name) }
 
 // judge records whether each claim held.
 func (r *Result) judge() {
 	w, a := r.Idle.Warm, r.Idle.AfterIdle
 	cb, pb := r.ColdBurst, r.PrewarmedBurst
-	r.Claims = []Claim{
-		{ClaimIdleGoesCold, a.Cold && a.InstanceID != w.InstanceID,
+	r.Claims = results.Claims{
+		results.ClaimOf(ClaimIdleGoesCold, a.Cold && a.InstanceID != w.InstanceID,
 			fmt.Sprintf("after %s idle (keep-alive %s) the request was cold=%v on instance %s (was %s): %s against %s warm",
-				r.Idle.Waited, r.KeepAlive, a.Cold, a.InstanceID, w.InstanceID, ms(a.Latency), ms(w.Latency))},
-		{ClaimBurstScalesOut, cb.ColdStarts > 1 && len(cb.NewEnvironments) > 1,
-			fmt.Sprintf("%d requests at once on 1 warm environment: %d cold starts, %d new environments", len(cb.Requests), cb.ColdStarts, len(cb.NewEnvironments))},
-		{ClaimPrewarmNoColds, pb.ColdStarts == 0 && len(pb.NewEnvironments) == 0,
-			fmt.Sprintf("%d requests at once on %d pre-warmed environments: %d cold starts", len(pb.Requests), pb.PrewarmedEnvs, pb.ColdStarts)},
-		{ClaimPrewarmFasterP99, pb.Latency.P99 < cb.Latency.P99,
-			fmt.Sprintf("burst p99 %s pre-warmed against %s cold", ms(pb.Latency.P99), ms(cb.Latency.P99))},
+				r.Idle.Waited, r.KeepAlive, a.Cold, a.InstanceID, w.InstanceID, ms(a.Latency), ms(w.Latency))),
+		results.ClaimOf(ClaimBurstScalesOut, cb.ColdStarts > 1 && len(cb.NewEnvironments) > 1,
+			fmt.Sprintf("%d requests at once on 1 warm environment: %d cold starts, %d new environments", len(cb.Requests), cb.ColdStarts, len(cb.NewEnvironments))),
+		results.ClaimOf(ClaimPrewarmNoColds, pb.ColdStarts == 0 && len(pb.NewEnvironments) == 0,
+			fmt.Sprintf("%d requests at once on %d pre-warmed environments: %d cold starts", len(pb.Requests), pb.PrewarmedEnvs, pb.ColdStarts)),
+		results.ClaimOf(ClaimPrewarmFasterP99, pb.Latency.P99 < cb.Latency.P99,
+			fmt.Sprintf("burst p99 %s pre-warmed against %s cold", ms(pb.Latency.P99), ms(cb.Latency.P99))),
 	}
 }
 

@@ -19,7 +19,7 @@ type Result struct {
 	PerWorker  int            `json:"per_worker"`
 	Function   PlatformResult `json:"function"`
 	Container  PlatformResult `json:"container"`
-	Claims     []Claim        `json:"claims"`
+	Claims     results.Claims `json:"claims"`
 	Teardown   time.Duration  `json:"teardown_ns"`
 	// TeardownError and Leftovers say what teardown could not remove;
 	// Leftovers is what List still found with the run id.
@@ -43,11 +43,7 @@ type PlatformResult struct {
 }
 
 // Claim is one thing the lab teaches and whether this run showed it.
-type Claim struct {
-	Name   string `json:"name"`
-	Holds  bool   `json:"holds"`
-	Detail string `json:"detail"`
-}
+type Claim = results.Claim
 
 // Claim names.
 const (
@@ -58,15 +54,8 @@ const (
 	ClaimRedeployResets      = "container-redeploy-resets-counter"
 )
 
-// Claim returns the named claim (zero when absent).
-func (r *Result) Claim(name string) Claim {
-	for _, c := range r.Claims {
-		if c.Name == name {
-			return c
-		}
-	}
-	return Claim{Name: name}
-}
+// Claim returns the named claim (not holding when this run did not judge it).
+func (r *Result) Claim(name string) Claim { return r.Claims.Get(name) }
 
 // countsUp reports whether rs came from one instance counting 1, 2, 3, ...
 func countsUp(rs []Request) bool {
@@ -95,17 +84,17 @@ func (r *Result) judge() {
 	if len(c.Instances) > 0 {
 		cCounter = c.Instances[0].Counter
 	}
-	r.Claims = []Claim{
-		{ClaimCountsUp, countsUp(f.Sequential),
-			fmt.Sprintf("%d sequential requests: requests_served %s", len(f.Sequential), served(f.Sequential))},
-		{ClaimColdStartResets, resets(f.Sequential, f.AfterReset),
-			fmt.Sprintf("after a %s: requests_served %d on %s (was %s)", f.ResetBy, f.AfterReset.RequestsServed, f.AfterReset.InstanceID, first(f.Sequential))},
-		{ClaimConcurrencySplits, len(f.Instances) >= 2 && f.CounterSum == sent && int64(most) < sent,
-			fmt.Sprintf("%d requests at %d at once: %d environments, counters %v summing to %d, the busiest saw %d", sent, r.Workers, len(f.Instances), counters(f.Instances), f.CounterSum, most)},
-		{ClaimContainerOneCounter, len(c.Instances) == 1 && cCounter == int64(len(c.Sequential)+len(c.Concurrent)),
-			fmt.Sprintf("%d requests at %d at once: %d instance(s), counter %d after %d sequential", len(c.Concurrent), r.Workers, len(c.Instances), cCounter, len(c.Sequential))},
-		{ClaimRedeployResets, countsUp(c.Sequential) && resets(c.Sequential, c.AfterReset),
-			fmt.Sprintf("after a %s: requests_served %d on %s (was %s)", c.ResetBy, c.AfterReset.RequestsServed, c.AfterReset.InstanceID, first(c.Sequential))},
+	r.Claims = results.Claims{
+		results.ClaimOf(ClaimCountsUp, countsUp(f.Sequential),
+			fmt.Sprintf("%d sequential requests: requests_served %s", len(f.Sequential), served(f.Sequential))),
+		results.ClaimOf(ClaimColdStartResets, resets(f.Sequential, f.AfterReset),
+			fmt.Sprintf("after a %s: requests_served %d on %s (was %s)", f.ResetBy, f.AfterReset.RequestsServed, f.AfterReset.InstanceID, first(f.Sequential))),
+		results.ClaimOf(ClaimConcurrencySplits, len(f.Instances) >= 2 && f.CounterSum == sent && int64(most) < sent,
+			fmt.Sprintf("%d requests at %d at once: %d environments, counters %v summing to %d, the busiest saw %d", sent, r.Workers, len(f.Instances), counters(f.Instances), f.CounterSum, most)),
+		results.ClaimOf(ClaimContainerOneCounter, len(c.Instances) == 1 && cCounter == int64(len(c.Sequential)+len(c.Concurrent)),
+			fmt.Sprintf("%d requests at %d at once: %d instance(s), counter %d after %d sequential", len(c.Concurrent), r.Workers, len(c.Instances), cCounter, len(c.Sequential))),
+		results.ClaimOf(ClaimRedeployResets, countsUp(c.Sequential) && resets(c.Sequential, c.AfterReset),
+			fmt.Sprintf("after a %s: requests_served %d on %s (was %s)", c.ResetBy, c.AfterReset.RequestsServed, c.AfterReset.InstanceID, first(c.Sequential))),
 	}
 }
 
@@ -144,18 +133,7 @@ func Markdown(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "| concurrent: instances | %d | %d |\n", len(f.Instances), len(c.Instances))
 	fmt.Fprintf(&b, "| concurrent: counters (requests seen) | %s | %s |\n", instanceList(f.Instances), instanceList(c.Instances))
 	fmt.Fprintf(&b, "| concurrent: requests sent | %d | %d |\n\n", len(f.Concurrent), len(c.Concurrent))
-	b.WriteString("## Claims\n\n")
-	for _, cl := range r.Claims {
-		mark := "holds"
-		if !cl.Holds {
-			mark = "**does not hold**"
-		}
-		fmt.Fprintf(&b, "- %s: %s — %s\n", cl.Name, mark, cl.Detail)
-	}
-	fmt.Fprintf(&b, "\nTeardown: %s, %d resource(s) left.\n", r.Teardown.Round(time.Millisecond), len(r.Leftovers))
-	if r.TeardownError != "" {
-		fmt.Fprintf(&b, "Teardown error: %s (run `computeladder sweep --run-id %s`).\n", r.TeardownError, r.RunID)
-	}
+	results.WriteClosing(&b, r.Claims, r.Teardown, len(r.Leftovers), r.TeardownError, r.RunID)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

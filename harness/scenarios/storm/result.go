@@ -11,15 +11,15 @@ import (
 
 // Result is one run's figures: storm.json.
 type Result struct {
-	RunID    string   `json:"run_id"`
-	Date     string   `json:"date"`
-	Postgres Postgres `json:"postgres"`
-	DBHost   string   `json:"db_host"`
-	Burst    int      `json:"burst"`
-	Rounds   int      `json:"rounds"`
-	PoolSize int      `json:"pool_size"`
-	Cases    []Case   `json:"cases"`
-	Claims   []Claim  `json:"claims"`
+	RunID    string         `json:"run_id"`
+	Date     string         `json:"date"`
+	Postgres Postgres       `json:"postgres"`
+	DBHost   string         `json:"db_host"`
+	Burst    int            `json:"burst"`
+	Rounds   int            `json:"rounds"`
+	PoolSize int            `json:"pool_size"`
+	Cases    []Case         `json:"cases"`
+	Claims   results.Claims `json:"claims"`
 	// Teardown is the final teardown's duration; Leftovers what List found
 	// with the run id afterwards (deployers and server directories).
 	Teardown      time.Duration `json:"teardown_ns"`
@@ -97,27 +97,17 @@ const (
 )
 
 // Claim is one statement of the lab and whether this run's figures hold it.
-type Claim struct {
-	Name   string `json:"name"`
-	Holds  bool   `json:"holds"`
-	Detail string `json:"detail"`
-}
+type Claim = results.Claim
 
-// Claim returns the claim named name (Holds false when not judged).
-func (r *Result) Claim(name string) Claim {
-	for _, c := range r.Claims {
-		if c.Name == name {
-			return c
-		}
-	}
-	return Claim{Name: name, Detail: "not measured in this run"}
-}
+// Claim returns the claim named name (not holding when this run did not
+// judge it).
+func (r *Result) Claim(name string) Claim { return r.Claims.Get(name) }
 
 // judge states the claims the measured cases allow.
 func (r *Result) judge() {
 	r.Claims = nil
 	add := func(name string, holds bool, format string, a ...any) {
-		r.Claims = append(r.Claims, Claim{name, holds, fmt.Sprintf(format, a...)})
+		r.Claims = append(r.Claims, results.ClaimOf(name, holds, fmt.Sprintf(format, a...)))
 	}
 	if c := r.Case(CaseStorm); c != nil {
 		add(ClaimStormRefused, c.DBUnavailable > 0,
@@ -168,17 +158,7 @@ func Markdown(w io.Writer, r *Result) error {
 			c.Name, c.Variant, wanted, c.PeakServerConnections, c.Requests, c.Created, c.DBUnavailable, c.Throttled, c.Other, c.P50, c.Max)
 	}
 	b.WriteString("\n")
-	for _, c := range r.Claims {
-		state := "holds"
-		if !c.Holds {
-			state = "DOES NOT HOLD"
-		}
-		fmt.Fprintf(&b, "- %s: %s — %s\n", c.Name, state, c.Detail)
-	}
-	fmt.Fprintf(&b, "\nTeardown %s, %d resource(s) left.\n", r.Teardown.Round(time.Millisecond), len(r.Leftovers))
-	if r.TeardownError != "" {
-		fmt.Fprintf(&b, "Teardown error: %s\n", r.TeardownError)
-	}
+	results.WriteClosing(&b, r.Claims, r.Teardown, len(r.Leftovers), r.TeardownError, r.RunID)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
