@@ -46,3 +46,10 @@ func TestWaitReadyGivesUp(t *testing.T) {
 		t.Fatalf("error = %v, want alive's error at once", err)
 	}
 }
+
+func TestRandomHex(t *testing.T) {
+	a, b := RandomHex(4), RandomHex(4)
+	if len(a) != 8 || a == b {
+		t.Errorf("RandomHex(4) = %q, %q: want 8 hex digits, distinct", a, b)
+	}
+}

@@ -3,8 +3,6 @@ package docker
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -42,10 +40,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 	if err := validate(spec); err != nil {
 		return nil, fmt.Errorf("docker deploy: %w", err)
 	}
-	suffix, err := randomSuffix()
-	if err != nil {
-		return nil, fmt.Errorf("docker deploy: %w", err)
-	}
+	suffix := deployers.RandomHex(4)
 	dep := &deployers.Deployment{
 		RunID:   spec.RunID,
 		Variant: deployers.Container,
@@ -245,14 +240,6 @@ func validate(spec deployers.Spec) error {
 		}
 	}
 	return nil
-}
-
-func randomSuffix() (string, error) {
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random suffix: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }
 
 func phaseAt(t deployers.Timeline, name string) (time.Time, bool) {

@@ -2,8 +2,6 @@ package ec2
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -22,16 +20,6 @@ const (
 	binaryKey = "vm/computeladder-vm"
 	unitKey   = "vm/" + UnitName
 )
-
-// newSuffix returns 8 random hex digits that make one deployment's names
-// unique: bucket names are global, and a run may deploy more than once.
-func newSuffix() (string, error) {
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random suffix: %w", err)
-	}
-	return hex.EncodeToString(b), nil
-}
 
 // ArtifactExpiryDays is how long S3 keeps the artifacts (and incomplete
 // multipart uploads) of a bucket nobody removed: the instance fetches them

@@ -134,10 +134,7 @@ func (d *Deployer) lookup(ctx context.Context, p *plan) error {
 
 func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment) error {
 	runID := p.spec.RunID
-	suffix, err := newSuffix()
-	if err != nil {
-		return err
-	}
+	suffix := deployers.RandomHex(4)
 	bucket := bucketName(runID, suffix)
 	// Recorded as soon as it exists, before it is configured: a bucket
 	// whose configuration failed is still removed. A name taken by someone

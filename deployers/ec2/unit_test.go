@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/computeladder/computeladder/deployers"
 )
 
 func TestRenderUserData(t *testing.T) {
@@ -234,11 +236,7 @@ func TestChooseInstanceType(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	long := strings.Repeat("a", 40)
-	a, err := newSuffix()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := newSuffix()
+	a, b := deployers.RandomHex(4), deployers.RandomHex(4)
 	if a == b || len(a) != 8 {
 		t.Errorf("suffixes %q, %q: want 8 hex digits, distinct", a, b)
 	}

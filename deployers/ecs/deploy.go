@@ -3,8 +3,6 @@ package ecs
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -45,10 +43,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 	if err != nil {
 		return nil, fmt.Errorf("ecs deploy: %w", err)
 	}
-	suffix, err := randomSuffix()
-	if err != nil {
-		return nil, fmt.Errorf("ecs deploy: %w", err)
-	}
+	suffix := deployers.RandomHex(3)
 	dep := &deployers.Deployment{
 		RunID:   spec.RunID,
 		Variant: deployers.Container,
@@ -322,12 +317,4 @@ func (d *Deployer) runTask(ctx context.Context, cluster, tdARN, subnet, sg strin
 		case <-time.After(2 * time.Second):
 		}
 	}
-}
-
-func randomSuffix() (string, error) {
-	b := make([]byte, 3)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random name suffix: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }

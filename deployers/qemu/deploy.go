@@ -2,8 +2,6 @@ package qemu
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -116,10 +114,7 @@ func (d *Deployer) prepare(ctx context.Context, spec deployers.Spec) (prepared, 
 // start creates the state directory, builds the initramfs, starts QEMU and
 // waits for readiness, recording in dep what exists as soon as it exists.
 func (d *Deployer) start(ctx context.Context, dep *deployers.Deployment, p prepared, spec deployers.Spec) error {
-	id, err := newVMID()
-	if err != nil {
-		return err
-	}
+	id := "vm-" + deployers.RandomHex(4)
 	dir := filepath.Join(d.stateDir, spec.RunID, id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create state dir: %w: check COMPUTELADDER_STATE_DIR", err)
@@ -139,6 +134,7 @@ func (d *Deployer) start(ctx context.Context, dep *deployers.Deployment, p prepa
 	p.pidfile = filepath.Join(dir, pidFile)
 	p.hostPort = d.port
 	if p.hostPort == 0 {
+		var err error
 		if p.hostPort, err = freePort(); err != nil {
 			return err
 		}
@@ -204,14 +200,6 @@ func buildInitramfs(path, initBinary string) error {
 		return fmt.Errorf("build initramfs: %w", err)
 	}
 	return nil
-}
-
-func newVMID() (string, error) {
-	b := make([]byte, 4)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("vm id: %w", err)
-	}
-	return "vm-" + hex.EncodeToString(b), nil
 }
 
 // freePort asks the kernel for a free port on 127.0.0.1. Another process may

@@ -2,8 +2,6 @@ package rie
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -88,10 +86,7 @@ func (dp *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers
 	if spec.CPUs != 0 {
 		dp.opts.log.Info("ignoring spec CPUs: a function's CPU share follows its memory size", "cpus", spec.CPUs)
 	}
-	suffix, err := randomHex(3)
-	if err != nil {
-		return nil, err
-	}
+	suffix := deployers.RandomHex(3)
 	d := &deployers.Deployment{
 		RunID:   spec.RunID,
 		Variant: deployers.Function,
@@ -354,12 +349,4 @@ func (dp *Deployer) Sweep(ctx context.Context, runID string) ([]deployers.Resour
 		}
 	}
 	return removed, errors.Join(errs...)
-}
-
-func randomHex(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }

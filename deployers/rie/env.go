@@ -3,8 +3,6 @@ package rie
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +20,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
+	"github.com/computeladder/computeladder/deployers"
 )
 
 // rieInvokePath is the emulator's invoke endpoint (the Lambda Invoke API's
@@ -284,9 +283,7 @@ func invoke(ctx context.Context, hc *http.Client, e *env, payload []byte) (invok
 
 // logStreamName is a Lambda-style log stream name, unique per environment.
 func logStreamName(t time.Time) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return t.UTC().Format("2006/01/02") + "/[$LATEST]" + hex.EncodeToString(b[:])
+	return t.UTC().Format("2006/01/02") + "/[$LATEST]" + deployers.RandomHex(16)
 }
 
 func lastLines(s string, n int) string {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,9 +153,7 @@ func parseVariants(arg string) ([]deployers.Variant, error) {
 }
 
 func newRunID() string {
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
+	return time.Now().UTC().Format("20060102-150405") + "-" + deployers.RandomHex(3)
 }
 
 func newRunCmd() *cobra.Command {
