@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,5 +52,19 @@ func TestRandomHex(t *testing.T) {
 	a, b := RandomHex(4), RandomHex(4)
 	if len(a) != 8 || a == b {
 		t.Errorf("RandomHex(4) = %q, %q: want 8 hex digits, distinct", a, b)
+	}
+}
+
+func TestInKindOrder(t *testing.T) {
+	rs := []Resource{{Kind: "image", ID: "i1"}, {Kind: "other", ID: "o"}, {Kind: "container", ID: "c1"}, {Kind: "image", ID: "i2"}, {Kind: "container", ID: "c2"}}
+	var got []string
+	for _, r := range InKindOrder(rs, "container", "image") {
+		got = append(got, r.ID)
+	}
+	if want := []string{"c1", "c2", "i1", "i2", "o"}; !slices.Equal(got, want) {
+		t.Errorf("order = %v, want %v", got, want)
+	}
+	if rs[0].ID != "i1" {
+		t.Error("InKindOrder sorted its input in place")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,7 +26,7 @@ func (dp *Deployer) Teardown(ctx context.Context, d *deployers.Deployment) error
 		return nil
 	}
 	var errs []error
-	for _, r := range ordered(d.Resources) {
+	for _, r := range deployers.InKindOrder(d.Resources, kindOrder...) {
 		errs = append(errs, dp.remove(ctx, r))
 	}
 	return errors.Join(errs...)
@@ -101,25 +100,10 @@ func notFound(err error) bool {
 	return errors.As(err, &lnf) || errors.As(err, &inf) || errors.As(err, &cnf) || errors.Is(err, deployers.ErrNotFound)
 }
 
-var kindOrder = []string{KindFunctionURL, KindFunction, KindRole, KindLogGroup}
-
-// ordered returns rs in teardown order: the URL before its function, the
+// kindOrder is the teardown order: the URL before its function, the
 // function before the role it uses, the log group last so that it also
 // catches what the function wrote while being deleted.
-func ordered(rs []deployers.Resource) []deployers.Resource {
-	out := slices.Clone(rs)
-	slices.SortStableFunc(out, func(a, b deployers.Resource) int {
-		return rank(a.Kind) - rank(b.Kind)
-	})
-	return out
-}
-
-func rank(kind string) int {
-	if i := slices.Index(kindOrder, kind); i >= 0 {
-		return i
-	}
-	return len(kindOrder)
-}
+var kindOrder = []string{KindFunctionURL, KindFunction, KindRole, KindLogGroup}
 
 // matches says whether tags mark a resource of the function variant of
 // runID (of any run when runID is empty).
@@ -244,7 +228,7 @@ func (dp *Deployer) Sweep(ctx context.Context, runID string) ([]deployers.Resour
 	}
 	errs := []error{err}
 	var removed []deployers.Resource
-	for _, r := range ordered(rs) {
+	for _, r := range deployers.InKindOrder(rs, kindOrder...) {
 		if r.Kind == KindFunction {
 			// The URL config has no tags of its own: it goes with its function.
 			_, uerr := dp.lambda.DeleteFunctionUrlConfig(ctx, &lambda.DeleteFunctionUrlConfigInput{FunctionName: &r.ID})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -21,7 +20,8 @@ func (d *Deployer) Teardown(ctx context.Context, dep *deployers.Deployment) erro
 		return nil
 	}
 	var errs []error
-	for _, r := range ordered(dep.Resources) {
+	// Containers before images: an image in use cannot be removed.
+	for _, r := range deployers.InKindOrder(dep.Resources, KindContainer, KindImage) {
 		switch r.Kind {
 		case KindContainer:
 			errs = append(errs, d.removeContainer(ctx, r.ID))
@@ -60,21 +60,6 @@ func (d *Deployer) removeImage(ctx context.Context, ref string, force bool) erro
 	return fmt.Errorf("remove image %s: %w", ref, err)
 }
 
-// ordered returns rs with containers before images: an image in use by a
-// container cannot be removed.
-func ordered(rs []deployers.Resource) []deployers.Resource {
-	out := slices.Clone(rs)
-	slices.SortStableFunc(out, func(a, b deployers.Resource) int { return kindRank(a.Kind) - kindRank(b.Kind) })
-	return out
-}
-
-func kindRank(kind string) int {
-	if kind == KindContainer {
-		return 0
-	}
-	return 1
-}
-
 // List returns the containers (running or not) and images of the container
 // variant that carry runID, or every run's when runID is empty, as the engine
 // reports them. Images include intermediate ones, which carry the labels
@@ -109,7 +94,7 @@ func (d *Deployer) Sweep(ctx context.Context, runID string) ([]deployers.Resourc
 	}
 	errs := []error{err}
 	var removed []deployers.Resource
-	for _, r := range ordered(rs) {
+	for _, r := range deployers.InKindOrder(rs, KindContainer, KindImage) {
 		var rerr error
 		if r.Kind == KindContainer {
 			rerr = d.removeContainer(ctx, r.ID)

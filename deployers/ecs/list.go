@@ -57,7 +57,7 @@ func (d *Deployer) Sweep(ctx context.Context, runID string) ([]deployers.Resourc
 	}
 	errs := []error{err}
 	var removed []deployers.Resource
-	for _, r := range ordered(rs) {
+	for _, r := range deployers.InKindOrder(rs, kindOrder...) {
 		if rerr := d.remove(ctx, []deployers.Resource{r}); rerr != nil {
 			errs = append(errs, rerr)
 			continue

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -48,7 +47,7 @@ func (d *Deployer) remove(ctx context.Context, rs []deployers.Resource) error {
 			cluster = r.ID
 		}
 	}
-	for _, r := range ordered(rs) {
+	for _, r := range deployers.InKindOrder(rs, kindOrder...) {
 		if r.ID == "" {
 			continue // recorded before a create that never returned an id
 		}
@@ -156,21 +155,6 @@ func clusterOf(taskARN, fallback string) string {
 		return c
 	}
 	return fallback
-}
-
-func ordered(rs []deployers.Resource) []deployers.Resource {
-	out := slices.Clone(rs)
-	slices.SortStableFunc(out, func(a, b deployers.Resource) int {
-		return rank(a.Kind) - rank(b.Kind)
-	})
-	return out
-}
-
-func rank(kind string) int {
-	if i := slices.Index(kindOrder, kind); i >= 0 {
-		return i
-	}
-	return len(kindOrder)
 }
 
 // notFoundCodes are the error codes of the services used here for a
