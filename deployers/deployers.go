@@ -101,6 +101,12 @@ type Info struct {
 	// Description is a one-line, human description of the platform, e.g.
 	// "local microVM (QEMU microvm, TCG, 1 vCPU)".
 	Description string
+	// TeardownBudget is how long Teardown may need to remove everything
+	// (0: the caller's default is enough). A caller that gives Teardown
+	// less abandons what a longer wait would have removed: an EC2
+	// instance takes minutes to terminate, and its security group can go
+	// only after that.
+	TeardownBudget time.Duration
 }
 
 // Spec says what to deploy and with which limits. Zero values take the

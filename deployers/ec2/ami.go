@@ -15,9 +15,23 @@ import (
 
 // image is the AMI Deploy launches.
 type image struct {
-	id     string
-	source string // the SSM parameter or "option"
+	id         string
+	source     string // the SSM parameter or "option"
+	rootDevice string // where the root volume attaches, e.g. /dev/xvda
+	rootGiB    int32  // the root volume's size: the AMI's, at least RootVolumeGiB
 }
+
+// The root volume Deploy asks for: typed and sized in the request rather
+// than left to the AMI, and deleted with the instance. Amazon Linux 2023's
+// own root volume is RootVolumeGiB, which is what the pre-run plan prices;
+// an AMI whose snapshot is larger gets a volume of its size.
+const (
+	RootVolumeGiB  = 8
+	RootVolumeType = "gp3"
+	// defaultRootDevice is Amazon Linux 2023's, used when the API does
+	// not say (emulators).
+	defaultRootDevice = "/dev/xvda"
+)
 
 // ec2Arch maps GOARCH to the EC2 and SSM architecture names.
 func ec2Arch(goarch string) (types.ArchitectureValues, error) {
@@ -64,11 +78,24 @@ func (d *Deployer) resolveImage(ctx context.Context, arch types.ArchitectureValu
 	if im.State != "" && im.State != types.ImageStateAvailable {
 		return image{}, fmt.Errorf("ami %s is %s, not available: pass another --ami", img.id, im.State)
 	}
+	img.rootDevice = aws.ToString(im.RootDeviceName)
+	if img.rootDevice == "" {
+		img.rootDevice = defaultRootDevice
+	}
+	img.rootGiB = RootVolumeGiB
+	for _, m := range im.BlockDeviceMappings {
+		if aws.ToString(m.DeviceName) == img.rootDevice && m.Ebs != nil {
+			img.rootGiB = max(img.rootGiB, aws.ToInt32(m.Ebs.VolumeSize))
+		}
+	}
 	return img, nil
 }
 
 // instanceTypes are the burstable types by memory, smallest first: a lab
 // needs little CPU, and t3/t4g are the cheapest that have enough memory.
+// The list ends at 8 GiB, which bounds what a run can cost per hour; the
+// lab policy allows these types only (ec2:InstanceType), and
+// infra/pricing.json prices each of them.
 var instanceTypes = []struct {
 	memoryMB     int
 	amd64, arm64 string
@@ -78,19 +105,28 @@ var instanceTypes = []struct {
 	{2048, "t3.small", "t4g.small"},
 	{4096, "t3.medium", "t4g.medium"},
 	{8192, "t3.large", "t4g.large"},
-	{16384, "t3.xlarge", "t4g.xlarge"},
-	{32768, "t3.2xlarge", "t4g.2xlarge"},
+}
+
+// InstanceTypes lists every instance type Deploy can launch.
+func InstanceTypes() []string {
+	var out []string
+	for _, it := range instanceTypes {
+		out = append(out, it.amd64, it.arm64)
+	}
+	return out
 }
 
 // DefaultMemoryMB picks t3.micro / t4g.micro: enough for Amazon Linux and
 // the app, and in the free tier of many accounts.
 const DefaultMemoryMB = 1024
 
-// instanceType is the override, or the smallest burstable type with at
-// least memoryMB.
-func (d *Deployer) chooseInstanceType(memoryMB int, arch types.ArchitectureValues) (string, error) {
-	if d.instanceType != "" {
-		return d.instanceType, nil
+// InstanceTypeFor is the smallest burstable type with at least memoryMB
+// (0: DefaultMemoryMB) for goarch (amd64 or arm64): what Deploy launches
+// unless WithInstanceType overrides it, and what the pre-run plan prices.
+func InstanceTypeFor(memoryMB int, goarch string) (string, error) {
+	arch, err := ec2Arch(goarch)
+	if err != nil {
+		return "", err
 	}
 	if memoryMB == 0 {
 		memoryMB = DefaultMemoryMB
@@ -103,5 +139,13 @@ func (d *Deployer) chooseInstanceType(memoryMB int, arch types.ArchitectureValue
 			return it.amd64, nil
 		}
 	}
-	return "", fmt.Errorf("memory %d MB: the largest lab instance has %d MB: use less, or pass --instance-type", memoryMB, instanceTypes[len(instanceTypes)-1].memoryMB)
+	return "", fmt.Errorf("memory %d MB: the largest lab instance has %d MB: use less", memoryMB, instanceTypes[len(instanceTypes)-1].memoryMB)
+}
+
+// chooseInstanceType is the override, or InstanceTypeFor.
+func (d *Deployer) chooseInstanceType(memoryMB int, goarch string) (string, error) {
+	if d.instanceType != "" {
+		return d.instanceType, nil
+	}
+	return InstanceTypeFor(memoryMB, goarch)
 }

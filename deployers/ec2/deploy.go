@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/awsenv"
 )
 
 // plan is everything Deploy looked up or checked before creating anything.
@@ -27,8 +27,7 @@ type plan struct {
 	instanceType string
 	image        image
 	net          network
-	ingress      netip.Prefix
-	ingressFrom  string
+	ingress      awsenv.Ingress
 }
 
 // Deploy uploads the artifacts, creates the security group and the instance
@@ -54,9 +53,10 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 			DetailAMI:           p.image.id,
 			DetailAMISource:     p.image.source,
 			DetailInstanceType:  p.instanceType,
+			DetailRootVolume:    fmt.Sprintf("%d GiB %s, deleted with the instance", p.image.rootGiB, RootVolumeType),
 			DetailVPC:           p.net.vpc,
-			DetailIngress:       p.ingress.String(),
-			DetailIngressSource: p.ingressFrom,
+			DetailIngress:       p.ingress.Prefix.String(),
+			DetailIngressSource: p.ingress.Source,
 			DetailTTL:           (time.Duration(ttlMinutes(d.ttl)) * time.Minute).String(),
 			DetailIMDS:          "v2 required, hop limit 1",
 			DetailEmulator:      strconv.FormatBool(d.emulator),
@@ -64,7 +64,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 	}
 	dep.Phases.Mark(PhaseDeploy, t0)
 	if err := d.deploy(ctx, p, dep); err != nil {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.teardownBudget())
 		defer cancel()
 		if terr := d.Teardown(cctx, dep); terr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up after failed deploy: %w: run sweep for run %s", terr, spec.RunID))
@@ -97,8 +97,13 @@ func (d *Deployer) check(spec deployers.Spec) (plan, error) {
 	if p.arch, err = ec2Arch(a.Arch); err != nil {
 		return plan{}, err
 	}
-	if p.instanceType, err = d.chooseInstanceType(spec.MemoryMB, p.arch); err != nil {
+	if p.instanceType, err = d.chooseInstanceType(spec.MemoryMB, a.Arch); err != nil {
 		return plan{}, err
+	}
+	if !d.emulator {
+		if err := awsenv.CheckLabRegion(d.region); err != nil {
+			return plan{}, err
+		}
 	}
 	if _, ok := spec.Env["PORT"]; ok {
 		// The security group and the waits use the unit's port.
@@ -126,7 +131,7 @@ func (d *Deployer) lookup(ctx context.Context, p *plan) error {
 	if p.net, err = d.defaultNetwork(ctx); err != nil {
 		return err
 	}
-	if p.ingress, p.ingressFrom, err = d.resolveIngress(ctx); err != nil {
+	if p.ingress, err = d.resolveIngress(ctx); err != nil {
 		return err
 	}
 	return nil
@@ -157,14 +162,14 @@ func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment
 	if err != nil {
 		return err
 	}
-	sg, err := d.createSecurityGroup(ctx, runID, resourceName(runID, suffix), p.net.vpc, p.ingress)
+	sg, err := awsenv.CreateSecurityGroup(ctx, d.ec2, securityGroup(runID, resourceName(runID, suffix), p.net.vpc, d.appPort, p.ingress.Prefix))
 	if sg != "" {
 		d.record(dep, KindSecurityGroup, sg)
 	}
 	if err != nil {
 		return err
 	}
-	d.log.Info("ec2: launching", "run", runID, "ami", p.image.id, "type", p.instanceType, "ingress", p.ingress)
+	d.log.Info("ec2: launching", "run", runID, "ami", p.image.id, "type", p.instanceType, "ingress", p.ingress.Prefix)
 
 	ready := p.spec.ReadyTimeout
 	if ready == 0 {
@@ -205,7 +210,7 @@ func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment
 	}
 	addr := net.JoinHostPort(ip, strconv.Itoa(d.appPort))
 	alive := d.aliveCheck(wctx, id)
-	open, err := d.waitPort(wctx, addr, p.ingress.String(), alive)
+	open, err := d.waitPort(wctx, addr, p.ingress.Prefix.String(), alive)
 	if err != nil {
 		return err
 	}
@@ -252,35 +257,18 @@ func (d *Deployer) runInstance(ctx context.Context, p plan, suffix, sg, userData
 	runID := p.spec.RunID
 	var errs []error
 	for i, subnet := range p.net.subnets {
-		out, err := d.ec2.RunInstances(ctx, &ec2.RunInstancesInput{
-			ImageId:      aws.String(p.image.id),
-			InstanceType: types.InstanceType(p.instanceType),
-			MinCount:     aws.Int32(1),
-			MaxCount:     aws.Int32(1),
-			// The SDK retries a call with the same token, and EC2 answers
-			// a retry with the instance already launched instead of a
-			// second one. Unique per deployment and subnet: a token used
-			// before would return that (terminated) instance.
-			ClientToken: aws.String(clientToken(runID, suffix, i)),
-			NetworkInterfaces: []types.InstanceNetworkInterfaceSpecification{{
-				DeviceIndex:              aws.Int32(0),
-				SubnetId:                 subnet.SubnetId,
-				Groups:                   []string{sg},
-				AssociatePublicIpAddress: aws.Bool(true),
-				DeleteOnTermination:      aws.Bool(true),
-			}},
-			MetadataOptions: &types.InstanceMetadataOptionsRequest{
-				HttpEndpoint:            types.InstanceMetadataEndpointStateEnabled,
-				HttpTokens:              types.HttpTokensStateRequired,
-				HttpPutResponseHopLimit: aws.Int32(1),
-			},
-			InstanceInitiatedShutdownBehavior: types.ShutdownBehaviorTerminate,
-			UserData:                          aws.String(encodeUserData(userData)),
-			TagSpecifications: []types.TagSpecification{
-				{ResourceType: types.ResourceTypeInstance, Tags: ec2Tags(runID, map[string]string{"Name": resourceName(runID, suffix)})},
-				{ResourceType: types.ResourceTypeVolume, Tags: ec2Tags(runID, nil)},
-			},
-		})
+		out, err := d.ec2.RunInstances(ctx, LaunchInput(Launch{
+			RunID:         runID,
+			Name:          resourceName(runID, suffix),
+			Image:         p.image.id,
+			RootDevice:    p.image.rootDevice,
+			RootGiB:       p.image.rootGiB,
+			InstanceType:  p.instanceType,
+			Subnet:        aws.ToString(subnet.SubnetId),
+			SecurityGroup: sg,
+			UserData:      userData,
+			ClientToken:   clientToken(runID, suffix, i),
+		}))
 		if err == nil && len(out.Instances) > 0 {
 			return out.Instances[0], subnet, nil
 		}

@@ -15,10 +15,13 @@
 //     rule expires its objects after ArtifactExpiryDays, so a bucket a
 //     killed run leaves behind empties itself;
 //   - a security group that opens only the app port, and only to the
-//     caller's public address as a /32 (WithIngress overrides it; it is
-//     never 0.0.0.0/0);
-//   - the instance: IMDSv2 required with a hop limit of 1, no key pair (no
-//     SSH), InstanceInitiatedShutdownBehavior=terminate, and user data
+//     caller's public address as a /32 (awsenv.ResolveIngress; WithIngress
+//     overrides it; it is never 0.0.0.0/0), tagged as it is created;
+//   - the instance, of one of InstanceTypes (the lab policy allows no
+//     other), with its root volume (RootVolumeGiB of gp3, deleted with the
+//     instance) and its network interface tagged as they are created:
+//     IMDSv2 required with a hop limit of 1, no key pair (no SSH),
+//     InstanceInitiatedShutdownBehavior=terminate, and user data
 //     (infra/user-data.sh.tmpl) that schedules `shutdown -h +TTL` before it
 //     installs the app, so a forgotten lab terminates itself.
 //
@@ -37,21 +40,25 @@
 // gives one, the security group opens the port to the endpoint host's
 // loopback address /32, and Details[DetailIngressSource] says so.
 //
-// Teardown terminates the instance, waits (bounded) until it is terminated,
-// deletes the security group (retrying while the instance's network
-// interface still holds it) and deletes the objects and the bucket. It is
+// Teardown asks EC2 to terminate the instance, deletes the objects and the
+// bucket (which nothing needs once the instance booted), waits (bounded)
+// until the instance is terminated and deletes the security group
+// (retrying while the instance's network interface still holds it). A wait
+// that times out does not stop it: it removes what it can and its error
+// names what is left. Info().TeardownBudget covers all of it. It is
 // idempotent and works from Deployment.Resources alone. List and Sweep find
 // the instances not yet terminated, security groups and buckets by tag on
 // AWS, never from memory.
 package ec2
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -87,6 +94,7 @@ const (
 	DetailAMI           = "ami"            // image id
 	DetailAMISource     = "ami_source"     // the SSM parameter, or "option"
 	DetailInstanceType  = "instance_type"  // e.g. t3.micro
+	DetailRootVolume    = "root_volume"    // its size and type
 	DetailVPC           = "vpc"            // the default VPC
 	DetailSubnet        = "subnet"         // the default subnet used
 	DetailZone          = "zone"           // its availability zone
@@ -130,13 +138,7 @@ const (
 	// SSMParameterAMI is the public parameter naming the latest Amazon
 	// Linux 2023 AMI; "%s" is x86_64 or arm64.
 	SSMParameterAMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s"
-	// checkIPURL answers the caller's public address, as AWS sees it.
-	checkIPURL = "https://checkip.amazonaws.com"
 )
-
-// cleanupTimeout bounds the removal of a failed deployment, which runs even
-// when the caller's context is already done; it covers the terminate wait.
-const cleanupTimeout = DefaultTerminateWait + 2*time.Minute
 
 // Deployer deploys the VM variant to EC2. Create it with New.
 type Deployer struct {
@@ -152,7 +154,7 @@ type Deployer struct {
 	ami           string
 	instanceType  string
 	ingress       netip.Prefix
-	lookupAddr    func(ctx context.Context) (netip.Addr, error)
+	lookupAddr    awsenv.AddressLookup
 	ttl           time.Duration
 	emulator      bool
 	pollInterval  time.Duration
@@ -179,11 +181,12 @@ func WithAMI(id string) Option {
 }
 
 // WithInstanceType overrides the instance type chosen from the memory size
-// (t3 family on amd64, t4g on arm64).
+// (t3 family on amd64, t4g on arm64). It must be one of InstanceTypes: the
+// lab policy allows launching those only, so that a run's cost is bounded.
 func WithInstanceType(t string) Option {
 	return func(d *Deployer) error {
-		if t == "" {
-			return errors.New("ec2: empty instance type: pass one such as t3.micro")
+		if !slices.Contains(InstanceTypes(), t) {
+			return fmt.Errorf("ec2: instance type %q: use one of %s (the lab policy allows no other)", t, strings.Join(InstanceTypes(), ", "))
 		}
 		d.instanceType = t
 		return nil
@@ -194,13 +197,23 @@ func WithInstanceType(t string) Option {
 // address /32. A prefix that opens the port to everyone is refused.
 func WithIngress(prefix netip.Prefix) Option {
 	return func(d *Deployer) error {
-		if !prefix.IsValid() {
-			return errors.New("ec2: invalid ingress prefix: pass your public address as a /32, e.g. 203.0.113.7/32")
-		}
-		if prefix.Bits() == 0 {
-			return fmt.Errorf("ec2: ingress %s opens the app to everyone: pass your public address as a /32", prefix)
+		if err := awsenv.CheckIngress(prefix); err != nil {
+			return fmt.Errorf("ec2: %w", err)
 		}
 		d.ingress = prefix.Masked()
+		return nil
+	}
+}
+
+// WithAddressLookup finds the caller's public address with l (default: a
+// lookup of its own at awsenv.CheckIPURL). The harness passes the ECS
+// deployer the same lookup, so that a run asks once.
+func WithAddressLookup(l awsenv.AddressLookup) Option {
+	return func(d *Deployer) error {
+		if l == nil {
+			return errors.New("ec2: nil address lookup")
+		}
+		d.lookupAddr = l
 		return nil
 	}
 }
@@ -270,14 +283,6 @@ func withClients(e EC2API, s S3API, p Presigner, m SSMAPI) Option {
 	}
 }
 
-// withAddressLookup replaces the caller's public address lookup.
-func withAddressLookup(f func(ctx context.Context) (netip.Addr, error)) Option {
-	return func(d *Deployer) error {
-		d.lookupAddr = f
-		return nil
-	}
-}
-
 // withAppPort changes the port the security group opens and the waits
 // dial; tests serve the app on a free loopback port.
 func withAppPort(port int) Option {
@@ -307,10 +312,8 @@ func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
 		pollInterval:  DefaultPollInterval,
 		terminateWait: DefaultTerminateWait,
 		aliveEvery:    aliveEvery,
+		lookupAddr:    awsenv.NewAddressLookup(http.DefaultClient, awsenv.CheckIPURL),
 		log:           slog.New(slog.DiscardHandler),
-	}
-	d.lookupAddr = func(ctx context.Context) (netip.Addr, error) {
-		return publicAddress(ctx, http.DefaultClient, checkIPURL)
 	}
 	for _, o := range opts {
 		if err := o(d); err != nil {
@@ -327,9 +330,17 @@ func (d *Deployer) Info() deployers.Info {
 		Variant:     deployers.VM,
 		Target:      d.target,
 		Description: "AWS EC2 instance (Amazon Linux 2023, app as a systemd service, port open to the caller only)",
+		// Termination takes minutes; the security group goes only once
+		// the instance's network interface is released.
+		TeardownBudget: d.teardownBudget(),
 	}
 	if d.emulator {
 		info.Description = "EC2 API on an emulator (instance recorded, nothing boots)"
 	}
 	return info
 }
+
+// teardownBudget covers Teardown's bounded steps: the wait for the
+// terminated instance, the security group's retries (each at most
+// terminateWait) and a minute for the bucket and the API calls.
+func (d *Deployer) teardownBudget() time.Duration { return 2*d.terminateWait + time.Minute }

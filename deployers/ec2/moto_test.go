@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
@@ -214,7 +215,12 @@ func checkInstance(ctx context.Context, t *testing.T, c *ec2.Client, id, ami str
 		if tagValue(v.Tags, deployers.TagRunID) == "" {
 			t.Errorf("volume %s not tagged: %v", aws.ToString(v.VolumeId), v.Tags)
 		}
+		if v.VolumeType != ec2types.VolumeType(RootVolumeType) || aws.ToInt32(v.Size) < RootVolumeGiB {
+			t.Errorf("volume %s is %d GiB %s, want at least %d GiB %s", aws.ToString(v.VolumeId), aws.ToInt32(v.Size), v.VolumeType, RootVolumeGiB, RootVolumeType)
+		}
 	}
+	// The network interface's tags are checked on the request
+	// (TestLaunchInputTagsWhatItCreates): moto drops them.
 }
 
 func checkSecurityGroup(ctx context.Context, t *testing.T, c *ec2.Client, id, runID string) {
@@ -441,7 +447,7 @@ func TestDeployBadInput(t *testing.T) {
 		{"too much memory", cfg, nil,
 			func(id string) deployers.Spec {
 				return deployers.Spec{RunID: id, Artifacts: fakeArtifacts(t), MemoryMB: 1 << 20}
-			}, "pass --instance-type"},
+			}, "the largest lab instance has 8192 MB"},
 		{"PORT in the environment", cfg, nil,
 			func(id string) deployers.Spec {
 				return deployers.Spec{RunID: id, Artifacts: fakeArtifacts(t), Env: map[string]string{"PORT": "9000"}}
@@ -537,5 +543,58 @@ func TestIngressOption(t *testing.T) {
 	if err != nil || len(out.SecurityGroups) != 1 || len(out.SecurityGroups[0].IpPermissions) != 1 ||
 		aws.ToString(out.SecurityGroups[0].IpPermissions[0].IpRanges[0].CidrIp) != "203.0.113.7/32" {
 		t.Errorf("security group %v: %v, want port %d from 203.0.113.7/32 only", out, err, AppPort)
+	}
+}
+
+// stuckInstance never lets an instance finish terminating: its instances
+// stay shutting-down and its security groups stay in use.
+type stuckInstance struct{ EC2API }
+
+func (s stuckInstance) DescribeInstances(ctx context.Context, in *ec2.DescribeInstancesInput, opts ...func(*ec2.Options)) (*ec2.DescribeInstancesOutput, error) {
+	out, err := s.EC2API.DescribeInstances(ctx, in, opts...)
+	if err != nil || len(in.InstanceIds) == 0 {
+		return out, err
+	}
+	for _, r := range out.Reservations {
+		for i := range r.Instances {
+			r.Instances[i].State = &ec2types.InstanceState{Name: ec2types.InstanceStateNameShuttingDown}
+		}
+	}
+	return out, nil
+}
+
+func (stuckInstance) DeleteSecurityGroup(context.Context, *ec2.DeleteSecurityGroupInput, ...func(*ec2.Options)) (*ec2.DeleteSecurityGroupOutput, error) {
+	return nil, &smithy.GenericAPIError{Code: "DependencyViolation", Message: "resource has a dependent object"}
+}
+
+// TestTeardownGoesOnAfterTheWaitRunsOut checks that a termination that
+// outlasts its wait does not abandon the rest: the bucket is removed all
+// the same, and the error names what is left.
+func TestTeardownGoesOnAfterTheWaitRunsOut(t *testing.T) {
+	cfg := awstest.Moto(t)
+	d := newMoto(t, cfg)
+	runID := deployertest.RunID(t, "ec2-stuck")
+	dep := deployT(t, d, deployers.Spec{RunID: runID, Artifacts: fakeArtifacts(t)})
+	s3c := s3.NewFromConfig(cfg, awsenv.S3Options(cfg))
+	stuck := newMoto(t, cfg, WithTerminateWait(300*time.Millisecond),
+		withClients(stuckInstance{ec2.NewFromConfig(cfg)}, s3c, s3.NewPresignClient(s3c), ssm.NewFromConfig(cfg)))
+	err := stuck.Teardown(ctxT(t), dep)
+	if err == nil {
+		t.Fatal("teardown of a stuck instance: nil error, want what is left named")
+	}
+	msg := err.Error()
+	for _, want := range []string{"left:", KindInstance + " " + dep.ID, KindSecurityGroup, "sweep --run-id " + runID} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, KindBucket) {
+		t.Errorf("error %q names the bucket: want it removed although the instance wait ran out", msg)
+	}
+	if left, _ := d.listBuckets(ctxT(t), runID); len(left) != 0 {
+		t.Errorf("buckets left: %v", left)
+	}
+	if b := stuck.Info().TeardownBudget; b < 2*300*time.Millisecond {
+		t.Errorf("teardown budget %s: want it to cover the terminate wait and the security group's retries", b)
 	}
 }

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/computeladder/computeladder/deployers/awsenv"
 )
 
 // regionPattern matches AWS region names (us-east-1, ap-southeast-2,
@@ -34,74 +33,13 @@ func checkRegion(region string) error {
 	return nil
 }
 
-// publicAddress asks url (checkip.amazonaws.com) for the caller's public
-// address: behind NAT, only a service outside can tell.
-func publicAddress(ctx context.Context, client *http.Client, url string) (netip.Addr, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return netip.Addr{}, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256))
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	addr, err := netip.ParseAddr(strings.TrimSpace(string(body)))
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("GET %s: not an address: %w", url, err)
-	}
-	return addr.Unmap(), nil
-}
-
-// resolveIngress returns the only source the security group lets in and
-// where it came from.
-func (d *Deployer) resolveIngress(ctx context.Context) (netip.Prefix, string, error) {
-	if d.ingress.IsValid() {
-		return d.ingress, "option", nil
-	}
+// resolveIngress returns the only source the security group lets in.
+func (d *Deployer) resolveIngress(ctx context.Context) (awsenv.Ingress, error) {
+	endpoint := ""
 	if d.emulator {
-		p, err := endpointLoopback(d.endpoint)
-		if err != nil {
-			return netip.Prefix{}, "", err
-		}
-		return p, "emulator endpoint host: the caller's public address cannot be discovered through an emulator", nil
+		endpoint = d.endpoint
 	}
-	addr, err := d.lookupAddr(ctx)
-	if err != nil {
-		return netip.Prefix{}, "", fmt.Errorf("find your public address: %w: pass it with --ingress, e.g. 203.0.113.7/32", err)
-	}
-	if !addr.IsGlobalUnicast() || addr.IsPrivate() {
-		return netip.Prefix{}, "", fmt.Errorf("find your public address: %s is not public: pass it with --ingress, e.g. 203.0.113.7/32", addr)
-	}
-	return netip.PrefixFrom(addr, addr.BitLen()), checkIPURL, nil
-}
-
-// endpointLoopback is the ingress on an emulator: the endpoint host's
-// address /32 when it is a loopback address. Anything else would guess.
-func endpointLoopback(endpoint string) (netip.Prefix, error) {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Hostname() == "" {
-		return netip.Prefix{}, fmt.Errorf("emulator endpoint %q: cannot tell the ingress address: pass it with --ingress", endpoint)
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		host = "127.0.0.1"
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil || !addr.IsLoopback() {
-		return netip.Prefix{}, fmt.Errorf("emulator endpoint %q is not on a loopback address: pass the ingress address with --ingress", endpoint)
-	}
-	addr = addr.Unmap()
-	return netip.PrefixFrom(addr, addr.BitLen()), nil
+	return awsenv.ResolveIngress(ctx, endpoint, d.ingress, d.lookupAddr)
 }
 
 // network is the default VPC and its default subnets, in zone order.
@@ -140,42 +78,18 @@ func (d *Deployer) defaultNetwork(ctx context.Context) (network, error) {
 	return network{vpc: vpc, subnets: sn}, nil
 }
 
-// createSecurityGroup creates the group that lets only ingress reach the app
-// port. A new group allows all egress (the instance fetches its artifacts
-// from S3 and its packages from the Amazon Linux repositories) and no
-// ingress until the one rule below.
-func (d *Deployer) createSecurityGroup(ctx context.Context, runID, name, vpc string, ingress netip.Prefix) (string, error) {
-	out, err := d.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-		GroupName:   aws.String(name),
-		Description: aws.String("computeladder VM variant, run " + runID + ": app port from the caller only"),
-		VpcId:       aws.String(vpc),
-		TagSpecifications: []types.TagSpecification{{
-			ResourceType: types.ResourceTypeSecurityGroup,
-			Tags:         ec2Tags(runID, map[string]string{"Name": name}),
-		}},
-	})
-	if err != nil {
-		return "", fmt.Errorf("create security group %s: %w", name, err)
+// securityGroup is the group that lets only ingress reach the app port. A
+// new group allows all egress (the instance fetches its artifacts from S3
+// and its packages from the Amazon Linux repositories).
+func securityGroup(runID, name, vpc string, port int, ingress netip.Prefix) awsenv.SecurityGroup {
+	return awsenv.SecurityGroup{
+		Name:        name,
+		Description: "computeladder VM variant, run " + runID + ": app port from the caller only",
+		VPC:         vpc,
+		Tags:        pairs(runID, map[string]string{"Name": name}),
+		Port:        int32(port),
+		Ingress:     ingress,
 	}
-	id := aws.ToString(out.GroupId)
-	perm := types.IpPermission{
-		IpProtocol: aws.String("tcp"),
-		FromPort:   aws.Int32(int32(d.appPort)),
-		ToPort:     aws.Int32(int32(d.appPort)),
-	}
-	desc := aws.String("computeladder app port, caller only")
-	if ingress.Addr().Is4() {
-		perm.IpRanges = []types.IpRange{{CidrIp: aws.String(ingress.String()), Description: desc}}
-	} else {
-		perm.Ipv6Ranges = []types.Ipv6Range{{CidrIpv6: aws.String(ingress.String()), Description: desc}}
-	}
-	if _, err := d.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
-		GroupId:       aws.String(id),
-		IpPermissions: []types.IpPermission{perm},
-	}); err != nil {
-		return id, fmt.Errorf("open port %d of %s to %s: %w", d.appPort, id, ingress, err)
-	}
-	return id, nil
 }
 
 // dialable reports whether a TCP connection to addr can be opened.

@@ -26,7 +26,7 @@ func pairs(runID string, extra map[string]string) map[string]string {
 }
 
 func ec2Tags(runID string, extra map[string]string) []ec2types.Tag {
-	return awsenv.Tags(pairs(runID, extra), func(k, v *string) ec2types.Tag { return ec2types.Tag{Key: k, Value: v} })
+	return awsenv.EC2Tags(pairs(runID, extra))
 }
 
 func s3Tags(runID string) []s3types.Tag {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,12 +19,14 @@ import (
 // terminated instance's network interface is still being released.
 const sgRetryEvery = 2 * time.Second
 
-// Teardown terminates the instance, waits (bounded by WithTerminateWait)
-// until it is terminated, deletes the security group and then the bucket
-// with its objects. It accepts nil, treats resources already gone as
-// removed, and returns the errors of its steps joined. It works from
-// dep.Resources alone, so a deployment read back from a report can be torn
-// down by another process.
+// Teardown asks EC2 to terminate the instance, deletes the bucket with its
+// objects (nothing needs them once the instance booted), waits (bounded by
+// WithTerminateWait) until the instance is terminated and deletes the
+// security group. A wait that runs out does not stop it: every step is
+// tried, and the error names what is left. It accepts nil, treats resources
+// already gone as removed and works from dep.Resources alone, so a
+// deployment read back from a report can be torn down by another process.
+// Info().TeardownBudget is how long it may take.
 func (d *Deployer) Teardown(ctx context.Context, dep *deployers.Deployment) error {
 	if dep == nil {
 		return nil
@@ -32,67 +35,92 @@ func (d *Deployer) Teardown(ctx context.Context, dep *deployers.Deployment) erro
 	return err
 }
 
-// remove deletes rs in dependency order and returns those it removed.
+// remove deletes rs in dependency order and returns those it removed; its
+// error lists those it did not.
 func (d *Deployer) remove(ctx context.Context, rs []deployers.Resource) ([]deployers.Resource, error) {
 	var errs []error
-	var removed []deployers.Resource
-	var instances []deployers.Resource
+	var removed, left []deployers.Resource
+	var instances, waiting, groups, buckets []deployers.Resource
 	for _, r := range rs {
 		switch r.Kind {
 		case KindInstance:
 			instances = append(instances, r)
-		case KindSecurityGroup, KindBucket:
+		case KindSecurityGroup:
+			groups = append(groups, r)
+		case KindBucket:
+			buckets = append(buckets, r)
 		default:
 			errs = append(errs, fmt.Errorf("teardown %s: unknown resource kind", r))
 		}
 	}
-	// An instance that cannot be terminated still holds the security
-	// group; the group's deletion then fails with its own error.
-	for _, r := range instances {
-		if err := d.terminate(ctx, r.ID); err != nil {
+	step := func(r deployers.Resource, err error) {
+		if err != nil {
 			errs = append(errs, err)
-			continue
+			left = append(left, r)
+			return
 		}
 		removed = append(removed, r)
 	}
-	for _, r := range rs {
-		var err error
-		switch r.Kind {
-		case KindSecurityGroup:
-			err = d.deleteSecurityGroup(ctx, r.ID)
-		case KindBucket:
-			err = d.deleteBucket(ctx, r.ID)
+	// Termination first, without waiting: it takes minutes, and the
+	// bucket need not wait for it.
+	for _, r := range instances {
+		done, err := d.requestTerminate(ctx, r.ID)
+		switch {
+		case err != nil:
+			step(r, err)
+		case done:
+			step(r, nil)
 		default:
-			continue
+			waiting = append(waiting, r)
 		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	}
+	for _, r := range buckets {
+		step(r, d.deleteBucket(ctx, r.ID))
+	}
+	// An instance not yet terminated still holds the security group; the
+	// group's deletion is tried anyway (it retries while it is in use)
+	// and fails with its own error.
+	for _, r := range waiting {
+		step(r, d.waitTerminated(ctx, r.ID))
+	}
+	for _, r := range groups {
+		step(r, d.deleteSecurityGroup(ctx, r.ID))
+	}
+	if len(left) > 0 {
+		names := make([]string, len(left))
+		for i, r := range left {
+			names[i] = r.String()
 		}
-		removed = append(removed, r)
+		errs = append(errs, fmt.Errorf("left: %s: run `computeladder sweep --run-id %s` (with the run's --target) once EC2 has terminated the instance",
+			strings.Join(names, ", "), left[0].RunID))
 	}
 	return removed, errors.Join(errs...)
 }
 
-// terminate terminates the instance and waits until EC2 reports it
-// terminated (or forgets it), polling every pollInterval for at most
-// terminateWait.
-func (d *Deployer) terminate(ctx context.Context, id string) error {
+// requestTerminate asks EC2 to terminate the instance; done says it was
+// already terminated or unknown.
+func (d *Deployer) requestTerminate(ctx context.Context, id string) (done bool, err error) {
 	// Already terminated is done. Asking first also spares moto, which
 	// fails to terminate an instance twice (its network interface is gone)
 	// where AWS answers success. Not found is not trusted here: EC2 may not
 	// know an instance launched a moment ago yet, so it is terminated anyway.
 	in, found, err := d.describe(ctx, id)
 	if err == nil && found && in.State != nil && in.State.Name == types.InstanceStateNameTerminated {
-		return nil
+		return true, nil
 	}
 	_, err = d.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id}})
 	if isCode(err, "InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed") {
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return fmt.Errorf("terminate instance %s: %w", id, err)
+		return false, fmt.Errorf("terminate instance %s: %w", id, err)
 	}
+	return false, nil
+}
+
+// waitTerminated waits until EC2 reports the instance terminated (or
+// forgets it), polling every pollInterval for at most terminateWait.
+func (d *Deployer) waitTerminated(ctx context.Context, id string) error {
 	wctx, cancel := context.WithTimeout(ctx, d.terminateWait)
 	defer cancel()
 	for {
@@ -104,7 +132,7 @@ func (d *Deployer) terminate(ctx context.Context, id string) error {
 			if err != nil {
 				serr = errors.Join(serr, err)
 			}
-			return fmt.Errorf("wait for instance %s to terminate: %w: run sweep later", id, serr)
+			return fmt.Errorf("wait for instance %s to terminate: %w", id, serr)
 		}
 	}
 }

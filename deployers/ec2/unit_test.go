@@ -1,17 +1,14 @@
 package ec2
 
 import (
-	"context"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/computeladder/computeladder/deployers"
 )
@@ -147,90 +144,45 @@ func TestOptions(t *testing.T) {
 	}
 }
 
-func TestResolveIngress(t *testing.T) {
-	public := func(context.Context) (netip.Addr, error) { return netip.MustParseAddr("198.51.100.9"), nil }
-	private := func(context.Context) (netip.Addr, error) { return netip.MustParseAddr("10.0.0.9"), nil }
-	tests := []struct {
-		name     string
-		emulator bool
-		endpoint string
-		lookup   func(context.Context) (netip.Addr, error)
-		want     string
-		wantErr  string
-	}{
-		{"aws: caller's address", false, "", public, "198.51.100.9/32", ""},
-		{"aws: private address refused", false, "", private, "", "not public"},
-		{"emulator on 127.0.0.1", true, "http://127.0.0.1:5055", nil, "127.0.0.1/32", ""},
-		{"emulator on localhost", true, "http://localhost:4566", nil, "127.0.0.1/32", ""},
-		{"emulator on ::1", true, "http://[::1]:4566", nil, "::1/128", ""},
-		{"emulator elsewhere", true, "http://10.1.2.3:4566", nil, "", "--ingress"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d := &Deployer{emulator: tt.emulator, endpoint: tt.endpoint, lookupAddr: tt.lookup}
-			got, _, err := d.resolveIngress(context.Background())
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got.String() != tt.want {
-				t.Errorf("ingress %s, %v; want %s", got, err, tt.want)
-			}
-		})
-	}
-}
-
-func TestPublicAddress(t *testing.T) {
-	tests := []struct {
-		body, want, wantErr string
-		status              int
-	}{
-		{"203.0.113.7\n", "203.0.113.7", "", 200},
-		{"not an address", "", "not an address", 200},
-		{"", "", "503", 503},
-	}
-	for _, tt := range tests {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(tt.status)
-			_, _ = w.Write([]byte(tt.body))
-		}))
-		got, err := publicAddress(context.Background(), srv.Client(), srv.URL)
-		srv.Close()
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("body %q: error %v, want %q", tt.body, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || got.String() != tt.want {
-			t.Errorf("body %q: %s, %v; want %s", tt.body, got, err, tt.want)
-		}
-	}
-}
-
 func TestChooseInstanceType(t *testing.T) {
 	tests := []struct {
 		memoryMB int
-		arch     ec2types.ArchitectureValues
+		arch     string
 		want     string
 	}{
-		{0, ec2types.ArchitectureValuesX8664, "t3.micro"},
-		{0, ec2types.ArchitectureValuesArm64, "t4g.micro"},
-		{512, ec2types.ArchitectureValuesX8664, "t3.nano"},
-		{1500, ec2types.ArchitectureValuesX8664, "t3.small"},
-		{4096, ec2types.ArchitectureValuesArm64, "t4g.medium"},
+		{0, "amd64", "t3.micro"},
+		{0, "arm64", "t4g.micro"},
+		{512, "amd64", "t3.nano"},
+		{1500, "amd64", "t3.small"},
+		{4096, "arm64", "t4g.medium"},
+		{8192, "amd64", "t3.large"},
 	}
 	d := &Deployer{}
 	for _, tt := range tests {
 		if got, err := d.chooseInstanceType(tt.memoryMB, tt.arch); err != nil || got != tt.want {
 			t.Errorf("%d MB %s: %q, %v; want %q", tt.memoryMB, tt.arch, got, err, tt.want)
 		}
+		if !slices.Contains(InstanceTypes(), tt.want) {
+			t.Errorf("%s is picked but not in InstanceTypes() %v", tt.want, InstanceTypes())
+		}
 	}
-	d.instanceType = "c7g.large"
-	if got, _ := d.chooseInstanceType(1<<20, ec2types.ArchitectureValuesArm64); got != "c7g.large" {
+	if _, err := d.chooseInstanceType(8193, "amd64"); err == nil || !strings.Contains(err.Error(), "largest lab instance has 8192 MB") {
+		t.Errorf("8193 MB: %v, want the largest size named", err)
+	}
+	if _, err := d.chooseInstanceType(0, "riscv64"); err == nil || !strings.Contains(err.Error(), "amd64 or arm64") {
+		t.Errorf("riscv64: %v, want refused", err)
+	}
+	o, err := New(aws.Config{Region: "us-east-1"}, WithInstanceType("t4g.small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := o.chooseInstanceType(1<<20, "arm64"); got != "t4g.small" {
 		t.Errorf("override: %q", got)
+	}
+	// The lab policy allows the pickable types only: anything else is
+	// refused before anything is created.
+	if _, err := New(aws.Config{Region: "us-east-1"}, WithInstanceType("c7g.large")); err == nil || !strings.Contains(err.Error(), "t3.micro") {
+		t.Errorf("WithInstanceType(c7g.large): %v, want refused with the allowed types", err)
 	}
 }
 
