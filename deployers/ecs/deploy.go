@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -13,13 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/computeladder/computeladder/app/adapters/httpserve"
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/awsenv"
 	"github.com/computeladder/computeladder/deployers/docker"
@@ -28,22 +28,32 @@ import (
 // containerName is the one container of the task definition.
 const containerName = "app"
 
+// plan is what Deploy looked up and checked before creating anything.
+type plan struct {
+	spec     deployers.Spec
+	name     string
+	size     Size
+	net      network
+	ingress  awsenv.Ingress
+	boundary string // the execution role's permissions boundary
+	platform string // e.g. linux/amd64
+}
+
 // Deploy creates the repository, log group, execution role, image, security
 // group, cluster, task definition and task, then waits for the task to run
-// and for GET /healthz to answer 200. Bad input and a missing default VPC
-// are reported before anything is created. On any later failure Deploy
-// removes what it created and returns the partial deployment with the error.
+// and for GET /healthz to answer 200. Bad input, a missing default VPC and
+// a failed address lookup are reported before anything is created. On any
+// later failure Deploy removes what it created and returns the partial
+// deployment with the error.
 func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.Deployment, error) {
 	t0 := time.Now()
-	size, err := d.validate(spec)
+	p, err := d.validate(spec)
 	if err != nil {
 		return nil, fmt.Errorf("ecs deploy: %w", err)
 	}
-	net, err := d.defaultNetwork(ctx)
-	if err != nil {
+	if err := d.lookup(ctx, &p); err != nil {
 		return nil, fmt.Errorf("ecs deploy: %w", err)
 	}
-	suffix := deployers.RandomHex(3)
 	dep := &deployers.Deployment{
 		RunID:   spec.RunID,
 		Variant: deployers.Container,
@@ -51,9 +61,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 		Details: map[string]string{},
 	}
 	dep.Phases.Mark(PhaseDeploy, t0)
-	name := awsenv.NamePrefix + spec.RunID + "-" + suffix
-	if err := d.deploy(ctx, spec, dep, name, size, net); err != nil {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	p.name = awsenv.NamePrefix + spec.RunID + "-" + deployers.RandomHex(3)
+	if err := d.deploy(ctx, p, dep); err != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.teardownBudget())
 		defer cancel()
 		if terr := d.Teardown(cctx, dep); terr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up after failed deploy: %w: run sweep for run %s", terr, spec.RunID))
@@ -63,33 +73,66 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 	return dep, nil
 }
 
-func (d *Deployer) validate(spec deployers.Spec) (fargateSize, error) {
+func (d *Deployer) validate(spec deployers.Spec) (plan, error) {
 	if err := spec.Validate(); err != nil {
-		return fargateSize{}, err
-	}
-	if !d.ingress.IsValid() {
-		return fargateSize{}, errors.New("no ingress address: pass your public address as a /32 (WithIngress); the app port is never opened to everyone")
+		return plan{}, err
 	}
 	if spec.Artifacts.ContainerContext == "" {
-		return fargateSize{}, errors.New("spec: no container build context: build the artifacts first (make build)")
+		return plan{}, errors.New("spec: no container build context: build the artifacts first (make build)")
 	}
 	if st, err := os.Stat(spec.Artifacts.ContainerContext); err != nil || !st.IsDir() {
-		return fargateSize{}, fmt.Errorf("spec: container build context %s missing: build the artifacts first (make build)", spec.Artifacts.ContainerContext)
+		return plan{}, fmt.Errorf("spec: container build context %s missing: build the artifacts first (make build)", spec.Artifacts.ContainerContext)
 	}
-	return sizeFor(cmp.Or(spec.CPUs, DefaultCPUs), cmp.Or(spec.MemoryMB, DefaultMemoryMB))
+	if _, ok := spec.Env[httpserve.TTLEnv]; ok {
+		return plan{}, fmt.Errorf("environment: %s is the task's time-to-live, set by the deployer: leave it out", httpserve.TTLEnv)
+	}
+	platform, err := platformOf(spec.Artifacts.Arch)
+	if err != nil {
+		return plan{}, err
+	}
+	size, err := SizeFor(cmp.Or(spec.CPUs, DefaultCPUs), cmp.Or(spec.MemoryMB, DefaultMemoryMB))
+	if err != nil {
+		return plan{}, err
+	}
+	return plan{spec: spec, size: size, platform: platform}, nil
 }
 
-func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, name string, size fargateSize, net network) error {
+// lookup finds the default network, the ingress address and the
+// permissions boundary; it creates nothing.
+func (d *Deployer) lookup(ctx context.Context, p *plan) error {
+	var err error
+	if p.net, err = d.defaultNetwork(ctx); err != nil {
+		return err
+	}
+	endpoint := ""
+	if d.emulator {
+		endpoint = d.endpoint
+	}
+	if p.ingress, err = awsenv.ResolveIngress(ctx, endpoint, d.ingress, d.lookupAddr); err != nil {
+		return err
+	}
+	if p.boundary, err = awsenv.Boundary(ctx, d.sts); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment) error {
+	spec, name := p.spec, p.name
 	tags := awsenv.TagPairs(spec.RunID, deployers.Container)
 	add := func(kind, id string) {
 		dep.Resources = append(dep.Resources, deployers.Resource{Kind: kind, ID: id, RunID: spec.RunID, Variant: deployers.Container})
 	}
-	dep.Details[DetailCPU] = strconv.Itoa(size.cpu)
-	dep.Details[DetailMemoryMB] = strconv.Itoa(size.memoryMB)
+	dep.Details[DetailCPU] = strconv.Itoa(p.size.CPU)
+	dep.Details[DetailMemoryMB] = strconv.Itoa(p.size.MemoryMB)
 	dep.Details[DetailUser] = User
 	dep.Details[DetailReadOnly] = "true"
-	dep.Details[DetailIngress] = d.ingress.String()
+	dep.Details[DetailIngress] = p.ingress.Prefix.String()
+	dep.Details[DetailIngressFrom] = p.ingress.Source
 	dep.Details[DetailEmulator] = strconv.FormatBool(d.emulator)
+	dep.Details[DetailTTL] = d.ttl.String()
+	dep.Details[DetailPlatform] = p.platform
+	dep.Details[DetailBoundary] = p.boundary
 
 	// Each resource is recorded before its create call returns: should ctx
 	// end while AWS completes the call, Teardown still tries it by name.
@@ -119,48 +162,79 @@ func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deploye
 	dep.Details[DetailLogGroup] = name
 
 	add(KindRole, name)
-	roleARN, err := d.createRole(ctx, name, tags, aws.ToString(repo.Repository.RepositoryArn), logGroupARN(d.region, account, name))
+	roleARN, err := d.createRole(ctx, name, tags, p.boundary, aws.ToString(repo.Repository.RepositoryArn), logGroupARN(d.region, account, name))
 	if err != nil {
 		return err
 	}
 
-	if err := d.push(ctx, spec, dep, aws.ToString(repo.Repository.RepositoryUri)+":"+spec.RunID); err != nil {
+	if err := d.push(ctx, spec, dep, aws.ToString(repo.Repository.RepositoryUri)+":"+spec.RunID, p.platform); err != nil {
 		return err
 	}
 
 	add(KindSecurityGroup, "")
-	sg, err := d.createSecurityGroup(ctx, name, net.vpcID, tags)
+	sg, err := awsenv.CreateSecurityGroup(ctx, d.ec2, securityGroup(name, p.net.vpcID, tags, p.ingress.Prefix))
+	dep.Resources[len(dep.Resources)-1].ID = sg
 	if err != nil {
 		return err
 	}
-	dep.Resources[len(dep.Resources)-1].ID = sg
 
+	if err := d.ensureServiceLinkedRole(ctx); err != nil {
+		return err
+	}
 	add(KindCluster, name)
-	if _, err := d.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(name), Tags: ecsTags(tags)}); err != nil {
+	if err := d.retrySLR(ctx, "create cluster "+name, func() error {
+		_, err := d.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(name), Tags: ecsTags(tags)})
+		return err
+	}); err != nil {
 		return fmt.Errorf("create cluster %s: %w", name, err)
 	}
 	dep.Details[DetailCluster] = name
 
 	add(KindTaskDefinition, name)
-	td, err := d.ecs.RegisterTaskDefinition(ctx, d.taskDefinition(spec, name, size, roleARN, dep.Details[DetailImage], tags))
+	td, err := d.ecs.RegisterTaskDefinition(ctx, d.taskDefinition(spec, name, p.size, roleARN, dep.Details[DetailImage], tags))
 	if err != nil {
 		return fmt.Errorf("register task definition %s: %w", name, err)
 	}
 	tdARN := aws.ToString(td.TaskDefinition.TaskDefinitionArn)
 	dep.Resources[len(dep.Resources)-1].ID = tdARN
 
-	taskARN, err := d.runTask(ctx, name, tdARN, net.subnetID, sg, tags)
+	taskARN, err := d.runTask(ctx, name, tdARN, p.net.subnetID, sg, tags)
 	if err != nil {
 		return err
 	}
 	add(KindTask, taskARN)
 	dep.ID = taskARN
 	dep.Details[DetailTask] = taskARN
-	return d.waitReady(ctx, spec, dep, name, taskARN)
+	return d.waitReady(ctx, spec, dep, name, taskARN, p.ingress.Prefix)
 }
 
-// push asks ECR for a login and has the Pusher build and push the image.
-func (d *Deployer) push(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, ref string) error {
+// securityGroup is the group that lets only ingress reach the app port.
+func securityGroup(name, vpc string, tags map[string]string, ingress netip.Prefix) awsenv.SecurityGroup {
+	return awsenv.SecurityGroup{
+		Name:        name,
+		Description: "computeladder ECS task: app port from the caller only",
+		VPC:         vpc,
+		Tags:        tags,
+		Port:        AppPort,
+		Ingress:     ingress,
+	}
+}
+
+// platformOf is the image platform of artifacts built for goarch: Fargate
+// refuses an image of another architecture (CannotPullContainerError).
+func platformOf(goarch string) (string, error) {
+	switch goarch {
+	case "", "amd64":
+		return "linux/amd64", nil
+	case "arm64":
+		return "linux/arm64", nil
+	}
+	return "", fmt.Errorf("artifacts built for %q: Fargate runs amd64 or arm64: rebuild with --arch amd64 or arm64", goarch)
+}
+
+// push asks ECR for a login and has the Pusher build and push the image
+// for platform.
+func (d *Deployer) push(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, ref, platform string) error {
 	tok, err := d.ecr.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
 		return fmt.Errorf("ecr login: %w", err)
@@ -178,6 +252,7 @@ func (d *Deployer) push(ctx context.Context, spec deployers.Spec, dep *deployers
 		Ref:        ref,
 		Labels:     docker.Labels(spec.RunID, deployers.Container),
 		Auth:       auth,
+		Platform:   platform,
 	})
 	if err != nil {
 		return fmt.Errorf("push image: %w", err)
@@ -192,38 +267,10 @@ func (d *Deployer) push(ctx context.Context, spec deployers.Spec, dep *deployers
 	return nil
 }
 
-func (d *Deployer) createSecurityGroup(ctx context.Context, name, vpcID string, tags map[string]string) (string, error) {
-	out, err := d.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
-		GroupName:   aws.String(name),
-		Description: aws.String("computeladder ECS task: app port from the caller only"),
-		VpcId:       aws.String(vpcID),
-		TagSpecifications: []ec2types.TagSpecification{{
-			ResourceType: ec2types.ResourceTypeSecurityGroup,
-			Tags:         ec2Tags(tags),
-		}},
-	})
-	if err != nil {
-		return "", fmt.Errorf("create security group %s: %w", name, err)
-	}
-	id := aws.ToString(out.GroupId)
-	perm := ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(AppPort), ToPort: aws.Int32(AppPort)}
-	desc := aws.String("computeladder: the caller only")
-	if d.ingress.Addr().Is4() {
-		perm.IpRanges = []ec2types.IpRange{{CidrIp: aws.String(d.ingress.String()), Description: desc}}
-	} else {
-		perm.Ipv6Ranges = []ec2types.Ipv6Range{{CidrIpv6: aws.String(d.ingress.String()), Description: desc}}
-	}
-	if _, err := d.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
-		GroupId:       aws.String(id),
-		IpPermissions: []ec2types.IpPermission{perm},
-	}); err != nil {
-		return id, fmt.Errorf("open port %d to %s: %w", AppPort, d.ingress, err)
-	}
-	return id, nil
-}
-
-func (d *Deployer) taskDefinition(spec deployers.Spec, name string, size fargateSize, roleARN, image string, tags map[string]string) *ecs.RegisterTaskDefinitionInput {
-	env := []ecstypes.KeyValuePair{}
+func (d *Deployer) taskDefinition(spec deployers.Spec, name string, size Size, roleARN, image string, tags map[string]string) *ecs.RegisterTaskDefinitionInput {
+	// The container exits after its time-to-live, so that a task a
+	// killed run leaves stops and stops billing.
+	env := []ecstypes.KeyValuePair{{Name: aws.String(httpserve.TTLEnv), Value: aws.String(d.ttl.String())}}
 	if _, ok := spec.Env["PORT"]; !ok {
 		env = append(env, ecstypes.KeyValuePair{Name: aws.String("PORT"), Value: aws.String(strconv.Itoa(AppPort))})
 	}
@@ -235,8 +282,8 @@ func (d *Deployer) taskDefinition(spec deployers.Spec, name string, size fargate
 		Family:                  aws.String(name),
 		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
 		NetworkMode:             ecstypes.NetworkModeAwsvpc,
-		Cpu:                     aws.String(strconv.Itoa(size.cpu)),
-		Memory:                  aws.String(strconv.Itoa(size.memoryMB)),
+		Cpu:                     aws.String(strconv.Itoa(size.CPU)),
+		Memory:                  aws.String(strconv.Itoa(size.MemoryMB)),
 		ExecutionRoleArn:        aws.String(roleARN),
 		RuntimePlatform: &ecstypes.RuntimePlatform{
 			OperatingSystemFamily: ecstypes.OSFamilyLinux,
@@ -249,7 +296,7 @@ func (d *Deployer) taskDefinition(spec deployers.Spec, name string, size fargate
 			// The task's memory as the container's soft limit: Fargate
 			// allows it, and moto needs a container-level figure to
 			// account for the task (a hard limit would break its replies).
-			MemoryReservation:      aws.Int32(int32(size.memoryMB)),
+			MemoryReservation:      aws.Int32(int32(size.MemoryMB)),
 			User:                   aws.String(User),
 			ReadonlyRootFilesystem: aws.Bool(true),
 			Environment:            env,
@@ -297,9 +344,13 @@ func (d *Deployer) runTask(ctx context.Context, cluster, tdARN, subnet, sg strin
 	}
 	deadline := time.Now().Add(roleRetry)
 	for {
-		out, err := d.ecs.RunTask(ctx, in)
+		var out *ecs.RunTaskOutput
+		err := d.retrySLR(ctx, "run task in "+cluster, func() (err error) {
+			out, err = d.ecs.RunTask(ctx, in)
+			return err
+		})
 		switch {
-		case err != nil && strings.Contains(err.Error(), "assume") && time.Now().Before(deadline):
+		case err != nil && !slrNotReady(err) && strings.Contains(err.Error(), "assume") && time.Now().Before(deadline):
 			// The new execution role is not visible to ECS yet.
 		case err != nil:
 			return "", fmt.Errorf("run task in %s: %w", cluster, err)

@@ -1,28 +1,39 @@
 // Package ecs deploys the container variant of the app to AWS ECS on Fargate:
-// it creates a private ECR repository (scan on push), pushes the app's
-// FROM-scratch image to it with the Docker client and the ECR auth token,
+// it creates a private ECR repository (scan on push), builds the app's
+// FROM-scratch image for the artifacts' platform, checks the built image's
+// architecture and pushes it with the Docker client and the ECR auth token,
 // registers a Fargate task definition (awsvpc, non-root user, read-only root
 // file system, logs to a tagged log group, an execution role that may only
-// pull this repository's image and write this log group), creates a cluster
-// and runs one task with a public IP in the default VPC, behind a security
-// group that opens only the app port and only to the caller's address.
+// pull this repository's image and write this log group, bounded by the
+// lab's permissions boundary), creates a cluster and runs one task with a
+// public IP in the default VPC, behind a security group that opens only
+// the app port and only to the caller's address (awsenv.ResolveIngress).
+// The task's container exits after a time-to-live (WithTTL, passed in
+// $COMPUTELADDER_TTL), so a task a killed run leaves stops billing on its
+// own. On an account that never used ECS, Deploy creates ECS's
+// service-linked role first and retries while it propagates.
 //
 // Every resource carries the run id and variant tags (awsenv.TagPairs) and a
 // name starting with awsenv.NamePrefix; Teardown removes what one deployment
 // created, List and Sweep find resources by tag on AWS, never from memory.
+// (The service-linked role is the account's, not the run's: it stays.)
 //
-// The startup timeline comes from the task's own timestamps: "deploy" →
-// "pushed" (the image is in ECR; startup is measured from here, as the
-// docker backend measures from its build) → "created" → "pull-started" →
-// "pull-stopped" → "started" → "first-200". An emulator such as moto records
-// the task but runs nothing: the phases it cannot give are listed in
-// Details[DetailNotMeasured] with the reason, never made up.
+// The startup timeline is on this machine's clock: "deploy" → "pushed"
+// (the image is in ECR; startup is measured from here, as the docker
+// backend measures from its build) → "running" (a DescribeTasks poll saw
+// RUNNING) → "first-200". The task's own timestamps (createdAt,
+// pullStartedAt, pullStoppedAt, startedAt) are on AWS's clock, which this
+// machine's need not agree with: they are reported apart, as durations
+// between each other only, in Details[DetailTaskPhases]. An emulator such as
+// moto records the task but runs nothing: the phases it cannot give are
+// listed in Details[DetailNotMeasured] with the reason, never made up.
 package ecs
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -32,6 +43,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/awsenv"
@@ -39,13 +51,19 @@ import (
 
 // Phase names of the startup timeline, in order.
 const (
-	PhaseDeploy      = "deploy"       // Deploy was called
-	PhasePushed      = "pushed"       // the image is in ECR; RunTask follows
-	PhaseCreated     = "created"      // task createdAt
-	PhasePullStarted = "pull-started" // task pullStartedAt
-	PhasePullStopped = "pull-stopped" // task pullStoppedAt
-	PhaseStarted     = "started"      // task startedAt
-	PhaseFirst200    = "first-200"    // GET /healthz answered 200
+	PhaseDeploy   = "deploy"    // Deploy was called
+	PhasePushed   = "pushed"    // the image is in ECR; RunTask follows
+	PhaseRunning  = "running"   // a DescribeTasks poll saw the task RUNNING
+	PhaseFirst200 = "first-200" // GET /healthz answered 200
+)
+
+// Names of the task's own timestamps (AWS's clock), in
+// Details[DetailTaskPhases].
+const (
+	TaskCreated     = "created"      // task createdAt
+	TaskPullStarted = "pull-started" // task pullStartedAt
+	TaskPullStopped = "pull-stopped" // task pullStoppedAt
+	TaskStarted     = "started"      // task startedAt
 )
 
 // Keys of Deployment.Details.
@@ -65,6 +83,14 @@ const (
 	DetailEmulator    = "emulator"       // "true" when the API is not AWS
 	DetailLogGroup    = "log_group"      // where the app's output goes
 	DetailStopReason  = "stopped_reason" // set when the task stopped early
+	DetailIngressFrom = "ingress_source" // where the ingress address came from
+	DetailTTL         = "ttl"            // the container exits after this
+	DetailPlatform    = "platform"       // what the image was built for, e.g. linux/amd64
+	DetailBoundary    = "role_boundary"  // the execution role's permissions boundary
+	// DetailTaskPhases is the task's own timeline on AWS's clock, e.g.
+	// "created 0s → pull-started 1.2s → pull-stopped 3.4s → started 3.9s
+	// (ECS task timestamps, AWS's clock)".
+	DetailTaskPhases = "task_phases"
 )
 
 // Defaults applied when the Spec or the options leave a value zero.
@@ -83,6 +109,13 @@ const (
 	User = "65532:65532"
 	// LogRetentionDays keeps a forgotten log group from growing for ever.
 	LogRetentionDays = 1
+	// DefaultTTL is how long the task's container serves before it exits
+	// (and Fargate stops billing the task), as the EC2 instance shuts
+	// itself down: long enough for a lab, short enough that a task a
+	// killed run leaves costs cents.
+	DefaultTTL = time.Hour
+	// MaxTTL bounds WithTTL.
+	MaxTTL = 24 * time.Hour
 )
 
 // Resource kinds, in the order Teardown removes them.
@@ -96,10 +129,6 @@ const (
 	KindRole           = "iam-role"
 )
 
-// cleanupTimeout bounds the removal of a failed deployment, which runs even
-// when the caller's context is already cancelled; it covers the stop wait.
-const cleanupTimeout = DefaultStopWait + time.Minute
-
 // Deployer deploys the container variant to ECS on Fargate.
 type Deployer struct {
 	ecs          ECSAPI
@@ -107,16 +136,20 @@ type Deployer struct {
 	ec2          EC2API
 	logs         LogsAPI
 	iam          IAMAPI
+	sts          awsenv.STSAPI
 	pusher       Pusher
 	region       string
+	endpoint     string
 	target       string // Info().Target: awsenv.TargetOf the config
 	ingress      netip.Prefix
+	lookupAddr   awsenv.AddressLookup
 	emulator     bool
-	emulatorSet  bool
 	log          *slog.Logger
 	pollInterval time.Duration
 	stopWait     time.Duration
+	ttl          time.Duration
 	immutable    bool
+	slrWait      time.Duration
 }
 
 var _ deployers.Deployer = (*Deployer)(nil)
@@ -136,18 +169,28 @@ func WithPusher(p Pusher) Option {
 	}
 }
 
-// WithIngress opens the app port to prefix only: the caller's public
-// address as a /32 (or /128). It is required on AWS: nothing is opened to
-// the world. On an emulator it defaults to 127.0.0.1/32.
+// WithIngress opens the app port to prefix only, instead of the caller's
+// public address as a /32 (or /128) that awsenv.ResolveIngress finds.
+// Nothing is ever opened to the world.
 func WithIngress(prefix netip.Prefix) Option {
 	return func(d *Deployer) error {
-		if !prefix.IsValid() {
-			return errors.New("ecs: invalid ingress prefix: pass your public address as a /32, e.g. 203.0.113.7/32")
-		}
-		if prefix.Bits() == 0 {
-			return fmt.Errorf("ecs: ingress %s opens the app to everyone: pass your public address as a /32", prefix)
+		if err := awsenv.CheckIngress(prefix); err != nil {
+			return fmt.Errorf("ecs: %w", err)
 		}
 		d.ingress = prefix.Masked()
+		return nil
+	}
+}
+
+// WithAddressLookup finds the caller's public address with l (default: a
+// lookup of its own at awsenv.CheckIPURL). The harness passes the EC2
+// deployer the same lookup, so that a run asks once.
+func WithAddressLookup(l awsenv.AddressLookup) Option {
+	return func(d *Deployer) error {
+		if l == nil {
+			return errors.New("ecs: nil address lookup")
+		}
+		d.lookupAddr = l
 		return nil
 	}
 }
@@ -157,7 +200,20 @@ func WithIngress(prefix netip.Prefix) Option {
 // endpoint counts as one.
 func WithEmulator(on bool) Option {
 	return func(d *Deployer) error {
-		d.emulator, d.emulatorSet = on, true
+		d.emulator = on
+		return nil
+	}
+}
+
+// WithTTL sets how long the task's container serves before it exits, so
+// that Fargate stops the task (default DefaultTTL; whole seconds, at most
+// MaxTTL).
+func WithTTL(ttl time.Duration) Option {
+	return func(d *Deployer) error {
+		if ttl < time.Minute || ttl > MaxTTL {
+			return fmt.Errorf("ecs: ttl %s: use 1m to %s", ttl, MaxTTL)
+		}
+		d.ttl = ttl.Truncate(time.Second)
 		return nil
 	}
 }
@@ -213,6 +269,23 @@ func withECS(e ECSAPI) Option {
 	}
 }
 
+// withIAM replaces the IAM client; tests use it to inject failures.
+func withIAM(i IAMAPI) Option {
+	return func(d *Deployer) error {
+		d.iam = i
+		return nil
+	}
+}
+
+// withServiceLinkedRoleWait bounds the retries while ECS's new
+// service-linked role propagates (default slrRetry).
+func withServiceLinkedRoleWait(w time.Duration) Option {
+	return func(d *Deployer) error {
+		d.slrWait = w
+		return nil
+	}
+}
+
 // New returns a Deployer using cfg (see awsenv.Load). Without WithPusher it
 // builds and pushes with the local Docker engine, connecting on first use.
 func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
@@ -225,12 +298,17 @@ func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
 		ec2:          ec2.NewFromConfig(cfg),
 		logs:         cloudwatchlogs.NewFromConfig(cfg),
 		iam:          iam.NewFromConfig(cfg),
+		sts:          sts.NewFromConfig(cfg),
 		region:       cfg.Region,
+		endpoint:     aws.ToString(cfg.BaseEndpoint),
 		target:       awsenv.TargetOf(cfg),
 		emulator:     awsenv.TargetOf(cfg) == awsenv.TargetEndpoint,
+		lookupAddr:   awsenv.NewAddressLookup(http.DefaultClient, awsenv.CheckIPURL),
 		log:          slog.New(slog.DiscardHandler),
 		pollInterval: DefaultPollInterval,
 		stopWait:     DefaultStopWait,
+		ttl:          DefaultTTL,
+		slrWait:      slrRetry,
 	}
 	for _, o := range opts {
 		if err := o(d); err != nil {
@@ -239,11 +317,6 @@ func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
 	}
 	if d.pusher == nil {
 		d.pusher = &DockerPusher{}
-	}
-	if !d.ingress.IsValid() && d.emulator {
-		// Nothing on an emulator is reachable from anywhere: the loopback
-		// address keeps the rule closed without a public address lookup.
-		d.ingress = netip.PrefixFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 32)
 	}
 	return d, nil
 }
@@ -254,5 +327,10 @@ func (d *Deployer) Info() deployers.Info {
 	if d.emulator {
 		desc = "ECS Fargate API on an emulator (task recorded, nothing runs)"
 	}
-	return deployers.Info{Name: "ecs", Variant: deployers.Container, Target: d.target, Description: desc}
+	return deployers.Info{Name: "ecs", Variant: deployers.Container, Target: d.target, Description: desc, TeardownBudget: d.teardownBudget()}
 }
+
+// teardownBudget covers Teardown's bounded steps: the wait for the stopped
+// task, the security group's retries while Fargate releases the task's
+// network interface, and a minute for the other deletions.
+func (d *Deployer) teardownBudget() time.Duration { return d.stopWait + sgRetry + time.Minute }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
@@ -118,6 +119,24 @@ func TestDeployOnMotoRecordsLockedDownTaskThenTeardownLeavesNothing(t *testing.T
 	if dep.Details[DetailImage] != img.Ref || dep.StartupFrom != PhasePushed {
 		t.Errorf("image detail %q, startup from %q", dep.Details[DetailImage], dep.StartupFrom)
 	}
+	if img.Platform != "linux/amd64" || dep.Details[DetailPlatform] != "linux/amd64" {
+		t.Errorf("image platform %q (detail %q), want the artifacts' linux/amd64", img.Platform, dep.Details[DetailPlatform])
+	}
+
+	// The timeline is this machine's clock only; the task's own
+	// timestamps (AWS's clock) are reported apart.
+	var names []string
+	for _, ph := range dep.Phases {
+		names = append(names, ph.Name)
+	}
+	if want := []string{PhaseDeploy, PhasePushed, PhaseRunning}; !slices.Equal(names, want) {
+		t.Errorf("phases %v, want %v", names, want)
+	}
+	// moto gives a task no timestamps: they are named as not measured
+	// (TestTaskPhasesStayOnAWSClock checks what AWS's give).
+	if tp, nm := dep.Details[DetailTaskPhases], dep.Details[DetailNotMeasured]; tp != "" || !strings.Contains(nm, "task "+TaskCreated) {
+		t.Errorf("task phases %q, not measured %q: want the missing timestamps named", tp, nm)
+	}
 
 	// Nothing runs on moto: the phases that need a live task are not
 	// measured, with a reason, and no URL is made up.
@@ -143,6 +162,24 @@ func TestDeployOnMotoRecordsLockedDownTaskThenTeardownLeavesNothing(t *testing.T
 		len(c.PortMappings) != 1 || aws.ToInt32(c.PortMappings[0].ContainerPort) != AppPort ||
 		!strings.Contains(aws.ToString(td.TaskDefinition.ExecutionRoleArn), ":role/computeladder-"+runID) {
 		t.Errorf("task definition not locked down as asked: %+v / %+v", td.TaskDefinition, c)
+	}
+
+	env := map[string]string{}
+	for _, kv := range c.Environment {
+		env[aws.ToString(kv.Name)] = aws.ToString(kv.Value)
+	}
+	if env["COMPUTELADDER_TTL"] != DefaultTTL.String() || dep.Details[DetailTTL] != DefaultTTL.String() {
+		t.Errorf("task environment %v, ttl detail %q: want COMPUTELADDER_TTL=%s, so that the container exits on its own", env, dep.Details[DetailTTL], DefaultTTL)
+	}
+	role, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(resourceID(dep, KindRole))})
+	if err != nil || role.Role.PermissionsBoundary == nil || aws.ToString(role.Role.PermissionsBoundary.PermissionsBoundaryArn) != "arn:aws:iam::123456789012:policy/computeladder-boundary" {
+		t.Errorf("execution role %+v (%v): want the lab's permissions boundary", role, err)
+	}
+	// ECS's service-linked role exists (moto names it AWSServiceRoleForecs,
+	// AWS AWSServiceRoleForECS: look it up by its path).
+	slr, err := iam.NewFromConfig(cfg).ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/aws-service-role/ecs.amazonaws.com/")})
+	if err != nil || len(slr.Roles) != 1 {
+		t.Errorf("ECS's service-linked role after deploy: %v (%v), want it created", slr, err)
 	}
 
 	repo, err := ecr.NewFromConfig(cfg).DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{cluster}})
@@ -180,6 +217,42 @@ func TestDeployOnMotoRecordsLockedDownTaskThenTeardownLeavesNothing(t *testing.T
 	if err == nil && len(tasks.Tasks) == 1 && aws.ToString(tasks.Tasks[0].LastStatus) != "STOPPED" {
 		t.Errorf("task %s is %s after teardown", dep.ID, aws.ToString(tasks.Tasks[0].LastStatus))
 	}
+	// Deregistered is not enough: the task definition is deleted.
+	for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive} {
+		l, err := motoECS(cfg).ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{Status: status, FamilyPrefix: aws.String(cluster)})
+		if err != nil || len(l.TaskDefinitionArns) != 0 {
+			t.Errorf("%s task definitions of %s after teardown: %v (%v)", status, cluster, l, err)
+		}
+	}
+}
+
+// TestContainerOnAWSOpensToTheLookedUpAddress checks the container variant
+// on AWS without --ingress: it opens the port to the caller's address from
+// the lookup the harness shares with the VM variant (injected here: no
+// test leaves the loopback interface).
+func TestContainerOnAWSOpensToTheLookedUpAddress(t *testing.T) {
+	cfg := awstest.Moto(t)
+	keepTasksRunning(t, cfg)
+	asked := 0
+	d, err := New(cfg, WithPusher(&fakePusher{}), WithEmulator(false), WithPollInterval(10*time.Millisecond), WithStopWait(10*time.Second), withECS(motoECS(cfg)),
+		WithAddressLookup(func(context.Context) (netip.Addr, error) { asked++; return netip.MustParseAddr("198.51.100.23"), nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runID := deployertest.RunID(t, "ecs-lookup")
+	spec := testSpec(t, runID)
+	spec.ReadyTimeout = 2 * time.Second
+	dep, err := d.Deploy(ctxT(t), spec)
+	t.Cleanup(func() { _ = d.Teardown(context.Background(), dep) })
+	// Not an emulator, so Deploy waits for a public address moto never
+	// gives: the error is expected; the security group is what counts.
+	if dep == nil {
+		t.Fatalf("deploy: %v, want a partial deployment", err)
+	}
+	if asked != 1 || dep.Details[DetailIngress] != "198.51.100.23/32" || dep.Details[DetailIngressFrom] != "https://checkip.amazonaws.com" {
+		t.Errorf("lookup asked %d times, ingress %q from %q: want the looked-up /32", asked, dep.Details[DetailIngress], dep.Details[DetailIngressFrom])
+	}
+	requireNothingLeft(t, d, runID)
 }
 
 func resourceID(dep *deployers.Deployment, kind string) string {
@@ -247,6 +320,11 @@ func TestBadInputGivesClearErrorAndCreatesNothing(t *testing.T) {
 		}, nil, nil, "make build"},
 		{"too large for fargate", func(s deployers.Spec) deployers.Spec { s.CPUs, s.MemoryMB = 8, 1024; return s }, nil, nil, "larger than Fargate offers"},
 		{"no ingress", func(s deployers.Spec) deployers.Spec { return s }, []Option{WithIngress(netip.Prefix{})}, nil, ""},
+		{"ttl in the environment", func(s deployers.Spec) deployers.Spec { s.Env = map[string]string{"COMPUTELADDER_TTL": "9h"}; return s }, nil, nil, "time-to-live, set by the deployer"},
+		{"artifacts for another platform", func(s deployers.Spec) deployers.Spec {
+			s.Artifacts = &artifact.Set{Arch: "riscv64", ContainerContext: t.TempDir()}
+			return s
+		}, nil, nil, "amd64 or arm64"},
 		{"push fails after the repository exists", func(s deployers.Spec) deployers.Spec { return s }, nil, errors.New("registry unreachable"), "registry unreachable"},
 	}
 	for _, tc := range tests {
@@ -260,9 +338,12 @@ func TestBadInputGivesClearErrorAndCreatesNothing(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), "/32") {
 					t.Fatalf("New with an invalid ingress: err = %v, want one asking for a /32", err)
 				}
-				// Not an emulator: AWS needs the caller's address.
-				d, _ = New(cfg, WithPusher(&fakePusher{}), WithEmulator(false))
-				tc.want = "no ingress address"
+				// Not an emulator: AWS needs the caller's address, and the
+				// lookup (never the internet in a test) fails.
+				d, _ = New(cfg, WithPusher(&fakePusher{}), WithEmulator(false), WithAddressLookup(func(context.Context) (netip.Addr, error) {
+					return netip.Addr{}, errors.New("lookup blocked")
+				}))
+				tc.want = "pass it with --ingress"
 			} else if err != nil {
 				t.Fatalf("new: %v", err)
 			}

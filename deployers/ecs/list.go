@@ -135,26 +135,31 @@ func (d *Deployer) listTasks(ctx context.Context, cluster string, r deployers.Re
 	return out, nil
 }
 
+// listTaskDefinitions finds ACTIVE task definitions and INACTIVE ones (a
+// teardown that deregistered but did not delete): both stay in the account
+// until DeleteTaskDefinitions.
 func (d *Deployer) listTaskDefinitions(ctx context.Context, match matcher) ([]deployers.Resource, error) {
 	var out []deployers.Resource
-	// FamilyPrefix matches a whole family name, not a prefix: filter here.
-	p := ecs.NewListTaskDefinitionsPaginator(d.ecs, &ecs.ListTaskDefinitionsInput{Status: ecstypes.TaskDefinitionStatusActive})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return out, fmt.Errorf("list task definitions: %w", err)
-		}
-		for _, a := range page.TaskDefinitionArns {
-			if !strings.Contains(a, ":task-definition/"+awsenv.NamePrefix) {
-				continue
-			}
-			td, err := d.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(a), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+	for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive} {
+		// FamilyPrefix matches a whole family name, not a prefix: filter here.
+		p := ecs.NewListTaskDefinitionsPaginator(d.ecs, &ecs.ListTaskDefinitionsInput{Status: status})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
 			if err != nil {
-				return out, fmt.Errorf("describe task definition %s: %w", a, err)
+				return out, fmt.Errorf("list task definitions: %w", err)
 			}
-			if r, ok := match(ecsTagMap(td.Tags)); ok {
-				r.Kind, r.ID = KindTaskDefinition, a
-				out = append(out, r)
+			for _, a := range page.TaskDefinitionArns {
+				if !strings.Contains(a, ":task-definition/"+awsenv.NamePrefix) {
+					continue
+				}
+				td, err := d.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(a), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+				if err != nil {
+					return out, fmt.Errorf("describe task definition %s: %w", a, err)
+				}
+				if r, ok := match(ecsTagMap(td.Tags)); ok {
+					r.Kind, r.ID = KindTaskDefinition, a
+					out = append(out, r)
+				}
 			}
 		}
 	}

@@ -54,13 +54,13 @@ func (d *Deployer) defaultNetwork(ctx context.Context) (network, error) {
 	return network{vpcID: vpc, subnetID: aws.ToString(s.SubnetId)}, nil
 }
 
-// fargateSize is a valid Fargate CPU (units of 1/1024 vCPU) and memory pair.
-type fargateSize struct {
-	cpu, memoryMB int
+// Size is a valid Fargate CPU (units of 1/1024 vCPU) and memory pair.
+type Size struct {
+	CPU, MemoryMB int
 }
 
-// fargateSizes lists the memory sizes Fargate accepts for each CPU size.
-var fargateSizes = []struct {
+// Sizes lists the memory sizes Fargate accepts for each CPU size.
+var Sizes = []struct {
 	cpu      int
 	memoryMB []int
 }{
@@ -82,19 +82,19 @@ func steps(from, to, by int) []int {
 // sizeFor rounds cpus and memoryMB up to the smallest Fargate size that
 // holds both: the spec is shared with local backends, whose limits Fargate
 // does not offer (256 MB, say).
-func sizeFor(cpus float64, memoryMB int) (fargateSize, error) {
+func SizeFor(cpus float64, memoryMB int) (Size, error) {
 	want := int(cpus * 1024)
-	for _, s := range fargateSizes {
+	for _, s := range Sizes {
 		if s.cpu < want {
 			continue
 		}
 		for _, m := range s.memoryMB {
 			if m >= memoryMB {
-				return fargateSize{cpu: s.cpu, memoryMB: m}, nil
+				return Size{CPU: s.cpu, MemoryMB: m}, nil
 			}
 		}
 	}
-	return fargateSize{}, fmt.Errorf("spec: %g vCPU with %d MB is larger than Fargate offers (4 vCPU, 30720 MB): ask for less", cpus, memoryMB)
+	return Size{}, fmt.Errorf("spec: %g vCPU with %d MB is larger than Fargate offers (4 vCPU, 30720 MB): ask for less", cpus, memoryMB)
 }
 
 func ecsTags(m map[string]string) []ecstypes.Tag {

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/computeladder/computeladder/deployers/docker"
 )
@@ -25,6 +27,10 @@ type Image struct {
 	Labels map[string]string
 	// Auth is the registry login from the ECR authorization token.
 	Auth registry.AuthConfig
+	// Platform is what the image must run on, "linux/amd64" or
+	// "linux/arm64": the artifacts' architecture, which the task
+	// definition asks Fargate for.
+	Platform string
 }
 
 // Pusher builds an image and pushes it to a registry. The deployer asks ECR
@@ -39,12 +45,19 @@ type Pusher interface {
 // DockerAPI is the part of the Docker client DockerPusher uses.
 type DockerAPI interface {
 	docker.ImageBuilder
+	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
 	ImagePush(ctx context.Context, image string, options client.ImagePushOptions) (client.ImagePushResponse, error)
 }
 
-// DockerPusher builds with the local Docker engine and pushes with the
-// registry login. The local image is removed after the push: the copy that
-// matters is the one in ECR, which Teardown deletes with the repository.
+// DockerPusher builds with the local Docker engine for the image's
+// platform, checks that the engine did build for it, and pushes with the
+// registry login. An engine left to itself stamps a FROM-scratch image with
+// its own architecture, and Fargate refuses an arm64 image on x86_64 with
+// CannotPullContainerError; some engines (the classic builder of Docker
+// 20.10) stamp their own architecture even when asked for another, hence
+// the check before the push. The local image is removed after the push:
+// the copy that matters is the one in ECR, which Teardown deletes with the
+// repository.
 type DockerPusher struct {
 	// API is the Docker client; nil connects from the environment on first
 	// use.
@@ -60,13 +73,15 @@ func (p *DockerPusher) Push(ctx context.Context, img Image) (string, error) {
 		}
 		p.API = c
 	}
-	id, err := docker.BuildImage(ctx, p.API, img.ContextDir, img.Ref, img.Labels)
+	id, err := p.build(ctx, img)
+	if id != "" {
+		defer func() {
+			_, _ = p.API.ImageRemove(context.WithoutCancel(ctx), img.Ref, client.ImageRemoveOptions{PruneChildren: true})
+		}()
+	}
 	if err != nil {
 		return "", err
 	}
-	defer func() {
-		_, _ = p.API.ImageRemove(context.WithoutCancel(ctx), img.Ref, client.ImageRemoveOptions{PruneChildren: true})
-	}()
 	auth, err := encodeAuth(img.Auth)
 	if err != nil {
 		return "", err
@@ -95,6 +110,41 @@ func (p *DockerPusher) Push(ctx context.Context, img Image) (string, error) {
 		digest = id
 	}
 	return digest, nil
+}
+
+// build builds img for its platform and checks the image's architecture.
+// The id is set whenever an image was built, also with the error of a
+// wrong architecture, so that the caller removes it.
+func (p *DockerPusher) build(ctx context.Context, img Image) (string, error) {
+	goos, arch, ok := strings.Cut(img.Platform, "/")
+	if !ok || goos == "" || arch == "" {
+		return "", fmt.Errorf("image platform %q: want os/arch, e.g. linux/amd64", img.Platform)
+	}
+	want := ocispec.Platform{OS: goos, Architecture: arch}
+	id, err := docker.BuildImage(ctx, platformBuilder{p.API, want}, img.ContextDir, img.Ref, img.Labels)
+	if err != nil {
+		return "", err
+	}
+	ins, err := p.API.ImageInspect(ctx, img.Ref)
+	if err != nil {
+		return id, fmt.Errorf("inspect %s: %w", img.Ref, err)
+	}
+	if ins.Os != want.OS || ins.Architecture != want.Architecture {
+		return id, fmt.Errorf("the Docker engine built %s for %s/%s although %s was asked: Fargate would refuse it; use an engine that builds for other platforms (Docker 23 or newer), or build on an %s machine",
+			img.Ref, ins.Os, ins.Architecture, img.Platform, want.Architecture)
+	}
+	return id, nil
+}
+
+// platformBuilder asks the engine to build every image for one platform.
+type platformBuilder struct {
+	docker.ImageBuilder
+	platform ocispec.Platform
+}
+
+func (b platformBuilder) ImageBuild(ctx context.Context, buildContext io.Reader, o client.ImageBuildOptions) (client.ImageBuildResult, error) {
+	o.Platforms = []ocispec.Platform{b.platform}
+	return b.ImageBuilder.ImageBuild(ctx, buildContext, o)
 }
 
 // encodeAuth is the X-Registry-Auth header value: base64url of the JSON login.

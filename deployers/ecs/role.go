@@ -9,17 +9,20 @@ import (
 )
 
 // createRole creates the task execution role: ECS may pull this repository's
-// image and write this log group, nothing else.
-func (d *Deployer) createRole(ctx context.Context, name string, tags map[string]string, repoARN, logARN string) (string, error) {
+// image and write this log group, nothing else; the permissions boundary
+// (awsenv.BoundaryPolicyName, required by the lab policy) caps it whatever
+// its policy says.
+func (d *Deployer) createRole(ctx context.Context, name string, tags map[string]string, boundary, repoARN, logARN string) (string, error) {
 	out, err := d.iam.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String(name),
 		AssumeRolePolicyDocument: aws.String(trustPolicy),
 		Description:              aws.String("computeladder ECS task execution role: pull one image, write one log group"),
 		MaxSessionDuration:       aws.Int32(3600),
+		PermissionsBoundary:      aws.String(boundary),
 		Tags:                     iamTags(tags),
 	})
 	if err != nil {
-		return "", fmt.Errorf("create execution role %s: %w", name, err)
+		return "", fmt.Errorf("create execution role %s: %w (the lab policy allows roles with the permissions boundary %s only: has an administrator created it? see infra/iam/README.md)", name, err, boundary)
 	}
 	if _, err := d.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
 		RoleName:       aws.String(name),

@@ -28,10 +28,11 @@ var kindOrder = []string{KindTask, KindTaskDefinition, KindCluster, KindSecurity
 const sgRetry = 2 * time.Minute
 
 // Teardown stops the task and waits until it stopped (bounded), deregisters
-// the task definition, deletes the cluster, the security group, the log
-// group, the repository with its images and the execution role. It accepts
-// nil, treats what is already gone as removed and joins its steps' errors.
-// It works from d.Resources alone.
+// and deletes the task definition, deletes the cluster, the security group,
+// the log group, the repository with its images and the execution role. It
+// accepts nil, treats what is already gone as removed and joins its steps'
+// errors; a step that fails does not stop the next. It works from
+// d.Resources alone; Info().TeardownBudget is how long it may take.
 func (d *Deployer) Teardown(ctx context.Context, dep *deployers.Deployment) error {
 	if dep == nil {
 		return nil
@@ -56,7 +57,7 @@ func (d *Deployer) remove(ctx context.Context, rs []deployers.Resource) error {
 		case KindTask:
 			err = d.stopTask(ctx, clusterOf(r.ID, cluster), r.ID)
 		case KindTaskDefinition:
-			_, err = d.ecs.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(r.ID)})
+			err = d.deleteTaskDefinition(ctx, r.ID)
 		case KindCluster:
 			_, err = d.ecs.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: aws.String(r.ID)})
 		case KindSecurityGroup:
@@ -75,6 +76,30 @@ func (d *Deployer) remove(ctx context.Context, rs []deployers.Resource) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// deleteTaskDefinition deregisters the task definition and deletes it: a
+// deregistered one is only INACTIVE, and stays listed in the account until
+// DeleteTaskDefinitions
+// (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskDefinitions.html,
+// read 2026-11-30).
+func (d *Deployer) deleteTaskDefinition(ctx context.Context, arn string) error {
+	_, err := d.ecs.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+	if err != nil && !isNotFound(err) && !isCode(err, "ClientException") {
+		// ClientException: already INACTIVE (a teardown that stopped
+		// half way); the deletion below still applies.
+		return fmt.Errorf("deregister: %w", err)
+	}
+	out, err := d.ecs.DeleteTaskDefinitions(ctx, &ecs.DeleteTaskDefinitionsInput{TaskDefinitions: []string{arn}})
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	for _, f := range out.Failures {
+		if reason := aws.ToString(f.Reason); !strings.Contains(reason, "does not exist") {
+			return fmt.Errorf("delete: %s", reason)
+		}
+	}
+	return nil
 }
 
 // stopTask stops the task and waits, bounded by the stop wait, until ECS

@@ -3,35 +3,40 @@ package ecs
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
 )
 
 func TestSizeForRoundsUpToAFargateSize(t *testing.T) {
 	tests := []struct {
 		cpus    float64
 		mem     int
-		want    fargateSize
+		want    Size
 		wantErr bool
 	}{
-		{0.25, 256, fargateSize{256, 512}, false},
-		{0.25, 512, fargateSize{256, 512}, false},
-		{0.25, 3000, fargateSize{512, 3072}, false},
-		{1, 512, fargateSize{1024, 2048}, false},
-		{1.5, 4096, fargateSize{2048, 4096}, false},
-		{4, 30720, fargateSize{4096, 30720}, false},
-		{4, 30721, fargateSize{}, true},
-		{8, 1024, fargateSize{}, true},
+		{0.25, 256, Size{256, 512}, false},
+		{0.25, 512, Size{256, 512}, false},
+		{0.25, 3000, Size{512, 3072}, false},
+		{1, 512, Size{1024, 2048}, false},
+		{1.5, 4096, Size{2048, 4096}, false},
+		{4, 30720, Size{4096, 30720}, false},
+		{4, 30721, Size{}, true},
+		{8, 1024, Size{}, true},
 	}
 	for _, tc := range tests {
-		got, err := sizeFor(tc.cpus, tc.mem)
+		got, err := SizeFor(tc.cpus, tc.mem)
 		if (err != nil) != tc.wantErr || got != tc.want {
-			t.Errorf("sizeFor(%g, %d) = %v, %v; want %v, error %v", tc.cpus, tc.mem, got, err, tc.want, tc.wantErr)
+			t.Errorf("SizeFor(%g, %d) = %v, %v; want %v, error %v", tc.cpus, tc.mem, got, err, tc.want, tc.wantErr)
 		}
 	}
 }
@@ -99,20 +104,83 @@ func TestOptionsRejectBadValues(t *testing.T) {
 	}
 }
 
-func TestIngressDefaultsToLoopbackOnlyOnAnEmulator(t *testing.T) {
-	emu, err := New(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:5000")})
-	if err != nil {
-		t.Fatal(err)
+// TestTaskPhasesStayOnAWSClock checks that the task's own timestamps are
+// reported against each other only (AWS's clock), whatever this machine's
+// clock says, and that missing ones are named.
+func TestTaskPhasesStayOnAWSClock(t *testing.T) {
+	created := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC) // AWS's clock, say an hour off ours
+	task := ecstypes.Task{
+		CreatedAt:     aws.Time(created),
+		PullStartedAt: aws.Time(created.Add(1200 * time.Millisecond)),
+		StartedAt:     aws.Time(created.Add(3900 * time.Millisecond)),
 	}
-	if emu.ingress != netip.MustParsePrefix("127.0.0.1/32") {
-		t.Errorf("emulator ingress = %v, want 127.0.0.1/32", emu.ingress)
+	phases, missing := taskPhases(task)
+	if want := "created 0s → pull-started 1.2s → started 3.9s (ECS task timestamps, AWS's clock)"; phases != want {
+		t.Errorf("phases %q, want %q", phases, want)
 	}
-	real, err := New(aws.Config{Region: "us-east-1"})
-	if err != nil {
-		t.Fatal(err)
+	if !strings.Contains(missing, TaskPullStopped) || strings.Contains(missing, TaskCreated) {
+		t.Errorf("missing %q, want pull-stopped only", missing)
 	}
-	if real.ingress.IsValid() {
-		t.Errorf("AWS ingress = %v, want none until WithIngress", real.ingress)
+	if p, m := taskPhases(ecstypes.Task{}); p != "" || !strings.Contains(m, TaskCreated) {
+		t.Errorf("no timestamps: %q, %q", p, m)
+	}
+}
+
+// slrIAM is an account that never used ECS: no service-linked role until
+// CreateServiceLinkedRole.
+type slrIAM struct {
+	IAMAPI
+	created []string
+}
+
+func (s *slrIAM) GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
+	if len(s.created) > 0 {
+		return &iam.GetRoleOutput{}, nil
+	}
+	return nil, &smithy.GenericAPIError{Code: "NoSuchEntity", Message: "The role with name AWSServiceRoleForECS cannot be found."}
+}
+
+func (s *slrIAM) CreateServiceLinkedRole(_ context.Context, in *iam.CreateServiceLinkedRoleInput, _ ...func(*iam.Options)) (*iam.CreateServiceLinkedRoleOutput, error) {
+	s.created = append(s.created, aws.ToString(in.AWSServiceName))
+	return &iam.CreateServiceLinkedRoleOutput{}, nil
+}
+
+// TestServiceLinkedRoleCreatedThenWaitedFor checks the first use of ECS on
+// an account: the role is created for ecs.amazonaws.com, then a call that
+// ECS refuses while the role propagates is retried, and one refused for
+// longer than the wait fails with a line that says so.
+func TestServiceLinkedRoleCreatedThenWaitedFor(t *testing.T) {
+	fake := &slrIAM{}
+	d := &Deployer{iam: fake, slrWait: 5 * time.Second, log: slog.New(slog.DiscardHandler)}
+	ctx := context.Background()
+	if err := d.ensureServiceLinkedRole(ctx); err != nil || !slices.Equal(fake.created, []string{"ecs.amazonaws.com"}) {
+		t.Fatalf("ensure: %v, created %v; want the role created for ecs.amazonaws.com", err, fake.created)
+	}
+	if err := d.ensureServiceLinkedRole(ctx); err != nil || len(fake.created) != 1 {
+		t.Errorf("second ensure: %v, created %v; want nothing more", err, fake.created)
+	}
+	notYet := &smithy.GenericAPIError{Code: "InvalidParameterException", Message: "Unable to assume the service linked role. Please verify that the ECS service linked role exists."}
+	calls := 0
+	err := d.retrySLR(ctx, "create cluster", func() error {
+		calls++
+		if calls < 2 {
+			return notYet
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Errorf("retry: %v after %d calls, want success on the second", err, calls)
+	}
+	other := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not allowed"}
+	calls = 0
+	if err := d.retrySLR(ctx, "create cluster", func() error { calls++; return other }); err != other || calls != 1 {
+		t.Errorf("another error: %v after %d calls, want it at once", err, calls)
+	}
+	d.slrWait = 1500 * time.Millisecond
+	calls = 0
+	err = d.retrySLR(ctx, "run task", func() error { calls++; return notYet })
+	if err == nil || !strings.Contains(err.Error(), "still not usable after 1.5s") || calls < 2 {
+		t.Errorf("lasting refusal: %v after %d calls, want a bounded wait that says so", err, calls)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +17,11 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 )
 
-// waitReady polls the task until it runs, marks the phases from its own
-// timestamps, then waits for the first 200 from its public address.
-func (d *Deployer) waitReady(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, cluster, taskARN string) error {
+// waitReady polls the task until it runs, then waits for the first 200
+// from its public address. The timeline's phases are this machine's clock
+// only; the task's own timestamps (AWS's clock) go to
+// Details[DetailTaskPhases], measured against each other only.
+func (d *Deployer) waitReady(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, cluster, taskARN string, ingress netip.Prefix) error {
 	readyTimeout := cmp.Or(spec.ReadyTimeout, DefaultReadyTimeout)
 	rctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
@@ -26,21 +29,14 @@ func (d *Deployer) waitReady(ctx context.Context, spec deployers.Spec, dep *depl
 	if err != nil {
 		return fmt.Errorf("wait for task %s: %w", taskARN, err)
 	}
+	dep.Phases.Mark(PhaseRunning, time.Now())
 	var notMeasured []string
-	for _, p := range []struct {
-		name string
-		at   *time.Time
-	}{
-		{PhaseCreated, task.CreatedAt},
-		{PhasePullStarted, task.PullStartedAt},
-		{PhasePullStopped, task.PullStoppedAt},
-		{PhaseStarted, task.StartedAt},
-	} {
-		if p.at == nil {
-			notMeasured = append(notMeasured, p.name+": the API reported no timestamp")
-			continue
-		}
-		dep.Phases.Mark(p.name, *p.at)
+	phases, missing := taskPhases(task)
+	if phases != "" {
+		dep.Details[DetailTaskPhases] = phases
+	}
+	if missing != "" {
+		notMeasured = append(notMeasured, missing)
 	}
 	ip, err := d.publicIP(rctx, task)
 	if err != nil {
@@ -59,7 +55,7 @@ func (d *Deployer) waitReady(ctx context.Context, spec deployers.Spec, dep *depl
 		dep.URL = "http://" + ip + ":" + strconv.Itoa(AppPort)
 		at, err := deployers.WaitReady(rctx, dep.URL+"/healthz", 250*time.Millisecond, d.taskAlive(rctx, cluster, taskARN))
 		if err != nil {
-			return fmt.Errorf("wait for %s/healthz: %w: is %s your public address?", dep.URL, err, d.ingress)
+			return fmt.Errorf("wait for %s/healthz: %w: is %s your public address?", dep.URL, err, ingress)
 		}
 		dep.Phases.Mark(PhaseFirst200, at)
 	}
@@ -68,6 +64,36 @@ func (d *Deployer) waitReady(ctx context.Context, spec deployers.Spec, dep *depl
 	}
 	d.log.InfoContext(ctx, "ecs task ready", "task", taskARN, "timeline", dep.Phases.String(), "not_measured", dep.Details[DetailNotMeasured])
 	return nil
+}
+
+// taskPhases renders the task's own timestamps, all on AWS's clock, as
+// offsets from its createdAt (so that no duration mixes AWS's clock with
+// this machine's), and names those the API did not report.
+func taskPhases(task ecstypes.Task) (phases, missing string) {
+	var names []string
+	var tl deployers.Timeline
+	for _, p := range []struct {
+		name string
+		at   *time.Time
+	}{
+		{TaskCreated, task.CreatedAt},
+		{TaskPullStarted, task.PullStartedAt},
+		{TaskPullStopped, task.PullStoppedAt},
+		{TaskStarted, task.StartedAt},
+	} {
+		if p.at == nil {
+			names = append(names, p.name)
+			continue
+		}
+		tl.Mark(p.name, *p.at)
+	}
+	if len(tl) > 0 {
+		phases = tl.String() + " (ECS task timestamps, AWS's clock)"
+	}
+	if len(names) > 0 {
+		missing = "task " + strings.Join(names, ", ") + ": the API reported no timestamp"
+	}
+	return phases, missing
 }
 
 // waitRunning polls DescribeTasks until the task is RUNNING; a task that

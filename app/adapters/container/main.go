@@ -1,7 +1,9 @@
 // Command container is the container adapter: it serves the app on $PORT
 // (default 8080), logs JSON lines to stdout where the container runtime
 // collects them, and drains in-flight requests on SIGTERM, the signal that
-// `docker stop` and orchestrators send before they kill.
+// `docker stop` and orchestrators send before they kill. With
+// $COMPUTELADDER_TTL (e.g. "1h") it drains and exits after that long too:
+// a cloud task whose harness was killed stops instead of billing on.
 package main
 
 import (
@@ -33,6 +35,11 @@ func run(log *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	ctx, expire, ttl, err := httpserve.WithTTL(ctx, os.Getenv(httpserve.TTLEnv))
+	if err != nil {
+		return err
+	}
+	defer expire()
 
 	orders, closeOrders, err := pgstore.FromEnv(ctx)
 	if err != nil {
@@ -45,6 +52,6 @@ func run(log *slog.Logger) error {
 	if os.Getenv("LOG_REQUESTS") == "true" {
 		h = httpserve.LogRequests(log, h)
 	}
-	log.Info("starting", "platform", app.PlatformContainer, "pid", os.Getpid())
+	log.Info("starting", "platform", app.PlatformContainer, "pid", os.Getpid(), "ttl", ttl.String())
 	return httpserve.Serve(ctx, h, httpserve.Options{Addr: addr, Logger: log})
 }

@@ -71,3 +71,30 @@ func TestBadPortExits1(t *testing.T) {
 		t.Errorf("exit %v %v, want status 1", ws, err)
 	}
 }
+
+// TestExitsAtItsTimeToLive checks that the adapter drains and exits 0 once
+// $COMPUTELADDER_TTL has passed, with no signal: what stops a Fargate task
+// that a killed harness left running.
+func TestExitsAtItsTimeToLive(t *testing.T) {
+	p := proctest.Start(t, []string{"PORT=0", "COMPUTELADDER_TTL=1s"})
+	p.WaitLine(t, listening, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws, err := p.Wait(ctx)
+	if err != nil || ws.ExitStatus() != 0 {
+		t.Fatalf("after its ttl: %v %v, want exit 0; output:\n%s", ws, err, p.Output())
+	}
+	if !strings.Contains(p.Output(), `"ttl":"1s"`) || !strings.Contains(p.Output(), `"msg":"stopped"`) {
+		t.Errorf("want the ttl logged and a clean stop:\n%s", p.Output())
+	}
+}
+
+func TestBadTTLExits1(t *testing.T) {
+	p := proctest.Start(t, []string{"PORT=0", "COMPUTELADDER_TTL=soon"})
+	p.WaitLine(t, regexp.MustCompile(`"msg":"exiting","err":"COMPUTELADDER_TTL=\\"soon\\"`), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if ws, err := p.Wait(ctx); err != nil || ws.ExitStatus() != 1 {
+		t.Errorf("exit %v %v, want status 1", ws, err)
+	}
+}
