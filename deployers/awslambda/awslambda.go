@@ -5,7 +5,9 @@
 //
 // Safe by default: the execution role may only write the function's own log
 // group (which Deploy creates, tagged and with a short retention, so nothing
-// is left to grow), and the Function URL uses AWS_IAM auth, so only signed
+// is left to grow) and carries the lab's permissions boundary
+// (awsenv.BoundaryPolicyName, which the lab policy requires on every role
+// the lab creates), and the Function URL uses AWS_IAM auth, so only signed
 // requests get through (awsenv.SigV4Transport signs them; Details["auth"]
 // tells the harness to). WithPublicURL opts into a public URL (auth NONE).
 //
@@ -21,7 +23,12 @@
 // Cold starts are forced by a configuration change (an environment
 // variable), then waiting until LastUpdateStatus is Successful, as the
 // public lambda-perf benchmark does; Invoke (LogType=Tail) returns the
-// REPORT line's figures and LastInitDuration the last Init Duration seen.
+// REPORT line's figures. LastInitDuration finds the Init Duration of the
+// cold request (the first after ForceColdStart) by its request id: from
+// Invoke's log tail, or, for a request through the Function URL (whose
+// response carries the id in x-amzn-RequestId), from the REPORT line in
+// the function's log group — paged through, and never by this machine's
+// clock, which need not agree with AWS's.
 package awslambda
 
 import (
@@ -35,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/awsenv"
@@ -52,14 +60,15 @@ const (
 
 // Keys of Deployment.Details.
 const (
-	DetailAuth         = "auth"         // Function URL auth type: AWS_IAM (sign with awsenv.SigV4Transport) or NONE
-	DetailFunctionARN  = "function_arn" // the function's ARN
-	DetailRegion       = "region"       // the function's region, for signing
-	DetailRuntime      = "runtime"      // provided.al2023
-	DetailArchitecture = "architecture" // x86_64 or arm64
-	DetailMemoryMB     = "memory_mb"    // function memory size
-	DetailTimeout      = "timeout"      // function timeout
-	DetailFirst200     = "first_200"    // "not measured: reason" where the URL was not probed
+	DetailAuth         = "auth"          // Function URL auth type: AWS_IAM (sign with awsenv.SigV4Transport) or NONE
+	DetailFunctionARN  = "function_arn"  // the function's ARN
+	DetailRegion       = "region"        // the function's region, for signing
+	DetailRuntime      = "runtime"       // provided.al2023
+	DetailArchitecture = "architecture"  // x86_64 or arm64
+	DetailMemoryMB     = "memory_mb"     // function memory size
+	DetailTimeout      = "timeout"       // function timeout
+	DetailFirst200     = "first_200"     // "not measured: reason" where the URL was not probed
+	DetailBoundary     = "role_boundary" // the execution role's permissions boundary
 )
 
 // Resource kinds, in teardown order.
@@ -104,7 +113,8 @@ const (
 )
 
 // cleanupTimeout bounds the removal of a failed deployment, which runs even
-// when the caller's context is already done.
+// when the caller's context is already done, and is Info().TeardownBudget:
+// every step of a function's teardown is one API call.
 const cleanupTimeout = 2 * time.Minute
 
 // Deployer deploys the function variant on Lambda. Create it with New.
@@ -112,6 +122,7 @@ type Deployer struct {
 	lambda lambdaAPI
 	iam    iamAPI
 	logs   logsAPI
+	sts    awsenv.STSAPI
 	cfg    aws.Config
 	opts   options
 }
@@ -142,6 +153,7 @@ func New(cfg aws.Config, opts ...Option) (*Deployer, error) {
 		lambda: lambda.NewFromConfig(cfg),
 		iam:    iam.NewFromConfig(cfg),
 		logs:   cloudwatchlogs.NewFromConfig(cfg),
+		sts:    sts.NewFromConfig(cfg),
 		cfg:    cfg,
 		opts:   o,
 	}, nil
@@ -160,6 +172,7 @@ func (dp *Deployer) Info() deployers.Info {
 		CanForceColdStart: true,
 		ColdStartMethod:   "a configuration change (an environment variable), then waiting until the update finished — lambda-perf's method",
 		Description:       fmt.Sprintf("AWS Lambda (%s, %s) behind an %s Function URL", Runtime, dp.cfg.Region, auth),
+		TeardownBudget:    cleanupTimeout,
 	}
 }
 

@@ -129,6 +129,15 @@ func (dp *Deployer) authType() types.FunctionUrlAuthType {
 
 func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig, d *deployers.Deployment) error {
 	pairs := awsenv.TagPairs(spec.RunID, deployers.Function)
+	// Looked up before anything is created: the role needs it.
+	boundary := ""
+	if dp.opts.roleARN == "" {
+		var err error
+		if boundary, err = awsenv.Boundary(ctx, dp.sts); err != nil {
+			return err
+		}
+		d.Details[DetailBoundary] = boundary
+	}
 	logGroup := LogGroupName(c.name)
 	// The log group comes first: left to Lambda it would be created
 	// untagged, never expire, and survive the sweep.
@@ -148,7 +157,7 @@ func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig,
 	roleARN := dp.opts.roleARN
 	if roleARN == "" {
 		var err error
-		if roleARN, err = dp.createRole(ctx, spec.RunID, logGroup, pairs, d); err != nil {
+		if roleARN, err = dp.createRole(ctx, spec.RunID, logGroup, boundary, pairs, d); err != nil {
 			return err
 		}
 	}

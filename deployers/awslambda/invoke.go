@@ -18,13 +18,33 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 )
 
-// state is the deployment's private part: what the latest invocations and
-// cold starts showed. A deployment read back from a report has none.
+// state is the deployment's private part: what the latest cold start
+// showed. A deployment read back from a report has none.
 type state struct {
-	mu     sync.Mutex
-	last   *Report   // REPORT of the latest Invoke
-	lastAt time.Time // when that Invoke returned
-	coldAt time.Time // when the latest forced cold start finished
+	mu sync.Mutex
+	// awaiting is true from a ForceColdStart until the next request
+	// answers: that request is the cold one.
+	awaiting bool
+	// coldID is the request id of the cold request; coldReport its REPORT
+	// when it came through Invoke (whose log tail carries it).
+	coldID     string
+	coldReport *Report
+	// coldSince is when the configuration change took effect, by AWS's
+	// clock (the function's LastModified): the log search starts there.
+	coldSince time.Time
+}
+
+// sawRequest records the request id of a response; the first after a
+// forced cold start is the cold request's.
+func (s *state) sawRequest(id string, r *Report) {
+	if s == nil || id == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.awaiting {
+		s.awaiting, s.coldID, s.coldReport = false, id, r
+	}
 }
 
 func stateOf(d *deployers.Deployment) *state {
@@ -73,11 +93,9 @@ func (dp *Deployer) Invoke(ctx context.Context, d *deployers.Deployment, payload
 		inv.Log = string(b)
 		inv.Report, inv.HasReport = ParseReport(inv.Log)
 	}
-	if s := stateOf(d); s != nil && inv.HasReport {
-		s.mu.Lock()
+	if inv.HasReport {
 		r := inv.Report
-		s.last, s.lastAt = &r, time.Now()
-		s.mu.Unlock()
+		stateOf(d).sawRequest(r.RequestID, &r)
 	}
 	return inv, nil
 }
@@ -127,63 +145,87 @@ func (dp *Deployer) ForceColdStart(ctx context.Context, d *deployers.Deployment)
 	}); err != nil {
 		return fmt.Errorf("awslambda: force cold start: update configuration of %s: %w", d.ID, err)
 	}
-	if _, err := dp.waitUpdated(ctx, d.ID, false); err != nil {
+	updated, err := dp.waitUpdated(ctx, d.ID, false)
+	if err != nil {
 		return fmt.Errorf("awslambda: force cold start: %w", err)
 	}
 	if s := stateOf(d); s != nil {
 		s.mu.Lock()
-		s.coldAt = time.Now()
+		s.awaiting, s.coldID, s.coldReport = true, "", nil
+		s.coldSince, _ = time.Parse(lastModifiedLayout, aws.ToString(updated.LastModified))
 		s.mu.Unlock()
 	}
 	return nil
 }
 
+// lastModifiedLayout is how Lambda writes a function's LastModified
+// (ISO 8601, e.g. 2026-11-30T06:15:42.123+0000).
+const lastModifiedLayout = "2006-01-02T15:04:05.999-0700"
+
 // logWait bounds LastInitDuration's wait for the REPORT line in CloudWatch
 // Logs, which arrives seconds after the invocation.
-const logWait = 20 * time.Second
+const logWait = 30 * time.Second
 
-// LastInitDuration returns the Init Duration of the cold start that
-// followed the latest ForceColdStart: from the latest Invoke's REPORT when
-// that was the cold one, otherwise (the request came through the Function
-// URL) from the function's log group. False when neither shows one.
+// logSlack widens the log search before the configuration change: log
+// events carry the time Lambda wrote them, not a time this machine saw.
+const logSlack = time.Minute
+
+// LastInitDuration returns the Init Duration of the cold request: the first
+// request after the latest ForceColdStart, found by its request id — in
+// Invoke's log tail when it came through Invoke, else (it came through the
+// Function URL, via Transport) in the REPORT line of that id in the
+// function's log group. False when there was no such request, when it ran
+// no init (it was not cold), or when the line did not arrive in time.
 func (dp *Deployer) LastInitDuration(ctx context.Context, d *deployers.Deployment) (time.Duration, bool) {
 	s := stateOf(d)
 	if s == nil {
 		return 0, false
 	}
 	s.mu.Lock()
-	last, lastAt, coldAt := s.last, s.lastAt, s.coldAt
+	id, report, since := s.coldID, s.coldReport, s.coldSince
 	s.mu.Unlock()
-	if last != nil && last.Cold() && !lastAt.Before(coldAt) {
-		return last.InitDuration, true
+	if report != nil {
+		return report.InitDuration, report.Cold()
 	}
-	if coldAt.IsZero() {
+	if id == "" {
 		return 0, false
 	}
-	r, ok := dp.initFromLogs(ctx, d.ID, coldAt)
-	return r.InitDuration, ok
+	r, ok := dp.reportOf(ctx, d.ID, id, since)
+	return r.InitDuration, ok && r.Cold()
 }
 
-// initFromLogs polls the log group for a REPORT line with an Init Duration
-// written after since.
-func (dp *Deployer) initFromLogs(ctx context.Context, name string, since time.Time) (Report, bool) {
+// reportOf polls the function's log group for the REPORT line of request
+// id, reading every page of each search (FilterLogEvents may return a
+// page without events and a NextToken while it scans on). The search
+// starts a minute before since (AWS's clock; none when unknown), never at
+// a time of this machine's clock.
+func (dp *Deployer) reportOf(ctx context.Context, name, id string, since time.Time) (Report, bool) {
 	ctx, cancel := context.WithTimeout(ctx, logWait)
 	defer cancel()
 	group := LogGroupName(name)
+	in := &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: &group,
+		// A quoted term matches the phrase exactly, hyphens included.
+		FilterPattern: aws.String(`"REPORT RequestId: ` + id + `"`),
+	}
+	if !since.IsZero() {
+		in.StartTime = aws.Int64(since.Add(-logSlack).UnixMilli())
+	}
 	for {
-		out, err := dp.logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
-			LogGroupName:  &group,
-			FilterPattern: aws.String(`"Init Duration"`),
-			StartTime:     aws.Int64(since.UnixMilli()),
-		})
-		if err == nil {
-			for i := len(out.Events) - 1; i >= 0; i-- {
-				if r, ok := ParseReport(aws.ToString(out.Events[i].Message)); ok && r.Cold() {
+		p := cloudwatchlogs.NewFilterLogEventsPaginator(dp.logs, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if notFound(err) || ctx.Err() != nil {
+				return Report{}, false
+			}
+			if err != nil {
+				break // try the whole search again after the pause
+			}
+			for _, e := range page.Events {
+				if r, ok := ParseReport(aws.ToString(e.Message)); ok && r.RequestID == id {
 					return r, true
 				}
 			}
-		} else if notFound(err) {
-			return Report{}, false
 		}
 		select {
 		case <-ctx.Done():

@@ -184,6 +184,12 @@ func TestDeployDescribeTeardown(t *testing.T) {
 	if !strings.Contains(doc, "log-group:/aws/lambda/"+name+":*") || strings.Contains(doc, `"*"`) || strings.Contains(doc, "CreateLogGroup") {
 		t.Errorf("role policy %s: want only stream/event writes to the function's own log group", doc)
 	}
+	role, err := f.ic.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(awslambda.RoleName(runID))})
+	if err != nil || role.Role.PermissionsBoundary == nil ||
+		aws.ToString(role.Role.PermissionsBoundary.PermissionsBoundaryArn) != "arn:aws:iam::123456789012:policy/computeladder-boundary" ||
+		d.Details[awslambda.DetailBoundary] != aws.ToString(role.Role.PermissionsBoundary.PermissionsBoundaryArn) {
+		t.Errorf("role %+v (%v), detail %q: want the lab's permissions boundary on it", role, err, d.Details[awslambda.DetailBoundary])
+	}
 	attached, err := f.ic.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(awslambda.RoleName(runID))})
 	if err != nil || len(attached.AttachedPolicies) != 0 {
 		t.Errorf("attached policies = %v, %v; want none", attached, err)

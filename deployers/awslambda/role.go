@@ -37,7 +37,10 @@ func logPolicy(partition, region, account, logGroup string) (string, error) {
 	return string(b), err
 }
 
-func (dp *Deployer) createRole(ctx context.Context, runID, logGroup string, pairs map[string]string, d *deployers.Deployment) (string, error) {
+// createRole creates the execution role with the permissions boundary
+// boundary: the lab policy allows creating roles with it only, so that a
+// role the lab user makes can never do more than the boundary allows.
+func (dp *Deployer) createRole(ctx context.Context, runID, logGroup, boundary string, pairs map[string]string, d *deployers.Deployment) (string, error) {
 	name := RoleName(runID)
 	tags := awsenv.Tags(pairs, func(k, v *string) iamtypes.Tag { return iamtypes.Tag{Key: k, Value: v} })
 	out, err := dp.iam.CreateRole(ctx, &iam.CreateRoleInput{
@@ -46,13 +49,14 @@ func (dp *Deployer) createRole(ctx context.Context, runID, logGroup string, pair
 		AssumeRolePolicyDocument: aws.String(trustPolicy),
 		Description:              aws.String("computeladder lab function " + runID + ": writes its own logs only"),
 		MaxSessionDuration:       aws.Int32(3600),
+		PermissionsBoundary:      aws.String(boundary),
 		Tags:                     tags,
 	})
 	if err != nil {
 		if hint := exists(err, runID); hint != "" {
 			return "", fmt.Errorf("create role %s: %w%s", name, err, hint)
 		}
-		return "", fmt.Errorf("create role %s: %w (the lab user needs iam:CreateRole on %s*, or pass an existing role)", name, err, awsenv.NamePrefix)
+		return "", fmt.Errorf("create role %s: %w (the lab policy allows roles named %s* with the permissions boundary %s only: has an administrator created it? see infra/iam/README.md)", name, err, awsenv.NamePrefix, boundary)
 	}
 	d.Resources = append(d.Resources, dp.resource(KindRole, name, runID))
 	roleARN := aws.ToString(out.Role.Arn)
