@@ -20,10 +20,10 @@ const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Pri
 // logPolicyName is the role's one inline policy.
 const logPolicyName = "write-own-logs"
 
-// logPolicy allows writing to the function's own log group only: less than
+// LogRolePolicy allows writing to the function's own log group only: less than
 // AWSLambdaBasicExecutionRole, which allows every log group and creating
 // new ones.
-func logPolicy(partition, region, account, logGroup string) (string, error) {
+func LogRolePolicy(partition, region, account, logGroup string) (string, error) {
 	resource := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", partition, region, account, logGroup)
 	doc := map[string]any{
 		"Version": "2012-10-17",
@@ -64,7 +64,7 @@ func (dp *Deployer) createRole(ctx context.Context, runID, logGroup, boundary st
 	if err != nil {
 		return "", fmt.Errorf("role arn %q: %w", roleARN, err)
 	}
-	doc, err := logPolicy(parsed.Partition, dp.cfg.Region, parsed.AccountID, logGroup)
+	doc, err := LogRolePolicy(parsed.Partition, dp.cfg.Region, parsed.AccountID, logGroup)
 	if err != nil {
 		return "", fmt.Errorf("log policy: %w", err)
 	}

@@ -27,7 +27,7 @@ func (d *Deployer) createRole(ctx context.Context, name string, tags map[string]
 	if _, err := d.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
 		RoleName:       aws.String(name),
 		PolicyName:     aws.String(name),
-		PolicyDocument: aws.String(executionPolicy(repoARN, logARN)),
+		PolicyDocument: aws.String(ExecutionRolePolicy(repoARN, logARN)),
 	}); err != nil {
 		return "", fmt.Errorf("put execution role policy %s: %w", name, err)
 	}
@@ -36,7 +36,11 @@ func (d *Deployer) createRole(ctx context.Context, name string, tags map[string]
 
 const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 
-func executionPolicy(repoARN, logARN string) string {
+// ExecutionRolePolicy is the execution role's one inline policy: pull the
+// image of repoARN, write the log group logARN. The lab's permissions
+// boundary (infra/iam/lab-role-boundary.json) allows no more than this and
+// the function role's policy; infra/iam's test holds the two together.
+func ExecutionRolePolicy(repoARN, logARN string) string {
 	return `{"Version":"2012-10-17","Statement":[` +
 		`{"Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"},` +
 		`{"Effect":"Allow","Action":["ecr:BatchCheckLayerAvailability","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"],"Resource":"` + repoARN + `"},` +

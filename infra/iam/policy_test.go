@@ -27,8 +27,18 @@ import (
 )
 
 // deployerDirs are the packages whose AWS calls the lab user makes, relative
-// to this directory. A directory that does not exist yet is skipped.
-var deployerDirs = []string{"../../deployers/ec2", "../../deployers/awslambda", "../../deployers/ecs", "../../deployers/awsenv"}
+// to this directory: the deployers and `computeladder doctor`. A directory
+// that does not exist yet is skipped.
+var deployerDirs = []string{"../../deployers/ec2", "../../deployers/awslambda", "../../deployers/ecs", "../../deployers/awsenv", "../../harness/doctor"}
+
+// policyFiles are the lab user's policies. They are two because a managed
+// policy holds at most maxPolicyChars characters.
+var policyFiles = []string{"lab-user-policy.json", "lab-user-policy-ecs-lambda.json"}
+
+// maxPolicyChars is IAM's limit on a managed policy's size, whitespace not
+// counted (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html,
+// "Managed policy size", read 2026-11-30).
+const maxPolicyChars = 6144
 
 const sdkService = "github.com/aws/aws-sdk-go-v2/service/"
 
@@ -99,11 +109,15 @@ var implied = map[string]string{
 	"logs:TagResource":                "logs:CreateLogGroup tags on create",
 	"iam:TagRole":                     "iam:CreateRole tags on create",
 	"lambda:TagResource":              "lambda:CreateFunction tags on create",
+	// What a push needs:
+	// https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
+	// (read 2026-11-30).
 	"ecr:BatchCheckLayerAvailability": "docker push of the app image to ECR (deployers/ecs DockerPusher)",
 	"ecr:InitiateLayerUpload":         "docker push of the app image to ECR",
 	"ecr:UploadLayerPart":             "docker push of the app image to ECR",
 	"ecr:CompleteLayerUpload":         "docker push of the app image to ECR",
 	"ecr:PutImage":                    "docker push of the app image to ECR",
+	"ecr:BatchGetImage":               "docker push of the app image to ECR (the manifest is read back)",
 }
 
 // impliedWhen lists, for each implied action, the SDK actions of which at
@@ -121,6 +135,7 @@ var impliedWhen = map[string][]string{
 	"ecr:UploadLayerPart":             {"ecr:GetAuthorizationToken"},
 	"ecr:CompleteLayerUpload":         {"ecr:GetAuthorizationToken"},
 	"ecr:PutImage":                    {"ecr:GetAuthorizationToken"},
+	"ecr:BatchGetImage":               {"ecr:GetAuthorizationToken"},
 	"lambda:InvokeFunctionUrl":        {"lambda:CreateFunctionUrlConfig"},
 }
 
@@ -128,6 +143,7 @@ var impliedWhen = map[string][]string{
 // key for, so "*" is the narrowest grant.
 var unnarrowable = map[string]bool{
 	"ecs:DeregisterTaskDefinition": true,
+	"ecs:DeleteTaskDefinitions":    true,
 }
 
 // called is an action and where the source first asks for it.
@@ -246,9 +262,21 @@ func (s *stringList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// readPolicy returns the statements of the lab user's policies.
 func readPolicy(t *testing.T) []statement {
 	t.Helper()
-	b, err := os.ReadFile("lab-user-policy.json")
+	var all []statement
+	for _, f := range policyFiles {
+		all = append(all, readDoc(t, f)...)
+	}
+	return all
+}
+
+// readDoc returns the statements of one policy document, checked for its
+// version, unknown fields, duplicate Sids and IAM's size limit.
+func readDoc(t *testing.T, file string) []statement {
+	t.Helper()
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,10 +287,20 @@ func readPolicy(t *testing.T) []statement {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("lab-user-policy.json: %v", err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	if doc.Version != "2012-10-17" {
-		t.Errorf("policy version %q, want 2012-10-17", doc.Version)
+		t.Errorf("%s: policy version %q, want 2012-10-17", file, doc.Version)
+	}
+	if n := len(strings.Join(strings.Fields(string(b)), "")); n > maxPolicyChars {
+		t.Errorf("%s: %d characters without whitespace, more than a managed policy holds (%d): move statements to another file", file, n, maxPolicyChars)
+	}
+	sids := map[string]bool{}
+	for _, s := range doc.Statement {
+		if s.Sid == "" || sids[s.Sid] {
+			t.Errorf("%s: statement Sid %q: want each named, once", file, s.Sid)
+		}
+		sids[s.Sid] = true
 	}
 	return doc.Statement
 }
@@ -332,7 +370,7 @@ func TestPolicyIsNarrowed(t *testing.T) {
 		}
 		for _, a := range s.Action {
 			if a == "iam:PassRole" {
-				if len(s.Action) != 1 || !slices.Equal(s.Resource, []string{"arn:aws:iam::*:role/computeladder-*", "arn:aws:iam::*:role/computeladder/computeladder-*"}) {
+				if len(s.Action) != 1 || !slices.Equal(s.Resource, []string{labRoles}) {
 					t.Errorf("statement %s: iam:PassRole must stand alone on computeladder-* roles, got %v on %v", s.Sid, s.Action, s.Resource)
 				}
 				svcs := s.Condition["StringEquals"]["iam:PassedToService"]
@@ -354,6 +392,10 @@ func TestPolicyIsNarrowed(t *testing.T) {
 		}
 	}
 }
+
+// labRoles are the roles the lab creates: computeladder-* at the root
+// (ECS) and in the /computeladder/ path (Lambda).
+const labRoles = "arn:aws:iam::*:role/computeladder*"
 
 func readOnly(op string) bool {
 	for _, p := range []string{"Describe", "List", "Get"} {
