@@ -16,7 +16,8 @@ const testPricing = `{
              "free_tier": {"requests_per_month": 1000000, "gb_seconds_per_month": 400000},
              "provisioned_concurrency": {"gb_second": {"x86_64": 0.000004, "arm64": 0.000003}, "source": "test"},
              "source": "test"},
-  "ec2": {"instances": {"a.small": {"arch": "x86_64", "vcpu": 2, "memory_gib": 1, "hourly": 0.01}}, "source": "test"},
+  "ec2": {"instances": {"a.small": {"arch": "x86_64", "vcpu": 2, "memory_gib": 1, "hourly": 0.01, "compare": true}}, "source": "test"},
+  "ebs": {"gp3_gb_month": 0.08, "source": "test"},
   "fargate": {"x86_64": {"vcpu_hour": 0.04, "gb_hour": 0.004}, "arm64": {"vcpu_hour": 0.03, "gb_hour": 0.003}, "source": "test"},
   "public_ipv4": {"hourly": 0.005, "source": "test"}
 }`
@@ -167,7 +168,7 @@ func TestMonthlyAndCrossover(t *testing.T) {
 }
 
 func TestCrossoverNever(t *testing.T) {
-	freeVM := strings.Replace(testPricing, `"hourly": 0.01}`, `"hourly": 0}`, 1)
+	freeVM := strings.Replace(testPricing, `"hourly": 0.01,`, `"hourly": 0,`, 1)
 	freeLambda := strings.NewReplacer(`"x86_64": 0.00001`, `"x86_64": 0`, `"request": 0.0000002`, `"request": 0`).Replace(testPricing)
 	for _, tc := range []struct {
 		name, doc, want string
@@ -261,7 +262,7 @@ func TestDefaultPricing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.Lambda.GBSecond[X86] != 0.0000166667 || p.Lambda.Request != 0.0000002 || p.PublicIPv4.Hourly != 0.005 {
-		t.Errorf("lambda/IPv4 prices differ from REFERENCE-FIGURES.md: %+v %+v", p.Lambda, p.PublicIPv4)
+		t.Errorf("lambda/IPv4 prices differ from AWS's published ones (see their sources in infra/pricing.json): %+v %+v", p.Lambda, p.PublicIPv4)
 	}
 	if pc := p.Lambda.Provisioned; pc.GBSecond[X86] != 0.0000041667 || pc.GBSecond[ARM] != 0.0000033334 || pc.AsOf == "" {
 		t.Errorf("provisioned concurrency = %+v, want $0.0000041667 (x86_64) and $0.0000033334 (arm64) per GB-s, dated", pc)

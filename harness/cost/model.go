@@ -126,8 +126,8 @@ type Option struct {
 	Detail  string  // how the figure is made
 }
 
-// AlwaysOn lists the always-on options: every priced EC2 instance type and
-// a Fargate task of the configured size and architecture.
+// AlwaysOn lists the always-on options: the EC2 instance types marked for
+// comparison and a Fargate task of the configured size and architecture.
 func (m *Model) AlwaysOn() []Option {
 	ip, ipNote := 0.0, ""
 	if m.cfg.PublicIPv4 {
@@ -137,6 +137,9 @@ func (m *Model) AlwaysOn() []Option {
 	var opts []Option
 	for _, name := range m.p.InstanceNames() {
 		in := m.p.EC2.Instances[name]
+		if !in.Compare {
+			continue
+		}
 		opts = append(opts, Option{
 			Name:    "ec2 " + name,
 			Monthly: (in.Hourly + ip) * HoursPerMonth,

@@ -54,6 +54,7 @@ type Pricing struct {
 	Note       string     `json:"note"`
 	Lambda     Lambda     `json:"lambda"`
 	EC2        EC2        `json:"ec2"`
+	EBS        EBS        `json:"ebs"`
 	Fargate    Fargate    `json:"fargate"`
 	PublicIPv4 PublicIPv4 `json:"public_ipv4"`
 }
@@ -99,6 +100,17 @@ type Instance struct {
 	VCPU      float64 `json:"vcpu"`
 	MemoryGiB float64 `json:"memory_gib"`
 	Hourly    float64 `json:"hourly"`
+	// Compare marks the types the cost model sets against Lambda; the
+	// others are priced for the pre-run plan of a run on AWS (every type
+	// the VM deployer can launch is listed).
+	Compare bool `json:"compare,omitempty"`
+}
+
+// EBS is the price of the EC2 instance's root volume.
+type EBS struct {
+	GP3GBMonth float64 `json:"gp3_gb_month"`
+	AsOf       string  `json:"as_of"`
+	Source     string  `json:"source"`
 }
 
 // Fargate is the container service's price list, by architecture.
@@ -166,7 +178,7 @@ func (p *Pricing) Validate() error {
 	if p.QueriedAt == "" {
 		errs = append(errs, errors.New("queried_at is missing: prices must carry the date they were read"))
 	}
-	if p.Lambda.Source == "" || p.Lambda.Provisioned.Source == "" || p.EC2.Source == "" || p.Fargate.Source == "" || p.PublicIPv4.Source == "" {
+	if p.Lambda.Source == "" || p.Lambda.Provisioned.Source == "" || p.EC2.Source == "" || p.EBS.Source == "" || p.Fargate.Source == "" || p.PublicIPv4.Source == "" {
 		errs = append(errs, errors.New("a price list has no source: name where each price came from"))
 	}
 	for _, a := range []Arch{X86, ARM} {
@@ -187,6 +199,7 @@ func (p *Pricing) Validate() error {
 	check("lambda.free_tier.requests_per_month", p.Lambda.FreeTier.Requests)
 	check("lambda.free_tier.gb_seconds_per_month", p.Lambda.FreeTier.GBSeconds)
 	check("public_ipv4.hourly", p.PublicIPv4.Hourly)
+	check("ebs.gp3_gb_month", p.EBS.GP3GBMonth)
 	if p.Lambda.BillingGranularityMS <= 0 {
 		errs = append(errs, errors.New("lambda.billing_granularity_ms must be positive (1 since 2020)"))
 	}

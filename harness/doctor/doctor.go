@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/computeladder/computeladder/deployers/awsenv"
 	"github.com/computeladder/computeladder/deployers/ecs"
@@ -101,8 +102,9 @@ type ContainerPreflight interface {
 	Preflight(ctx context.Context) ([]awsenv.DryRun, error)
 }
 
-// Deps are what the checks talk to. Container is nil where the container
-// variant does not run on the cloud (LocalStack: the local Docker engine).
+// Deps are what the checks talk to (NewDeps makes them from a config).
+// Container is nil where the container variant does not run on the cloud
+// (LocalStack: the local Docker engine).
 type Deps struct {
 	STS       awsenv.STSAPI
 	IAM       IAMAPI
@@ -153,7 +155,11 @@ func Run(ctx context.Context, d Deps, c Config) Report {
 	if d.Container != nil && !c.Emulator {
 		r = append(r, serviceLinkedRole(ctx, d.IAM))
 	}
-	r = append(r, concurrency(ctx, d.Lambda, c.Rate))
+	if c.Emulator {
+		r = append(r, Row{Check: "lambda: concurrency quota", Status: Skip, Detail: "skipped: an emulator's quota says nothing of your AWS account's"})
+	} else {
+		r = append(r, concurrency(ctx, d.Lambda, c.Rate))
+	}
 	return r
 }
 
@@ -321,4 +327,10 @@ func concurrency(ctx context.Context, api LambdaAPI, rate int) Row {
 		row.Status = OK
 	}
 	return row
+}
+
+// NewDeps returns the clients of cfg and the deployers' preflights;
+// container may be nil (an untyped nil: no container check).
+func NewDeps(cfg aws.Config, vm VMPreflight, container ContainerPreflight) Deps {
+	return Deps{STS: sts.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), Lambda: lambda.NewFromConfig(cfg), VM: vm, Container: container}
 }

@@ -14,6 +14,7 @@ var commands = []func() *cobra.Command{
 	newBuildCmd,
 	newLockinCmd,
 	newCostCmd,
+	newDoctorCmd,
 }
 
 func newRootCmd() *cobra.Command {

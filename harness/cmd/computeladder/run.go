@@ -116,7 +116,7 @@ func (f *runFlags) confirm(cmd *cobra.Command, variants []deployers.Variant) err
 	if f.target != "aws" || f.endpoint != "" {
 		return nil
 	}
-	plan, err := targets.Plan(variants, f.region)
+	plan, err := targets.Plan(variants, f.region, f.memoryMB, "")
 	if err != nil {
 		return err
 	}
