@@ -102,13 +102,13 @@ var waiterOps = map[string]string{
 // implied are actions the policy needs although no SDK operation of that
 // name is called, each with the call that needs it.
 var implied = map[string]string{
-	"iam:PassRole":                    "lambda:CreateFunction and ecs:RegisterTaskDefinition pass a computeladder-* role",
-	"ec2:CreateTags":                  "ec2:RunInstances and ec2:CreateSecurityGroup tag on create (TagSpecifications)",
-	"ecs:TagResource":                 "ecs:CreateCluster, RegisterTaskDefinition and RunTask tag on create",
-	"ecr:TagResource":                 "ecr:CreateRepository tags on create",
-	"logs:TagResource":                "logs:CreateLogGroup tags on create",
-	"iam:TagRole":                     "iam:CreateRole tags on create",
-	"lambda:TagResource":              "lambda:CreateFunction tags on create",
+	"iam:PassRole":       "lambda:CreateFunction and ecs:RegisterTaskDefinition pass a computeladder-* role",
+	"ec2:CreateTags":     "ec2:RunInstances and ec2:CreateSecurityGroup tag on create (TagSpecifications)",
+	"ecs:TagResource":    "ecs:CreateCluster, RegisterTaskDefinition and RunTask tag on create",
+	"ecr:TagResource":    "ecr:CreateRepository tags on create",
+	"logs:TagResource":   "logs:CreateLogGroup tags on create",
+	"iam:TagRole":        "iam:CreateRole tags on create",
+	"lambda:TagResource": "lambda:CreateFunction tags on create",
 	// What a push needs:
 	// https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
 	// (read 2026-11-30).

@@ -493,4 +493,3 @@ func TestDoctorChecksEveryGrant(t *testing.T) {
 		}
 	}
 }
-
