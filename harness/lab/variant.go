@@ -144,9 +144,12 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 }
 
 // teardown removes d (nil-safe) with a context that outlives ctx, times it
-// and lists what still carries the run id.
+// and lists what still carries the run id. It gives the backend the
+// longer of cfg.TeardownTimeout and the backend's own TeardownBudget: an
+// EC2 instance takes minutes to terminate, and cutting its teardown short
+// would abandon what a longer wait removes.
 func teardown(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deployers.Deployment) results.Teardown {
-	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.TeardownTimeout)
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(cfg.TeardownTimeout, dep.Info().TeardownBudget))
 	defer cancel()
 	var td results.Teardown
 	start := time.Now()
