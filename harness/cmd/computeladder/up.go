@@ -59,7 +59,7 @@ func up(cmd *cobra.Command, f *runFlags, v deployers.Variant) (err error) {
 	dep := set.Deployers[v]
 	d, err := dep.Deploy(ctx, deployers.Spec{RunID: runID, Artifacts: arts, MemoryMB: f.memoryMB})
 	defer func() {
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(2*time.Minute, dep.Info().TeardownBudget))
 		defer cancel()
 		start := time.Now()
 		if terr := dep.Teardown(tctx, d); terr != nil {
