@@ -9,10 +9,12 @@ import (
 	"github.com/testcontainers/testcontainers-go/modules/localstack"
 
 	"github.com/computeladder/computeladder/harness/results"
+	"github.com/computeladder/computeladder/infra"
 )
 
-// localstackImage is the image the test runs; it is never pulled.
-const localstackImage = "localstack/localstack:latest"
+// localstackImage is the image the test runs (the compose file's pinned
+// version); it is never pulled.
+const localstackImage = infra.LocalStackImage
 
 // TestRunOnLocalStack runs the VM and function variants against a real
 // LocalStack, started with testcontainers-go, when its image is on this
