@@ -146,6 +146,46 @@ var unnarrowable = map[string]bool{
 	"ecs:DeleteTaskDefinitions":    true,
 }
 
+// sdkImports maps a file's import names to the SDK service packages they
+// import (their types sub-packages declare no operations), and lists the
+// service packages missing from services.
+func sdkImports(f *ast.File) (map[string]string, []string) {
+	imports := map[string]string{}
+	var unknown []string
+	for _, imp := range f.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		svc, ok := strings.CutPrefix(p, sdkService)
+		if !ok || strings.Contains(svc, "/") {
+			continue
+		}
+		if _, known := services[svc]; !known {
+			unknown = append(unknown, p)
+			continue
+		}
+		name := svc
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		imports[name] = svc
+	}
+	return imports, unknown
+}
+
+// sdkSelector reports whether n is <service package>.<name> and which
+// service it names.
+func sdkSelector(n ast.Node, imports map[string]string) (*ast.SelectorExpr, string, bool) {
+	sel, ok := n.(*ast.SelectorExpr)
+	if !ok {
+		return nil, "", false
+	}
+	x, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return nil, "", false
+	}
+	svc, ok := imports[x.Name]
+	return sel, svc, ok
+}
+
 // called is an action and where the source first asks for it.
 type called map[string]string
 
@@ -182,35 +222,12 @@ func extract(t *testing.T, dir string) (called, []string) {
 		if err != nil {
 			t.Fatalf("parse %s: %v", path, err)
 		}
-		// Import name → service package, for the service packages only
-		// (their types sub-packages declare no operations).
-		imports := map[string]string{}
-		for _, imp := range f.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			svc, ok := strings.CutPrefix(p, sdkService)
-			if !ok || strings.Contains(svc, "/") {
-				continue
-			}
-			if _, known := services[svc]; !known {
-				problems = append(problems, fmt.Sprintf("%s imports %s: map it to its IAM prefix in services and add its actions to the policy", path, p))
-				continue
-			}
-			name := svc
-			if imp.Name != nil {
-				name = imp.Name.Name
-			}
-			imports[name] = svc
+		imports, unknown := sdkImports(f)
+		for _, p := range unknown {
+			problems = append(problems, fmt.Sprintf("%s imports %s: map it to its IAM prefix in services and add its actions to the policy", path, p))
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			sel, ok := n.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			x, ok := sel.X.(*ast.Ident)
-			if !ok {
-				return true
-			}
-			svc, ok := imports[x.Name]
+			sel, svc, ok := sdkSelector(n, imports)
 			if !ok {
 				return true
 			}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -249,19 +248,7 @@ func createLiterals(t *testing.T) []createLiteral {
 			if err != nil {
 				t.Fatal(err)
 			}
-			imports := map[string]string{}
-			for _, imp := range f.Imports {
-				p, _ := strconv.Unquote(imp.Path.Value)
-				svc, ok := strings.CutPrefix(p, sdkService)
-				if !ok || strings.Contains(svc, "/") {
-					continue
-				}
-				name := svc
-				if imp.Name != nil {
-					name = imp.Name.Name
-				}
-				imports[name] = svc
-			}
+			imports, _ := sdkImports(f)
 			for _, decl := range f.Decls {
 				fn, ok := decl.(*ast.FuncDecl)
 				if !ok {
@@ -272,17 +259,12 @@ func createLiterals(t *testing.T) []createLiteral {
 					if !ok {
 						return true
 					}
-					sel, ok := cl.Type.(*ast.SelectorExpr)
+					sel, svc, ok := sdkSelector(cl.Type, imports)
 					if !ok {
 						return true
 					}
-					x, ok := sel.X.(*ast.Ident)
-					if !ok {
-						return true
-					}
-					svc, ok := imports[x.Name]
 					op, isInput := strings.CutSuffix(sel.Sel.Name, "Input")
-					if !ok || !isInput || !(strings.HasPrefix(op, "Create") || op == "RegisterTaskDefinition" || op == "RunTask" || op == "RunInstances") ||
+					if !isInput || !(strings.HasPrefix(op, "Create") || op == "RegisterTaskDefinition" || op == "RunTask" || op == "RunInstances") ||
 						op == "CreateTags" {
 						return true
 					}
