@@ -2,8 +2,12 @@
 // LocalStack, or any AWS-compatible endpoint such as moto) into an aws.Config
 // that every cloud deployer shares, and holds what those deployers have in
 // common: the tag pairs every resource carries, the S3 client options an
-// emulator needs, and a SigV4-signing http.RoundTripper for Function URLs
-// that use AWS_IAM auth.
+// emulator needs, a SigV4-signing http.RoundTripper for Function URLs that
+// use AWS_IAM auth, the one lookup of the caller's public address and the
+// ingress it gives (ingress.go), the security group that opens an app port
+// to it and the reading of EC2 dry runs (securitygroup.go), and what the lab
+// policy expects of every request: its regions and the roles' permissions
+// boundary (lab.go).
 //
 // Load checks the region and retrieves the credentials once, so that a
 // missing region or missing credentials fail with a one-line error before
