@@ -154,6 +154,18 @@ func checkKVMDevice() error {
 	return f.Close()
 }
 
+// HostAccel is the hardware accelerator that could run a guestArch guest on
+// this machine ("" and why when there is none), and err when it cannot be
+// used now. Auto still probes it at the first deployment.
+func HostAccel(guestArch string) (a Accel, why string, err error) {
+	g, err := guestFor(guestArch)
+	if err != nil {
+		return "", "", err
+	}
+	f := accelFactsFor(g)
+	return f.native, f.nativeWhy, f.devErr
+}
+
 // accelFactsFor gathers what is known, without a probe, about the hardware
 // accelerator for guest g on this host.
 func accelFactsFor(g guest) accelFacts {
