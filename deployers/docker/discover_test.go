@@ -165,18 +165,27 @@ func TestContextTLS(t *testing.T) {
 }
 
 // TestSocketAnswers: a socket file left by a stopped engine does not count.
-func TestSocketAnswers(t *testing.T) {
-	dir, err := os.MkdirTemp("", "sock") // short: unix socket paths are limited to ~104 bytes
+// listenUnix listens on a unix socket in a short temporary directory (the
+// paths of unix sockets are limited to ~104 bytes, more than t.TempDir's on
+// macOS) and returns the listener and the directory.
+func listenUnix(t *testing.T, name string) (net.Listener, string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "sock")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	live := filepath.Join(dir, "live.sock")
-	ln, err := net.Listen("unix", live)
+	ln, err := net.Listen("unix", filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
+	return ln, dir
+}
+
+func TestSocketAnswers(t *testing.T) {
+	_, dir := listenUnix(t, "live.sock")
+	live := filepath.Join(dir, "live.sock")
 	stale := filepath.Join(dir, "stale.sock")
 	ln2, err := net.Listen("unix", stale)
 	if err != nil {
@@ -198,16 +207,8 @@ func TestSocketAnswers(t *testing.T) {
 // TestEngineClientTalksToFoundHost: the client goes to the engine found,
 // not to the default socket; EngineArch maps the engine's answer to GOARCH.
 func TestEngineClientTalksToFoundHost(t *testing.T) {
-	dir, err := os.MkdirTemp("", "eng")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	ln, dir := listenUnix(t, "docker.sock")
 	sock := filepath.Join(dir, "docker.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/version") {
 			w.Header().Set("Content-Type", "application/json")
