@@ -30,7 +30,7 @@ import (
 // go test -run '^$' -bench StartToFirst200 -benchtime 1x -count 5 ./deployers/qemu
 func BenchmarkStartToFirst200(b *testing.B) {
 	b.Logf("load average: %s", loadAvg())
-	for _, arch := range GuestArches {
+	for _, arch := range guestArches {
 		b.Run(arch, func(b *testing.B) {
 			requireQEMUFor(b, arch)
 			set := deployertest.ArtifactsFor(b, arch)

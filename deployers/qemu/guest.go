@@ -83,8 +83,8 @@ func (g guest) cpu(a Accel) string {
 	return ""
 }
 
-// GuestArches lists the guest architectures, as GOARCH values.
-var GuestArches = []string{"amd64", "arm64"}
+// guestArches lists the guest architectures, as GOARCH values.
+var guestArches = []string{"amd64", "arm64"}
 
 // guestFor returns the guest of a GOARCH; empty means this host's.
 func guestFor(arch string) (guest, error) {
@@ -93,7 +93,7 @@ func guestFor(arch string) (guest, error) {
 	}
 	g, ok := guests[arch]
 	if !ok {
-		return guest{}, fmt.Errorf("spec: VM binary is for %s: the local microVM runs %s guests: build with --arch amd64 or arm64", arch, strings.Join(GuestArches, " or "))
+		return guest{}, fmt.Errorf("spec: VM binary is for %s: the local microVM runs %s guests: build with --arch amd64 or arm64", arch, strings.Join(guestArches, " or "))
 	}
 	return g, nil
 }

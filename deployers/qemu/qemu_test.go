@@ -96,7 +96,7 @@ func requireQEMUFor(t testing.TB, arch string) {
 // under TCG (on this host the cross-architecture guest can only run so) and
 // checks the behaviour table against it.
 func TestDeployServesApp(t *testing.T) {
-	for _, arch := range GuestArches {
+	for _, arch := range guestArches {
 		t.Run(arch, func(t *testing.T) { testDeployServesApp(t, arch) })
 	}
 }
@@ -307,7 +307,7 @@ func TestDeployRejectsBadInput(t *testing.T) {
 }
 
 func TestFindKernel(t *testing.T) {
-	for _, arch := range GuestArches {
+	for _, arch := range guestArches {
 		g := guests[arch]
 		path, err := findKernel(context.Background(), "", g.kernelModule)
 		if err != nil {
