@@ -1,12 +1,12 @@
 # computeladder — one app deployed three ways, measured side by side.
 #
 #   make lab     run the ladder lab (all three variants; local by default)
-#   make test    run every test (integration tests need Docker and QEMU)
+#   make test    the cross builds, then every test (integration tests need Docker and QEMU)
 #
-# Variables: ARCH (amd64|arm64), TARGET (local|localstack|aws), ENDPOINT.
+# Variables: ARCH (amd64|arm64; default: this machine's), TARGET (local|localstack|aws), ENDPOINT.
 
 GO          ?= go
-ARCH        ?= amd64
+ARCH        ?= $(shell $(GO) env GOARCH)
 TARGET      ?= local
 ENDPOINT    ?=
 CLI         := $(GO) run ./harness/cmd/computeladder
@@ -19,7 +19,7 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 # ports on loopback.
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
-.PHONY: all build test lint bench lockin clean lab lab-vm lab-container lab-lambda setup sweep
+.PHONY: all build cross test lint bench lockin clean lab lab-vm lab-container lab-lambda setup sweep
 
 all: build
 
@@ -27,9 +27,17 @@ all: build
 build:
 	$(CLI) build --arch $(ARCH)
 
-## test: vet, then every test with the race detector
-test:
-	$(GO) vet ./...
+## cross: go build and go vet of everything for each platform the tool runs on
+CROSS_PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 darwin/amd64
+cross:
+	@set -e; for p in $(CROSS_PLATFORMS); do \
+		echo "go build, go vet: $$p"; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./...; \
+		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./...; \
+	done
+
+## test: the cross builds and vets, then every test with the race detector
+test: cross
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 ## lint: go vet and a gofmt check

@@ -99,7 +99,7 @@ type Info struct {
 	// ColdStartMethod says how ForceColdStart makes the next request cold.
 	ColdStartMethod string
 	// Description is a one-line, human description of the platform, e.g.
-	// "local microVM (QEMU microvm, TCG, 1 vCPU)".
+	// "local microVM (QEMU microvm, amd64 guest, TCG, 1 vCPU)".
 	Description string
 	// TeardownBudget is how long Teardown may need to remove everything
 	// (0: the caller's default is enough). A caller that gives Teardown
@@ -168,6 +168,9 @@ type Deployment struct {
 	// it are preparation that a real platform does ahead of time, once
 	// (building an image for a registry); empty means the first phase.
 	StartupFrom string
+	// Accel is how a VM's CPU is provided where the backend chooses it
+	// ("kvm", "hvf" or "tcg" for the local microVM); empty elsewhere.
+	Accel string
 	// Details are backend facts worth reporting (e.g. "accel": "tcg").
 	Details map[string]string
 	// Resources lists what was created, for teardown and reporting.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -31,7 +32,8 @@ var zipTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Options configure Build. Zero values take the defaults.
 type Options struct {
-	// Arch is the GOARCH: "amd64" (default) or "arm64".
+	// Arch is the GOARCH: "amd64" or "arm64" (default: this machine's,
+	// runtime.GOARCH — what its QEMU runs natively).
 	Arch string
 	// OutDir receives the artifacts, in OutDir/<arch>/ (default: bin/ under
 	// the module root).
@@ -51,7 +53,7 @@ type Options struct {
 // processes sharing a cache) never see a half-written file.
 func Build(ctx context.Context, opts Options) (*Set, error) {
 	if opts.Arch == "" {
-		opts.Arch = "amd64"
+		opts.Arch = runtime.GOARCH
 	}
 	if opts.Arch != "amd64" && opts.Arch != "arm64" {
 		return nil, fmt.Errorf("arch %q: use amd64 or arm64", opts.Arch)

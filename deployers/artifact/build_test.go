@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -252,4 +253,24 @@ func ExampleWriteSizes() {
 	// vm binary                 6.00 MiB   -
 	// function.zip              3.00 MiB   6.00 MiB   ok
 	// container image (binary)  13.00 MiB  12.00 MiB  OVER BUDGET
+}
+
+// TestBuildDefaultsToThisMachine: without an arch, the artifacts are for
+// the architecture this machine's QEMU runs natively.
+func TestBuildDefaultsToThisMachine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping: builds the adapters (-short)")
+	}
+	dir, err := os.MkdirTemp(outRoot, "default-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := artifact.Build(context.Background(), artifact.Options{OutDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Arch != runtime.GOARCH || filepath.Base(filepath.Dir(filepath.Dir(set.VMBinary))) != runtime.GOARCH {
+		t.Errorf("default build = %s in %s, want this machine's %s", set.Arch, set.VMBinary, runtime.GOARCH)
+	}
+	checkStaticELF(t, set.VMBinary, map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[runtime.GOARCH])
 }

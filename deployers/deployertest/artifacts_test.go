@@ -2,6 +2,7 @@ package deployertest_test
 
 import (
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/computeladder/computeladder/deployers/deployertest"
@@ -17,5 +18,12 @@ func TestArtifactsBuildsOnce(t *testing.T) {
 	}
 	if second := deployertest.Artifacts(t); second != first {
 		t.Errorf("second call built again: got %p, want the cached %p", second, first)
+	}
+	if first.Arch != runtime.GOARCH {
+		t.Errorf("Artifacts built for %s, want this host's %s", first.Arch, runtime.GOARCH)
+	}
+	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
+	if o := deployertest.ArtifactsFor(t, other); o.Arch != other || o == first || o.VMBinary == first.VMBinary {
+		t.Errorf("ArtifactsFor(%s) = %+v", other, o)
 	}
 }

@@ -27,16 +27,46 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 )
 
-// NewClient returns a Docker client configured from the environment
-// (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION). It
+// NewClient returns a client of the engine FindEngine finds (DOCKER_HOST,
+// the current Docker context, or a well-known socket); when it finds none,
+// of the default socket, so that the first request says what is wrong. It
 // negotiates the API version on its first request, so it works with older
 // engines (this lab's engine speaks API 1.41).
 func NewClient() (*client.Client, error) {
-	c, err := client.New(client.FromEnv)
+	e, err := FindEngine()
 	if err != nil {
-		return nil, fmt.Errorf("docker client: %w: check DOCKER_HOST", err)
+		e = Engine{Host: client.DefaultDockerHost, Source: "the default socket; " + err.Error()}
 	}
-	return c, nil
+	return e.Client()
+}
+
+// EngineArch asks the engine which architecture it runs containers of
+// natively, as a GOARCH ("amd64", "arm64"): Docker Desktop on an Apple
+// Silicon Mac says arm64 although the Mac's Docker CLI may be amd64.
+func EngineArch(ctx context.Context, c interface {
+	ServerVersion(context.Context, client.ServerVersionOptions) (client.ServerVersionResult, error)
+}) (string, error) {
+	v, err := c.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		return "", fmt.Errorf("docker version: %w", err)
+	}
+	arch := GOARCH(v.Arch)
+	if arch == "" {
+		return "", fmt.Errorf("docker version: the engine names no architecture (os %q): pass --arch", v.Os)
+	}
+	return arch, nil
+}
+
+// GOARCH maps an architecture as engines and kernels name it (uname -m's
+// x86_64 and aarch64, or Go's own) to Go's name.
+func GOARCH(arch string) string {
+	switch strings.ToLower(arch) {
+	case "x86_64", "amd64", "x86-64":
+		return "amd64"
+	case "aarch64", "arm64", "arm64v8":
+		return "arm64"
+	}
+	return strings.ToLower(arch)
 }
 
 // ImageBuilder is the part of the Docker client that BuildImage uses.

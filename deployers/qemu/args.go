@@ -12,6 +12,7 @@ import (
 // vmConfig is everything the QEMU command line depends on.
 type vmConfig struct {
 	name     string // -name, shows in ps
+	guest    guest
 	accel    Accel
 	kernel   string
 	initrd   string
@@ -19,11 +20,12 @@ type vmConfig struct {
 	memoryMB int
 	cpus     int
 	hostPort int
-	tscKHz   int // TCG only; 0: let the kernel calibrate
+	tscKHz   int // an x86 guest under TCG only; 0: let the kernel calibrate
 	env      map[string]string
 }
 
-// kernelCmdlineMax is x86's COMMAND_LINE_SIZE minus the terminating NUL.
+// kernelCmdlineMax is x86's and arm64's COMMAND_LINE_SIZE minus the
+// terminating NUL.
 const kernelCmdlineMax = 2047
 
 var (
@@ -36,20 +38,16 @@ var (
 // variables, which is how the app gets its environment without any file.
 func kernelCmdline(c vmConfig) (string, error) {
 	parts := []string{
-		"console=ttyS0",
+		"console=" + c.guest.console,
 		"panic=-1", // reboot at once on a panic; QEMU's -no-reboot turns that into an exit
-		// Reboot by triple fault straight away instead of first trying the
-		// ACPI and keyboard-controller resets, which a microvm lacks.
-		"reboot=t",
-		"quiet", // each line on the emulated UART costs time under TCG
+		"quiet",    // each line on the emulated UART costs time under TCG
 		"ip=10.0.2.15::10.0.2.2:255.255.255.0:vm:eth0:off",
 		// trace_eval_init queues a walk over every trace event that kept
 		// the one vCPU busy for ~0.9 s of a TCG boot; only tracing uses it.
 		"initcall_blacklist=trace_eval_init",
-		// Probe one UART, not four: the console is ttyS0.
-		"8250.nr_uarts=1",
 	}
-	if c.accel == AccelTCG && c.tscKHz > 0 {
+	parts = append(parts, c.guest.cmdline...)
+	if c.guest.tsc && c.accel == AccelTCG && c.tscKHz > 0 {
 		parts = append(parts, "tsc_early_khz="+strconv.Itoa(c.tscKHz))
 	}
 	env := map[string]string{"PORT": strconv.Itoa(guestPort)}
@@ -87,7 +85,7 @@ func qemuArgs(c vmConfig) ([]string, error) {
 	}
 	args := []string{
 		"-name", c.name,
-		"-M", "microvm",
+		"-M", c.guest.machine,
 		"-accel", string(c.accel),
 		"-nodefaults", "-no-user-config",
 		"-display", "none",
@@ -102,10 +100,8 @@ func qemuArgs(c vmConfig) ([]string, error) {
 		"-device", "virtio-net-device,netdev=n0",
 		"-pidfile", c.pidfile,
 	}
-	if c.accel == AccelTCG {
-		// QEMU's default CPU model offers SVM and VMX, and the kernel's KVM
-		// code spends ~0.3 s of a TCG boot setting them up for nothing.
-		args = append(args, "-cpu", "qemu64,-svm,-vmx")
+	if cpu := c.guest.cpu(c.accel); cpu != "" {
+		args = append(args, "-cpu", cpu)
 	}
 	return args, nil
 }

@@ -29,7 +29,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 		RunID:   spec.RunID,
 		Variant: deployers.VM,
 		Backend: "qemu",
+		Accel:   string(cfg.accel),
 		Details: map[string]string{
+			"guest_arch":   cfg.guest.arch,
 			"accel":        string(cfg.accel),
 			"accel_reason": cfg.accelReason,
 			"kernel":       cfg.kernel,
@@ -56,8 +58,7 @@ type prepared struct {
 
 // prepare validates the request and finds what the VM needs; it creates
 // nothing.
-func (d *Deployer) prepare(ctx context.Context, spec deployers.Spec) (prepared, error) {
-	var p prepared
+func (d *Deployer) prepare(ctx context.Context, spec deployers.Spec) (p prepared, err error) {
 	if err := ctx.Err(); err != nil {
 		return p, fmt.Errorf("deploy: %w", err)
 	}
@@ -68,8 +69,9 @@ func (d *Deployer) prepare(ctx context.Context, spec deployers.Spec) (prepared, 
 		return p, errors.New("spec: no VM binary in the artifacts: build them first (make build)")
 	}
 	p.initBinary = spec.Artifacts.VMBinary
-	if a := spec.Artifacts.Arch; a != "" && a != "amd64" {
-		return p, fmt.Errorf("spec: VM binary is for %s: the local microVM runs amd64, build with GOARCH=amd64", a)
+	// The guest is the VM binary's architecture: it is the guest's /init.
+	if p.guest, err = guestFor(spec.Artifacts.Arch); err != nil {
+		return p, err
 	}
 	p.memoryMB = spec.MemoryMB
 	if p.memoryMB == 0 {
@@ -78,11 +80,9 @@ func (d *Deployer) prepare(ctx context.Context, spec deployers.Spec) (prepared, 
 	if p.memoryMB < 64 || p.memoryMB > 16384 {
 		return p, fmt.Errorf("spec: %d MB: a local VM takes 64-16384 MB", p.memoryMB)
 	}
-	cpus, err := vcpus(spec.CPUs)
-	if err != nil {
+	if p.cpus, err = vcpus(spec.CPUs); err != nil {
 		return p, err
 	}
-	p.cpus = cpus
 	p.env = spec.Env
 	if _, err := kernelCmdline(p.vmConfig); err != nil { // env checked before anything exists
 		return p, err
@@ -91,13 +91,17 @@ func (d *Deployer) prepare(ctx context.Context, spec deployers.Spec) (prepared, 
 	if p.readyTimeout == 0 {
 		p.readyTimeout = DefaultReadyTimeout
 	}
-	if p.qemu, err = exec.LookPath(d.qemu); err != nil {
-		return p, fmt.Errorf("qemu: %w: install QEMU (apt-get install qemu-system-x86) or set the QEMU binary", err)
+	qemuBin := d.qemu
+	if qemuBin == "" {
+		qemuBin = p.guest.qemu
 	}
-	if p.kernel, err = findKernel(ctx, d.kernel); err != nil {
+	if p.qemu, err = exec.LookPath(qemuBin); err != nil {
+		return p, fmt.Errorf("qemu: %w: install QEMU (%s) or set the QEMU binary", err, InstallHint(p.guest.arch))
+	}
+	if p.kernel, err = findKernel(ctx, d.kernel, p.guest.kernelModule); err != nil {
 		return p, err
 	}
-	v, err := d.resolveAccel(ctx, p.qemu, p.kernel)
+	v, err := d.resolveAccel(ctx, p.guest, p.qemu, p.kernel)
 	if err != nil {
 		return p, err
 	}

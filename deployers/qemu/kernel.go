@@ -14,12 +14,10 @@ import (
 	"time"
 )
 
-const kernelModule = "github.com/gokrazy/kernel.amd64"
-
 // findKernel returns the kernel image: the configured one, else vmlinuz in
-// the kernel module's directory as the go command reports it (run from the
-// module root, found from the working directory up).
-func findKernel(ctx context.Context, configured string) (string, error) {
+// the directory of kernelModule (the guest's) as the go command reports it
+// (run from the module root, found from the working directory up).
+func findKernel(ctx context.Context, configured, kernelModule string) (string, error) {
 	if configured != "" {
 		if err := checkFile(configured); err != nil {
 			return "", fmt.Errorf("kernel: %w: fix the kernel path option", err)
@@ -76,19 +74,9 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// hostTSCKHz reads the host's TSC frequency from /proc/cpuinfo. Under TCG the
-// guest's TSC counts at the host's rate; telling the guest kernel so spares it
-// the calibration against the emulated PIT, which fails when the host is busy
-// ("tsc: Unable to calibrate against PIT") and then hangs the boot. It
-// returns 0 when the host does not promise a constant TSC.
-func hostTSCKHz() int {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return 0
-	}
-	return parseCPUInfoTSC(b)
-}
-
+// parseCPUInfoTSC reads the TSC frequency, in kHz, from Linux's
+// /proc/cpuinfo: the first "cpu MHz", if the flags promise a constant TSC
+// (else 0).
 func parseCPUInfoTSC(cpuinfo []byte) int {
 	var mhz float64
 	constant := false

@@ -1,12 +1,15 @@
 // Package qemu deploys the VM variant locally as a QEMU microVM: the gokrazy
 // kernel (from its Go module) boots an initramfs whose /init is the app's VM
 // adapter, the kernel's ip= parameter configures the network and QEMU's user
-// network forwards a 127.0.0.1 port to the app.
+// network forwards a 127.0.0.1 port to the app. The guest is amd64 (machine
+// microvm) or arm64 (machine virt), as the VM binary is; it runs under KVM
+// (Linux) or HVF (macOS) when the host has the same architecture and the
+// accelerator works, else under TCG.
 //
 // Every VM lives in its own state directory, <state>/<run-id>/<vm-id>/, that
 // holds its initramfs, a meta.json and its console log; QEMU's command line
 // names that directory. List and Sweep find VMs from those directories and
-// from /proc, never from memory, so the VMs of a killed harness can be
+// from the process table, never from memory, so the VMs of a killed harness can be
 // cleaned up by a later one.
 package qemu
 
@@ -21,9 +24,10 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 
-	// The kernel comes from this module; the blank import keeps it required
-	// so that "go mod download" fetches it.
+	// The kernels come from these modules; the blank imports keep them
+	// required so that "go mod download" fetches them.
 	_ "github.com/gokrazy/kernel.amd64"
+	_ "github.com/gokrazy/kernel.arm64"
 )
 
 // Defaults of a VM.
@@ -38,14 +42,21 @@ const (
 type Deployer struct {
 	log      *slog.Logger
 	accel    Accel
-	kernel   string // empty: located at Deploy time
-	qemu     string
+	kernel   string // empty: the guest's kernel module, located at Deploy time
+	qemu     string // empty: the guest's QEMU binary
 	stateDir string
 	port     int // 0: a free port per VM
 	tscKHz   int // 0: read from the host at Deploy time; <0: never pass it
 
 	probeMu sync.Mutex
-	probed  *accelVerdict // cached result of the KVM probe
+	probed  map[string]accelVerdict // auto's verdict per guest arch
+	last    lastVM                  // the latest VM's guest and accelerator
+}
+
+// lastVM is what Info says about the latest VM.
+type lastVM struct {
+	arch    string
+	verdict accelVerdict
 }
 
 var _ deployers.Deployer = (*Deployer)(nil)
@@ -63,8 +74,9 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithAccel chooses the accelerator: AccelAuto (default: KVM if a probe VM
-// boots with it, else TCG), AccelKVM or AccelTCG.
+// WithAccel chooses the accelerator: AccelAuto (default: KVM on Linux or HVF
+// on macOS if a probe VM boots with it, else TCG), AccelKVM, AccelHVF or
+// AccelTCG.
 func WithAccel(a Accel) Option {
 	return func(d *Deployer) error {
 		if _, err := ParseAccel(string(a)); err != nil {
@@ -75,14 +87,15 @@ func WithAccel(a Accel) Option {
 	}
 }
 
-// WithKernel sets the kernel image (default: vmlinuz of the
-// github.com/gokrazy/kernel.amd64 module).
+// WithKernel sets the kernel image for every guest (default: vmlinuz of the
+// guest's module, github.com/gokrazy/kernel.amd64 or kernel.arm64).
 func WithKernel(path string) Option {
 	return func(d *Deployer) error { d.kernel = path; return nil }
 }
 
-// WithQEMU sets the QEMU binary, a path or a name looked up in PATH
-// (default: qemu-system-x86_64).
+// WithQEMU sets the QEMU binary for every guest, a path or a name looked up
+// in PATH (default: qemu-system-x86_64 for an amd64 guest,
+// qemu-system-aarch64 for an arm64 one).
 func WithQEMU(binary string) Option {
 	return func(d *Deployer) error {
 		if binary == "" {
@@ -117,10 +130,10 @@ func WithPort(port int) Option {
 	}
 }
 
-// WithTSCKHz tells a TCG guest the frequency of its time stamp counter, in
-// kHz (default: the host's, from /proc/cpuinfo; a negative value lets the
-// kernel calibrate it, which under a loaded TCG host can fail and hang the
-// boot).
+// WithTSCKHz tells an x86 guest under TCG the frequency of its time stamp
+// counter, in kHz (default: an x86 host's, from /proc/cpuinfo on Linux or
+// sysctl on macOS; a negative value lets the kernel calibrate it, which
+// under a loaded TCG host can fail and hang the boot).
 func WithTSCKHz(khz int) Option {
 	return func(d *Deployer) error { d.tscKHz = khz; return nil }
 }
@@ -129,9 +142,9 @@ func WithTSCKHz(khz int) Option {
 // kernel is reported by Deploy, so that List and Sweep work without them.
 func New(opts ...Option) (*Deployer, error) {
 	d := &Deployer{
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		accel: AccelAuto,
-		qemu:  "qemu-system-x86_64",
+		log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		accel:  AccelAuto,
+		probed: map[string]accelVerdict{},
 	}
 	for _, o := range opts {
 		if err := o(d); err != nil {
@@ -169,24 +182,24 @@ func DefaultStateDir() (string, error) {
 	return filepath.Join(home, ".local", "state", "computeladder", "qemu"), nil
 }
 
-// Info describes the backend. The accelerator is named once it is known:
-// after the first Deploy when it is chosen automatically.
+// Info describes the backend. The guest and its accelerator are named once
+// they are known: after the first Deploy.
 func (d *Deployer) Info() deployers.Info {
-	accel := "KVM if it boots, else TCG"
+	d.probeMu.Lock()
+	last := d.last
+	d.probeMu.Unlock()
+	desc := "local microVM (QEMU, KVM or HVF if it boots, else TCG, 1 vCPU)"
 	switch {
+	case last.arch != "":
+		g := guests[last.arch]
+		desc = fmt.Sprintf("local microVM (QEMU %s, %s guest, %s, 1 vCPU)", g.machine, last.arch, last.verdict.accel.Label())
 	case d.accel != AccelAuto:
-		accel = d.accel.Label()
-	default:
-		d.probeMu.Lock()
-		if d.probed != nil {
-			accel = d.probed.accel.Label()
-		}
-		d.probeMu.Unlock()
+		desc = fmt.Sprintf("local microVM (QEMU, %s, 1 vCPU)", d.accel.Label())
 	}
 	return deployers.Info{
 		Name:        "qemu",
 		Variant:     deployers.VM,
 		Target:      "local",
-		Description: fmt.Sprintf("local microVM (QEMU microvm, %s, 1 vCPU)", accel),
+		Description: desc,
 	}
 }

@@ -7,12 +7,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shirou/gopsutil/v4/process"
 
 	"github.com/computeladder/computeladder/app/apptest"
 	"github.com/computeladder/computeladder/deployers"
@@ -81,18 +84,38 @@ func requireNothingLeft(t *testing.T, d *Deployer, dir string) {
 	}
 }
 
+// requireQEMUFor needs the QEMU binary that runs an arch guest.
+func requireQEMUFor(t testing.TB, arch string) {
+	t.Helper()
+	bin, _, _ := QEMUBinary(arch)
+	_, err := exec.LookPath(bin)
+	deployertest.Require(t, "QEMU for "+arch+" guests ("+InstallHint(arch)+")", err)
+}
+
+// TestDeployServesApp boots the real VM adapter as each guest architecture
+// under TCG (on this host the cross-architecture guest can only run so) and
+// checks the behaviour table against it.
 func TestDeployServesApp(t *testing.T) {
-	deployertest.RequireQEMU(t)
+	for _, arch := range guestArches {
+		t.Run(arch, func(t *testing.T) { testDeployServesApp(t, arch) })
+	}
+}
+
+func testDeployServesApp(t *testing.T, arch string) {
+	requireQEMUFor(t, arch)
 	d := newTestDeployer(t)
-	spec := deployers.Spec{RunID: deployertest.RunID(t, "qemu"), Artifacts: deployertest.Artifacts(t), ReadyTimeout: 90 * time.Second}
+	spec := deployers.Spec{RunID: deployertest.RunID(t, "qemu"), Artifacts: deployertest.ArtifactsFor(t, arch), ReadyTimeout: 90 * time.Second}
 	dep, err := deploy(t, d, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("timeline: %s", dep.Phases)
 	t.Logf("details: %v", dep.Details)
-	if dep.Details["accel"] != "tcg" || dep.Variant != deployers.VM || dep.Backend != "qemu" || !strings.HasPrefix(dep.URL, "http://127.0.0.1:") {
+	if dep.Accel != "tcg" || dep.Details["accel"] != "tcg" || dep.Details["guest_arch"] != arch || dep.Variant != deployers.VM || dep.Backend != "qemu" || !strings.HasPrefix(dep.URL, "http://127.0.0.1:") {
 		t.Errorf("deployment = %+v", dep)
+	}
+	if want := "local microVM (QEMU " + guests[arch].machine + ", " + arch + " guest, TCG, 1 vCPU)"; d.Info().Description != want {
+		t.Errorf("Info().Description = %q, want %q", d.Info().Description, want)
 	}
 	var names []string
 	for i, p := range dep.Phases {
@@ -110,6 +133,9 @@ func TestDeployServesApp(t *testing.T) {
 	pid, _ := strconv.Atoi(dep.Details["pid"])
 	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
 		t.Errorf("QEMU pid %d is in process group %d (%v), want its own", pid, pgid, err)
+	}
+	if bin, _, _ := QEMUBinary(arch); !isOurQEMU(pid, dir) || !strings.HasSuffix(dep.Details["qemu"], bin) {
+		t.Errorf("QEMU %s (pid %d) is not the %s guest's %s", dep.Details["qemu"], pid, arch, bin)
 	}
 	m, err := readMeta(dir)
 	if err != nil || m.RunID != spec.RunID || m.PID == 0 || m.Port == 0 || m.Accel != AccelTCG {
@@ -142,13 +168,13 @@ func TestSweepFindsForgottenVM(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := dep.Details["state_dir"]
-	if a := dep.Details["accel"]; (a != "kvm" && a != "tcg") || dep.Details["accel_reason"] == "" {
+	if a := dep.Accel; (a != "kvm" && a != "hvf" && a != "tcg") || dep.Details["accel_reason"] == "" {
 		t.Errorf("accel %q (%q)", a, dep.Details["accel_reason"])
 	}
-	if desc := d.Info().Description; !strings.Contains(desc, strings.ToUpper(dep.Details["accel"])) {
+	if desc := d.Info().Description; !strings.Contains(desc, strings.ToUpper(dep.Accel)) {
 		t.Errorf("Info().Description %q does not name the accelerator used", desc)
 	}
-	dep = nil // the harness was killed: only the disk and /proc know the VM
+	dep = nil // the harness was killed: only the disk and the process table know the VM
 
 	// A new deployer, as a later harness run would make.
 	later, err := New(WithStateDir(d.stateDir))
@@ -253,11 +279,11 @@ func TestDeployRejectsBadInput(t *testing.T) {
 		{"bad run id", nil, deployers.Spec{RunID: "Bad_ID", Artifacts: good}, "run id"},
 		{"no artifacts", nil, deployers.Spec{RunID: "r"}, "make build"},
 		{"no VM binary", nil, deployers.Spec{RunID: "r", Artifacts: &artifact.Set{}}, "make build"},
-		{"arm64 binary", nil, deployers.Spec{RunID: "r", Artifacts: &artifact.Set{Arch: "arm64", VMBinary: "/bin/true"}}, "GOARCH=amd64"},
+		{"riscv64 binary", nil, deployers.Spec{RunID: "r", Artifacts: &artifact.Set{Arch: "riscv64", VMBinary: "/bin/true"}}, "--arch amd64 or arm64"},
 		{"too little memory", nil, deployers.Spec{RunID: "r", Artifacts: good, MemoryMB: 16}, "64-16384 MB"},
 		{"too many CPUs", nil, deployers.Spec{RunID: "r", Artifacts: good, CPUs: 64}, "1-16"},
 		{"bad env", nil, deployers.Spec{RunID: "r", Artifacts: good, Env: map[string]string{"A": "has space"}}, "kernel command line"},
-		{"no QEMU", []Option{WithQEMU("/nonexistent/qemu-system-x86_64")}, deployers.Spec{RunID: "r", Artifacts: good}, "apt-get install qemu-system-x86"},
+		{"no QEMU", []Option{WithQEMU("/nonexistent/qemu-system-x86_64")}, deployers.Spec{RunID: "r", Artifacts: good}, InstallHint("amd64")},
 		{"no kernel", []Option{WithQEMU("true"), WithKernel("/nonexistent/vmlinuz")}, deployers.Spec{RunID: "r", Artifacts: good}, "kernel path"},
 	}
 	for _, tt := range tests {
@@ -281,33 +307,41 @@ func TestDeployRejectsBadInput(t *testing.T) {
 }
 
 func TestFindKernel(t *testing.T) {
-	path, err := findKernel(context.Background(), "")
-	if err != nil {
-		t.Fatal(err) // the module is required by go.mod: go mod download fetches it
-	}
-	if filepath.Base(path) != "vmlinuz" || !strings.Contains(path, "gokrazy") {
-		t.Errorf("kernel = %s", path)
+	for _, arch := range guestArches {
+		g := guests[arch]
+		path, err := findKernel(context.Background(), "", g.kernelModule)
+		if err != nil {
+			t.Fatal(err) // the modules are required by go.mod: go mod download fetches them
+		}
+		if filepath.Base(path) != "vmlinuz" || !strings.Contains(path, "gokrazy/kernel."+arch) {
+			t.Errorf("%s kernel = %s", arch, path)
+		}
 	}
 }
 
-// TestKVMProbe runs the real probe once: it must come to a verdict within
-// its bound, leave no QEMU behind, and be cached for the next deployer.
-func TestKVMProbe(t *testing.T) {
-	deployertest.RequireQEMU(t)
-	if err := checkKVMDevice(); err != nil {
-		t.Skipf("skipping: %v", err)
+// TestAccelProbe runs the real probe of this host's hardware accelerator
+// (KVM on Linux, HVF on macOS) once for this host's guest: it must come to
+// a verdict within its bound, leave no QEMU behind, and be cached for the
+// next deployer.
+func TestAccelProbe(t *testing.T) {
+	arch := runtime.GOARCH
+	requireQEMUFor(t, arch)
+	g := guests[arch]
+	f := accelFactsFor(g)
+	if f.native == "" || f.devErr != nil {
+		t.Skipf("skipping: no hardware accelerator to probe: %s%v", f.nativeWhy, f.devErr)
 	}
-	kernel, err := findKernel(context.Background(), "")
+	kernel, err := findKernel(context.Background(), "", g.kernelModule)
 	if err != nil {
 		t.Fatal(err)
 	}
-	qemuBin, err := exec.LookPath("qemu-system-x86_64")
+	qemuBin, err := exec.LookPath(g.qemu)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := newTestDeployer(t, WithAccel(AccelAuto))
 	start := time.Now()
-	v, err := d.resolveAccel(context.Background(), qemuBin, kernel)
+	v, err := d.resolveAccel(context.Background(), g, qemuBin, kernel)
 	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
@@ -316,10 +350,10 @@ func TestKVMProbe(t *testing.T) {
 	if took > probeTimeout+5*time.Second {
 		t.Errorf("probe took %v, bound is %v", took, probeTimeout)
 	}
-	if v.accel != AccelKVM && !strings.HasPrefix(v.reason, "KVM probe failed") {
+	if v.accel != f.native && !strings.HasPrefix(v.reason, f.native.Label()+" probe failed") {
 		t.Errorf("verdict %+v", v)
 	}
-	if want := "local microVM (QEMU microvm, " + v.accel.Label() + ", 1 vCPU)"; d.Info().Description != want {
+	if want := "local microVM (QEMU " + g.machine + ", " + arch + " guest, " + v.accel.Label() + ", 1 vCPU)"; d.Info().Description != want {
 		t.Errorf("Info().Description = %q, want %q", d.Info().Description, want)
 	}
 	if kids := childQEMUs(t); len(kids) > 0 {
@@ -327,37 +361,48 @@ func TestKVMProbe(t *testing.T) {
 	}
 	again := newTestDeployer(t, WithAccel(AccelAuto), WithStateDir(d.stateDir))
 	start = time.Now()
-	v2, err := again.resolveAccel(context.Background(), qemuBin, kernel)
+	v2, err := again.resolveAccel(context.Background(), g, qemuBin, kernel)
 	if err != nil || v2.accel != v.accel || time.Since(start) > time.Second {
 		t.Errorf("cached verdict %+v, %v after %v; want %s at once", v2, err, time.Since(start), v.accel)
+	}
+}
+
+// TestAutoAccelCrossArch: a guest of another architecture than the host's
+// gets TCG from auto, without a probe, and an explicit KVM or HVF is
+// refused before anything is created.
+func TestAutoAccelCrossArch(t *testing.T) {
+	other := map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]
+	g := guests[other]
+	d := newTestDeployer(t, WithAccel(AccelAuto))
+	v, err := d.resolveAccel(context.Background(), g, "/nonexistent/qemu", "/nonexistent/kernel")
+	if err != nil || v.accel != AccelTCG || !strings.Contains(v.reason, "only TCG emulates another architecture") {
+		t.Fatalf("auto for an %s guest = %+v, %v", other, v, err)
+	}
+	native, _ := NativeAccel(runtime.GOOS, runtime.GOARCH, runtime.GOARCH)
+	if native == "" {
+		return
+	}
+	hw := newTestDeployer(t, WithAccel(native))
+	if _, err := hw.resolveAccel(context.Background(), g, "/nonexistent/qemu", "/nonexistent/kernel"); err == nil || !strings.Contains(err.Error(), "use accel tcg or auto") {
+		t.Errorf("accel %s for an %s guest: err = %v", native, other, err)
 	}
 }
 
 // childQEMUs lists this test process's QEMU children, zombies included.
 func childQEMUs(t *testing.T) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	procs, err := process.Processes()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+	for _, p := range procs {
+		ppid, err := p.Ppid()
+		if err != nil || int(ppid) != os.Getpid() {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 || !strings.Contains(s[:i], "(qemu-system") {
-			continue
-		}
-		if f := strings.Fields(s[i+1:]); len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) {
-			pids = append(pids, pid)
+		if name, err := p.Name(); err == nil && strings.HasPrefix(name, "qemu-system") {
+			pids = append(pids, int(p.Pid))
 		}
 	}
 	return pids

@@ -1,18 +1,20 @@
 package qemu
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/shirou/gopsutil/v4/process"
 
 	"github.com/computeladder/computeladder/deployers"
 )
@@ -121,21 +123,22 @@ func (d *Deployer) inStateDir(dir string) bool {
 
 // isOurQEMU reports whether pid is a QEMU process started for the VM in dir:
 // a pid from a file may have been reused by an unrelated process since.
+// gopsutil reads the command line from /proc on Linux and from sysctl
+// (kern.procargs2) on macOS.
 func isOurQEMU(pid int, dir string) bool {
-	if pid < 1 {
+	if pid < 1 || pid > math.MaxInt32 {
 		return false
 	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil || len(b) == 0 { // gone, or a zombie (whose cmdline is empty)
+	args, err := (&process.Process{Pid: int32(pid)}).CmdlineSlice()
+	if err != nil || len(args) == 0 { // gone, or a zombie (whose command line is empty)
 		return false
 	}
-	args := bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0})
-	if !strings.HasPrefix(filepath.Base(string(args[0])), "qemu-system") {
+	if !strings.HasPrefix(filepath.Base(args[0]), "qemu-system") {
 		return false
 	}
 	prefix := filepath.Clean(dir) + string(filepath.Separator)
 	for _, a := range args[1:] {
-		if strings.HasPrefix(string(a), prefix) {
+		if strings.HasPrefix(a, prefix) {
 			return true
 		}
 	}
@@ -144,7 +147,7 @@ func isOurQEMU(pid int, dir string) bool {
 
 // qemuPIDs finds the QEMU processes of the VM in dir: the pid recorded in
 // meta.json and QEMU's pidfile, and, in case the harness died before writing
-// either, any QEMU in /proc whose command line names dir.
+// either, any QEMU process whose command line names dir.
 func qemuPIDs(dir string, known ...int) []int {
 	seen := map[int]bool{}
 	var pids []int
@@ -162,14 +165,12 @@ func qemuPIDs(dir string, known ...int) []int {
 			add(p)
 		}
 	}
-	entries, err := os.ReadDir("/proc")
+	all, err := process.Pids()
 	if err != nil {
 		return pids
 	}
-	for _, e := range entries {
-		if p, err := strconv.Atoi(e.Name()); err == nil {
-			add(p)
-		}
+	for _, p := range all {
+		add(int(p))
 	}
 	return pids
 }

@@ -5,11 +5,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shirou/gopsutil/v4/process"
 
 	"github.com/computeladder/computeladder/deployers"
 )
@@ -52,13 +55,11 @@ func startFake(t *testing.T, argv ...string) fake {
 		_ = f.Process.Kill()
 		<-f.exited
 	})
-	// The new process's command line is readable in /proc only once it
-	// has settled (a race-enabled binary may even re-exec itself first):
-	// wait for it, so that tests see the fake as the kernel will.
-	want := strings.Join(argv, "\x00")
+	// The new process's command line is readable only once it has
+	// settled (a race-enabled binary may even re-exec itself first): wait
+	// for it, so that tests see the fake as the kernel will.
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		b, _ := os.ReadFile("/proc/" + strconv.Itoa(f.Process.Pid) + "/cmdline")
-		if strings.TrimRight(string(b), "\x00") == want {
+		if args, _ := (&process.Process{Pid: int32(f.Process.Pid)}).CmdlineSlice(); slices.Equal(args, argv) {
 			return f
 		}
 	}
@@ -105,7 +106,7 @@ func TestSweepKillsOnlyOurQEMU(t *testing.T) {
 	d := newTestDeployer(t)
 	dirA := filepath.Join(d.stateDir, "run-a", "vm-a")
 	// A "QEMU" of run-a whose pid is not in meta.json (the harness died
-	// before writing it): found from /proc by its command line.
+	// before writing it): found from the process table by its command line.
 	qa := startFake(t, "qemu-system-x86_64", "-initrd", filepath.Join(dirA, initrdFile))
 	fakeVM(t, d, "run-a", "vm-a", 0)
 	// run-b's meta.json names a pid that now belongs to an unrelated
@@ -205,7 +206,7 @@ func TestTeardownRefusesForeignDir(t *testing.T) {
 func TestNewOptions(t *testing.T) {
 	t.Setenv("COMPUTELADDER_STATE_DIR", "/tmp/cl-state")
 	d, err := New()
-	if err != nil || d.stateDir != "/tmp/cl-state/qemu" || d.accel != AccelAuto || d.qemu != "qemu-system-x86_64" {
+	if err != nil || d.stateDir != "/tmp/cl-state/qemu" || d.accel != AccelAuto || d.qemu != "" {
 		t.Fatalf("New() = %+v, %v", d, err)
 	}
 	t.Setenv("COMPUTELADDER_STATE_DIR", "")
@@ -214,7 +215,7 @@ func TestNewOptions(t *testing.T) {
 		t.Errorf("DefaultStateDir = %q, %v", dir, err)
 	}
 	for name, opt := range map[string]Option{
-		"bad accel": WithAccel("hvf"), "port 0": WithPort(0), "port 70000": WithPort(70000),
+		"bad accel": WithAccel("whpx"), "port 0": WithPort(0), "port 70000": WithPort(70000),
 		"empty state dir": WithStateDir(""), "empty qemu": WithQEMU(""),
 	} {
 		if _, err := New(opt); err == nil {
@@ -222,7 +223,7 @@ func TestNewOptions(t *testing.T) {
 		}
 	}
 	info := newTestDeployer(t).Info()
-	if info.Name != "qemu" || info.Variant != deployers.VM || info.Target != "local" || info.Description != "local microVM (QEMU microvm, TCG, 1 vCPU)" {
+	if info.Name != "qemu" || info.Variant != deployers.VM || info.Target != "local" || info.Description != "local microVM (QEMU, TCG, 1 vCPU)" {
 		t.Errorf("Info = %+v", info)
 	}
 }

@@ -64,8 +64,8 @@ func (d *Deployer) List(ctx context.Context, runID string) ([]deployers.Resource
 }
 
 // Sweep stops and removes the VMs of runID (of every run when empty) and
-// returns those it removed. It works from disk and /proc only, so it cleans
-// up after a harness that was killed.
+// returns those it removed. It works from disk and the process table only,
+// so it cleans up after a harness that was killed.
 func (d *Deployer) Sweep(ctx context.Context, runID string) ([]deployers.Resource, error) {
 	dirs, err := d.vmDirs(runID)
 	if err != nil {

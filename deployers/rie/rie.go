@@ -47,6 +47,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/docker"
 )
 
 // Phase names of the startup timeline, in order.
@@ -242,8 +243,9 @@ func WithModuleRoot(dir string) Option {
 	}
 }
 
-// New returns a deployer talking to the Docker engine named by DOCKER_HOST
-// (or the default socket), negotiating the API version.
+// New returns a deployer talking to the Docker engine docker.NewClient finds
+// (DOCKER_HOST, the current Docker context, or a well-known socket),
+// negotiating the API version.
 func New(opts ...Option) (*Deployer, error) {
 	o := options{
 		log:            slog.New(slog.DiscardHandler),
@@ -256,9 +258,9 @@ func New(opts ...Option) (*Deployer, error) {
 			return nil, fmt.Errorf("rie: %w", err)
 		}
 	}
-	cli, err := client.New(client.FromEnv)
+	cli, err := docker.NewClient()
 	if err != nil {
-		return nil, fmt.Errorf("rie: docker client: %w (check DOCKER_HOST)", err)
+		return nil, fmt.Errorf("rie: %w", err)
 	}
 	return &Deployer{api: cli, closer: cli, opts: o}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/results"
 )
@@ -25,6 +26,10 @@ type Config struct {
 	Deployers map[deployers.Variant]deployers.Deployer
 	// Spec is the template for every deployment (RunID is set from RunID).
 	Spec deployers.Spec
+	// Artifacts, when it has a variant, replaces Spec.Artifacts for that
+	// variant: variants may be built for different architectures (the
+	// microVM for this machine's, the container for the Docker engine's).
+	Artifacts map[deployers.Variant]*artifact.Set
 	// Runs is how many fresh deployments (startup samples) and, where the
 	// backend can force them in place, extra cold starts each variant gets.
 	Runs int
@@ -100,7 +105,14 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		vr, err := runVariant(ctx, &cfg, v)
+		vcfg := cfg
+		if a := cfg.Artifacts[v]; a != nil {
+			vcfg.Spec.Artifacts = a
+		}
+		vr, err := runVariant(ctx, &vcfg, v)
+		if a := vcfg.Spec.Artifacts; a != nil {
+			vr.Arch = a.Arch
+		}
 		if err != nil {
 			vr.Error = err.Error()
 			run.Errors = append(run.Errors, fmt.Sprintf("%s: %v", v, err))

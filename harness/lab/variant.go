@@ -61,7 +61,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 			return vr, fmt.Errorf("deploy: %w", derr)
 		}
 		if i == 0 {
-			vr.Details = d.Details
+			vr.Details, vr.Accel = d.Details, d.Accel
 			// Some facts (the microVM's accelerator) are known only now.
 			vr.Description = dep.Info().Description
 		}

@@ -56,6 +56,12 @@ type Variant struct {
 	Backend     string            `json:"backend"`     // deployer name, e.g. "qemu"
 	Description string            `json:"description"` // e.g. "local microVM (QEMU, TCG, 1 vCPU)"
 	Details     map[string]string `json:"details,omitempty"`
+	// Arch is the GOARCH of what was deployed: the VM's guest, the
+	// container's image, the function's bootstrap.
+	Arch string `json:"arch,omitempty"`
+	// Accel is how the VM's CPU was provided (kvm, hvf or tcg), where the
+	// backend chooses it.
+	Accel string `json:"accel,omitempty"`
 	// ArtifactBytes is the size of what was deployed (binary, zip or image).
 	ArtifactBytes int64 `json:"artifact_bytes,omitempty"`
 

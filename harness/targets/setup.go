@@ -6,59 +6,116 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/qemu"
 )
 
-// aptInstallQEMU is the one command that installs QEMU on Debian and Ubuntu.
-var aptInstallQEMU = []string{"apt-get", "install", "-y", "--no-install-recommends", "qemu-system-x86"}
-
-// Setup checks the local prerequisites of variants and installs what it
-// can: QEMU through apt-get when running as root or with password-less
-// sudo on Debian or Ubuntu. Otherwise it says the exact command to run.
-// Docker is only checked: installing an engine is the user's choice.
+// Setup checks the local prerequisites of variants on this machine and says
+// what it found: the platform, the QEMU that runs this machine's guest and
+// the accelerator it gets, and the Docker engine (where, and how it was
+// found). It installs QEMU where it can — apt-get on Debian and Ubuntu
+// (also inside WSL2), as root or with password-less sudo — and otherwise
+// names the exact command (macOS: brew install qemu). Docker is only
+// checked: installing an engine is the user's choice.
 func Setup(ctx context.Context, variants []deployers.Variant, w io.Writer) error {
-	needQEMU := false
-	for _, v := range variants {
-		needQEMU = needQEMU || v == deployers.VM
-	}
-	if _, err := exec.LookPath("qemu-system-x86_64"); needQEMU && err != nil {
-		if err := installQEMU(ctx, w); err != nil {
-			return err
+	p := ThisPlatform()
+	fmt.Fprintf(w, "platform: %s\n", p)
+	needQEMU, needDocker := needs(variants)
+	if needQEMU {
+		bin, pkg, _ := qemu.QEMUBinary(p.Arch)
+		if _, err := exec.LookPath(bin); err != nil {
+			if err := installQEMU(ctx, p, pkg, w); err != nil {
+				return err
+			}
 		}
+		path, err := exec.LookPath(bin)
+		if err != nil {
+			return missingQEMU(p, bin, pkg)
+		}
+		fmt.Fprintf(w, "qemu: %s (runs %s guests)\n", path, p.Arch)
+		fmt.Fprintf(w, "accelerator: %s\n", accelLine(p))
 	}
-	if err := CheckLocal(ctx, variants); err != nil {
-		return err
+	if needDocker {
+		e, err := docker.FindEngine()
+		if err != nil {
+			return &PrereqError{fmt.Sprintf("Docker: %v; %s", err, p.DockerInstall())}
+		}
+		v, err := engineVersion(ctx, e)
+		if err != nil {
+			return &PrereqError{fmt.Sprintf("Docker at %s is not reachable (%v): start it, or %s", e, err, p.DockerInstall())}
+		}
+		fmt.Fprintf(w, "docker: %s; engine %s runs %s/%s\n", e, v.Version, v.Os, docker.GOARCH(v.Arch))
 	}
 	fmt.Fprintln(w, "prerequisites: ok")
 	return nil
 }
 
-func installQEMU(ctx context.Context, w io.Writer) error {
-	manual := &PrereqError{"QEMU is missing: install it with `sudo apt-get install -y --no-install-recommends qemu-system-x86` (Debian/Ubuntu) or your system's qemu-system-x86_64 package"}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		return manual
+// accelLine says which accelerator this machine's guest gets.
+func accelLine(p Platform) string {
+	a, why, err := qemu.HostAccel(p.Arch)
+	switch {
+	case a == "":
+		return "TCG (software emulation): " + why
+	case err != nil:
+		return fmt.Sprintf("TCG (software emulation): %s is not usable (%v); %s", a.Label(), err, p.AccelAdvice())
+	}
+	return fmt.Sprintf("%s is usable; whether it really boots a guest, the first deployment probes (within 10 s), else it falls back to TCG", a.Label())
+}
+
+func engineVersion(ctx context.Context, e docker.Engine) (client.ServerVersionResult, error) {
+	c, err := e.Client()
+	if err != nil {
+		return client.ServerVersionResult{}, err
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return c.ServerVersion(ctx, client.ServerVersionOptions{})
+}
+
+func missingQEMU(p Platform, bin, pkg string) error {
+	cmd, _ := p.QEMUInstall(pkg)
+	return &PrereqError{fmt.Sprintf("QEMU is missing (%s): install it with `%s`, or run `make setup`", bin, cmd)}
+}
+
+// installQEMU installs pkg with apt-get where setup may; otherwise it
+// returns the error that names the command.
+func installQEMU(ctx context.Context, p Platform, pkg string, w io.Writer) error {
+	bin, _, _ := qemu.QEMUBinary(p.Arch)
+	if _, runnable := p.QEMUInstall(pkg); !runnable {
+		return missingQEMU(p, bin, pkg)
 	}
 	var prefix []string
 	if os.Geteuid() != 0 {
 		if _, err := exec.LookPath("sudo"); err != nil {
-			return manual
+			return missingQEMU(p, bin, pkg)
 		}
 		// -n: never prompt; without a cached password, say the command.
 		if exec.CommandContext(ctx, "sudo", "-n", "true").Run() != nil {
-			return manual
+			return missingQEMU(p, bin, pkg)
 		}
 		prefix = []string{"sudo", "-n"}
 	}
-	fmt.Fprintln(w, "installing QEMU (qemu-system-x86) with apt-get…")
-	for _, args := range [][]string{{"apt-get", "update", "-qq"}, aptInstallQEMU} {
+	fmt.Fprintf(w, "installing QEMU (%s) with apt-get…\n", pkg)
+	for _, args := range [][]string{{"apt-get", "update", "-qq"}, aptInstall(pkg)} {
 		args = append(prefix, args...)
 		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 		cmd.Stdout, cmd.Stderr = w, w
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if err := cmd.Run(); err != nil {
-			return &PrereqError{fmt.Sprintf("installing QEMU failed (%v): run `sudo apt-get install -y --no-install-recommends qemu-system-x86` yourself", err)}
+			return &PrereqError{fmt.Sprintf("installing QEMU failed (%v): run `sudo %s` yourself", err, strings.Join(aptInstall(pkg), " "))}
 		}
 	}
 	return nil
+}
+
+// aptInstall is the one command that installs pkg on Debian and Ubuntu.
+func aptInstall(pkg string) []string {
+	return []string{"apt-get", "install", "-y", "--no-install-recommends", pkg}
 }

@@ -123,42 +123,55 @@ func newLocal(v deployers.Variant, opts Options) (deployers.Deployer, error) {
 	return nil, fmt.Errorf("unknown variant %q", v)
 }
 
-// CheckLocal checks that Docker answers (every local variant builds an
-// image or runs a container except the VM) and that QEMU is installed
-// (the VM).
-func CheckLocal(ctx context.Context, variants []deployers.Variant) error {
-	needDocker, needQEMU := false, false
+// needs says whether variants need QEMU (the VM) and Docker (every other
+// local variant builds an image or runs a container).
+func needs(variants []deployers.Variant) (needQEMU, needDocker bool) {
 	for _, v := range variants {
-		switch v {
-		case deployers.VM:
+		if v == deployers.VM {
 			needQEMU = true
-		default:
+		} else {
 			needDocker = true
 		}
 	}
+	return needQEMU, needDocker
+}
+
+// CheckLocal checks that Docker answers (every local variant builds an
+// image or runs a container except the VM) and that the QEMU which runs
+// this machine's guest is installed (the VM).
+func CheckLocal(ctx context.Context, variants []deployers.Variant) error {
+	needQEMU, needDocker := needs(variants)
+	p := ThisPlatform()
 	if needQEMU {
-		if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
-			return &PrereqError{"QEMU is not installed: run `sudo apt-get install -y --no-install-recommends qemu-system-x86` (Debian/Ubuntu), or `make setup`"}
+		bin, pkg, _ := qemu.QEMUBinary(p.Arch)
+		if _, err := exec.LookPath(bin); err != nil {
+			return missingQEMU(p, bin, pkg)
 		}
 	}
 	if needDocker {
 		if err := pingDocker(ctx); err != nil {
-			return &PrereqError{fmt.Sprintf("Docker is not reachable (%v): install and start Docker Engine, or set DOCKER_HOST", err)}
+			return &PrereqError{fmt.Sprintf("Docker is not reachable (%v): %s", err, p.DockerInstall())}
 		}
 	}
 	return nil
 }
 
 func pingDocker(ctx context.Context) error {
-	c, err := docker.NewClient()
+	e, err := docker.FindEngine()
+	if err != nil {
+		return err
+	}
+	c, err := e.Client()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	_, err = c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
-	return err
+	if _, err = c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		return fmt.Errorf("%s: %w", e, err)
+	}
+	return nil
 }
 
 // OpenForSweep returns every variant's deployer of target without checking

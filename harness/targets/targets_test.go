@@ -3,11 +3,15 @@ package targets
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/client"
+
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/docker"
 )
 
 func TestOpenRejectsUnknownTargets(t *testing.T) {
@@ -74,5 +78,144 @@ func TestLocalStackContainerIsLocalAndSaysSo(t *testing.T) {
 	info := set.Deployers[deployers.Container].Info()
 	if info.Name != "docker" || !strings.Contains(info.Description, "run locally: LocalStack's free edition has no ECS") {
 		t.Fatalf("container on localstack: %+v", info)
+	}
+}
+
+func TestIsWSL(t *testing.T) {
+	for _, tc := range []struct {
+		release, distro string
+		want            bool
+	}{
+		{"5.15.167.4-microsoft-standard-WSL2", "", true},
+		{"6.6.36.3-microsoft-standard-WSL2+", "", true},
+		{"6.1.0-28-amd64", "Ubuntu", true}, // a custom WSL kernel still gets WSL_DISTRO_NAME
+		{"6.1.0-28-amd64", "", false},
+		{"", "", false},
+	} {
+		if got := isWSL(tc.release, tc.distro); got != tc.want {
+			t.Errorf("isWSL(%q, %q) = %v, want %v", tc.release, tc.distro, got, tc.want)
+		}
+	}
+}
+
+func TestPlatformAdvice(t *testing.T) {
+	mac := Platform{OS: "darwin", Arch: "arm64"}
+	deb := Platform{OS: "linux", Arch: "arm64", Apt: true}
+	wsl := Platform{OS: "linux", Arch: "amd64", Apt: true, WSL: true}
+	other := Platform{OS: "linux", Arch: "amd64"}
+	for _, tc := range []struct {
+		p        Platform
+		wantCmd  string
+		runnable bool
+	}{
+		{mac, "brew install qemu", false},
+		{deb, "sudo apt-get install -y --no-install-recommends qemu-system-arm", true},
+		{wsl, "sudo apt-get install -y --no-install-recommends qemu-system-arm", true},
+		{other, "your distribution's QEMU package (Debian and Ubuntu call it qemu-system-arm)", false},
+	} {
+		if cmd, ok := tc.p.QEMUInstall("qemu-system-arm"); cmd != tc.wantCmd || ok != tc.runnable {
+			t.Errorf("%s: QEMUInstall = %q, %v; want %q, %v", tc.p, cmd, ok, tc.wantCmd, tc.runnable)
+		}
+	}
+	if s := mac.String(); s != "macOS on Apple Silicon (arm64)" {
+		t.Errorf("mac = %q", s)
+	}
+	if s := wsl.String(); s != "Linux in WSL2 (amd64)" {
+		t.Errorf("wsl = %q", s)
+	}
+	for p, want := range map[Platform][]string{
+		mac: {"kern.hv_support"},
+		wsl: {"/dev/kvm exists and opens", "nestedVirtualization=true", ".wslconfig"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(p.AccelAdvice(), w) {
+				t.Errorf("%s: AccelAdvice lacks %q: %s", p, w, p.AccelAdvice())
+			}
+		}
+	}
+	if !strings.Contains(mac.DockerInstall(), "Colima") || !strings.Contains(wsl.DockerInstall(), "WSL integration") {
+		t.Errorf("DockerInstall: mac %q, wsl %q", mac.DockerInstall(), wsl.DockerInstall())
+	}
+}
+
+// TestSetupSaysWhatItFound runs setup on this machine: it names the
+// platform, the QEMU and the accelerator its guest gets, and the Docker
+// engine with how it was found.
+func TestSetupSaysWhatItFound(t *testing.T) {
+	deployertest.RequireQEMU(t)
+	deployertest.RequireDocker(t)
+	var out strings.Builder
+	if err := Setup(context.Background(), deployers.Variants, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("setup:\n%s", out.String())
+	for _, want := range []string{"platform: ", "qemu: ", "accelerator: ", "docker: ", "(from ", "prerequisites: ok"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("setup output lacks %q", want)
+		}
+	}
+}
+
+func TestDockerEnvHostIsNamed(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	var out strings.Builder
+	err := Setup(context.Background(), []deployers.Variant{deployers.Container}, &out)
+	var pe *PrereqError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "unix:///nonexistent/docker.sock (from DOCKER_HOST)") {
+		t.Fatalf("error = %v, want a PrereqError naming the engine and DOCKER_HOST", err)
+	}
+}
+
+func TestArches(t *testing.T) {
+	all := deployers.Variants
+	got, err := Arches(context.Background(), "aws", all, "aarch64")
+	if err != nil || got[deployers.VM] != "arm64" || got[deployers.Container] != "arm64" || got[deployers.Function] != "arm64" {
+		t.Errorf("explicit aarch64 = %v, %v", got, err)
+	}
+	if _, err := Arches(context.Background(), "local", all, "riscv64"); err == nil || !strings.Contains(err.Error(), "use amd64 or arm64") {
+		t.Errorf("riscv64 accepted: %v", err)
+	}
+	got, err = Arches(context.Background(), "local", []deployers.Variant{deployers.VM}, "")
+	if err != nil || got[deployers.VM] != runtime.GOARCH {
+		t.Errorf("local VM = %v, %v; want this machine's %s", got, err, runtime.GOARCH)
+	}
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	if _, err := Arches(context.Background(), "local", []deployers.Variant{deployers.Container}, ""); err == nil || !strings.Contains(err.Error(), "pass --arch") {
+		t.Errorf("local container without an engine: %v", err)
+	}
+	got, err = Arches(context.Background(), "aws", all, "")
+	if err != nil || got[deployers.Function] != runtime.GOARCH {
+		t.Errorf("aws without an engine = %v, %v; want this machine's %s", got, err, runtime.GOARCH)
+	}
+}
+
+// TestArchesAsksTheEngine: the container and the function are built for
+// the engine's architecture, which may differ from this machine's.
+func TestArchesAsksTheEngine(t *testing.T) {
+	deployertest.RequireDocker(t)
+	got, err := Arches(context.Background(), "local", deployers.Variants, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := docker.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v, err := c.ServerVersion(context.Background(), client.ServerVersionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[deployers.Container] != docker.GOARCH(v.Arch) || got[deployers.Function] != docker.GOARCH(v.Arch) || got[deployers.VM] != runtime.GOARCH {
+		t.Errorf("Arches = %v; engine says %s, this machine %s", got, v.Arch, runtime.GOARCH)
+	}
+}
+
+func TestOneArch(t *testing.T) {
+	if a, err := OneArch(map[deployers.Variant]string{deployers.VM: "arm64", deployers.Function: "arm64"}); err != nil || a != "arm64" {
+		t.Errorf("OneArch(same) = %q, %v", a, err)
+	}
+	if _, err := OneArch(map[deployers.Variant]string{deployers.VM: "arm64", deployers.Container: "amd64"}); err == nil || !strings.Contains(err.Error(), "pass --arch") {
+		t.Errorf("OneArch(mixed) = %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,14 @@ func TestRunBadInputExitsTwo(t *testing.T) {
 		{[]string{"run", "all", "--rate", "0"}, "--rate 0"},
 		{[]string{"run", "all", "--duration", "-1s"}, "must not be negative"},
 		{[]string{"run", "all", "--duration", "soon"}, "invalid argument"},
-		{[]string{"run", "vm", "--accel", "hvf"}, `--accel "hvf"`},
+		{[]string{"run", "vm", "--accel", "whpx"}, `unknown accelerator "whpx"`},
+		{[]string{"run", "vm", "--accel", map[string]string{"linux": "hvf", "darwin": "kvm"}[runtime.GOOS]}, "use auto or tcg"},
+		{[]string{"run", "vm", "--accel", map[string]string{"linux": "kvm", "darwin": "hvf"}[runtime.GOOS], "--arch", map[string]string{"amd64": "arm64", "arm64": "amd64"}[runtime.GOARCH]}, "only TCG emulates another architecture"},
+		{[]string{"run", "vm", "--arch", "riscv64"}, "--arch: arch \"riscv64\": use amd64 or arm64"},
+		{[]string{"up", "vm", "--arch", "386"}, "use amd64 or arm64"},
+		{[]string{"build", "--arch", "sparc"}, "use amd64 or arm64"},
+		{[]string{"scenario", "execution-ceiling", "--arch", "mips"}, "use amd64 or arm64"},
+		{[]string{"scenario", "cold-start", "--arch", "mips"}, "use amd64 or arm64"},
 		{[]string{"run", "vm", "--endpoint", "http://127.0.0.1:4566"}, "--endpoint goes with"},
 		{[]string{"run", "vm", "--run-id", "Not OK"}, "run id"},
 		{[]string{"run", "vm", "--memory", "-5"}, "--memory -5"},

@@ -33,6 +33,7 @@ type runFlags struct {
 	warmup   time.Duration
 	memoryMB int
 	accel    string
+	arch     string
 	quiet    bool
 	json     bool
 	outDir   string
@@ -48,7 +49,8 @@ func (f *runFlags) register(cmd *cobra.Command, measure bool) {
 	fl.StringVar(&f.target, "target", "local", "where to deploy: local, localstack or aws")
 	fl.StringVar(&f.endpoint, "endpoint", "", "AWS-compatible endpoint URL (localstack and other emulators)")
 	fl.IntVar(&f.memoryMB, "memory", 0, "memory in MB for the VM, container or function (0: each backend's default)")
-	fl.StringVar(&f.accel, "accel", "auto", "microVM accelerator: auto (KVM if it really boots, else TCG), kvm or tcg")
+	fl.StringVar(&f.accel, "accel", "auto", accelHelp)
+	fl.StringVar(&f.arch, "arch", "", archHelp)
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no progress, only the result")
 	fl.StringVar(&f.runID, "run-id", "", "run id to label resources with (default: generated)")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: the standard chain's; us-east-1 on localstack)")
@@ -73,10 +75,11 @@ func (f *runFlags) validate() error {
 			return usagef(err)
 		}
 	}
-	switch f.accel {
-	case "auto", "kvm", "tcg":
-	default:
-		return usagef(fmt.Errorf("--accel %q: use auto, kvm or tcg", f.accel))
+	if err := validArch(f.arch); err != nil {
+		return err
+	}
+	if err := validAccel(f.accel, f.arch); err != nil {
+		return err
 	}
 	switch f.target {
 	case "local", "localstack", "aws":
@@ -116,7 +119,16 @@ func (f *runFlags) confirm(cmd *cobra.Command, variants []deployers.Variant) err
 	if f.target != "aws" || f.endpoint != "" {
 		return nil
 	}
-	plan, err := targets.Plan(variants, f.region, f.memoryMB, "")
+	// Price the architecture the run will build for.
+	arches, err := targets.Arches(cmd.Context(), f.target, variants, f.arch)
+	if err != nil {
+		return err
+	}
+	goarch, err := targets.OneArch(arches)
+	if err != nil {
+		return usagef(err)
+	}
+	plan, err := targets.Plan(variants, f.region, f.memoryMB, goarch)
 	if err != nil {
 		return err
 	}
@@ -223,10 +235,14 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 	}
 	defer set.Close()
 
-	say("building artifacts (cached when nothing changed)")
-	arts, err := artifact.Build(ctx, artifact.Options{})
+	arches, err := targets.Arches(ctx, f.target, variants, f.arch)
 	if err != nil {
-		return fmt.Errorf("build: %w", err)
+		return err
+	}
+	say("building artifacts for %s (cached when nothing changed)", describeArches(arches))
+	arts, err := buildArtifacts(ctx, arches)
+	if err != nil {
+		return err
 	}
 	runID := f.runID
 	if runID == "" {
@@ -237,8 +253,9 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 
 	cfg := lab.Config{
 		RunID: runID, Target: f.target, Variants: variants, Deployers: set.Deployers,
-		Spec: deployers.Spec{Artifacts: arts, MemoryMB: f.memoryMB},
-		Runs: f.runs, Rate: f.rate, Duration: f.duration, Warmup: f.warmup,
+		Spec:      deployers.Spec{Artifacts: arts[variants[0]], MemoryMB: f.memoryMB},
+		Artifacts: arts,
+		Runs:      f.runs, Rate: f.rate, Duration: f.duration, Warmup: f.warmup,
 		Check: lab.BehaviourTable(),
 	}
 	if prog != nil {
@@ -248,9 +265,9 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 	if run == nil {
 		return runErr
 	}
-	sizes := artifactSizes(arts)
 	for i := range run.Variants {
-		run.Variants[i].ArtifactBytes = sizes[run.Variants[i].Variant]
+		v := run.Variants[i].Variant
+		run.Variants[i].ArtifactBytes = artifactSize(v, arts[v])
 	}
 	dir := filepath.Join(f.outDir, runID)
 	if err := writeReports(dir, run); err != nil {
@@ -272,22 +289,19 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 	return runErr
 }
 
-// artifactSizes is what each variant ships: the VM binary (the whole
-// initramfs but for the kernel), the container binary (the whole FROM
-// scratch image), and function.zip.
-func artifactSizes(a *artifact.Set) map[deployers.Variant]int64 {
-	size := func(p string) int64 {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
+// artifactSize is what a variant ships: the VM binary (the whole initramfs
+// but for the kernel), the container binary (the whole FROM scratch
+// image), or function.zip.
+func artifactSize(v deployers.Variant, a *artifact.Set) int64 {
+	if a == nil {
+		return 0
 	}
-	return map[deployers.Variant]int64{
-		deployers.VM:        size(a.VMBinary),
-		deployers.Container: size(a.ContainerBinary()),
-		deployers.Function:  size(a.FunctionZip),
+	p := map[deployers.Variant]string{deployers.VM: a.VMBinary, deployers.Container: a.ContainerBinary(), deployers.Function: a.FunctionZip}[v]
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0
 	}
+	return fi.Size()
 }
 
 // writeReports writes results.json, report.md and report.html into dir.

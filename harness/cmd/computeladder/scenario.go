@@ -60,11 +60,26 @@ func emitScenario[R any](cmd *cobra.Command, out, runID string, res *R, runErr e
 	return errors.Join(runErr, err)
 }
 
-// prepareScenario builds the artifacts, settles the run id (generating one
-// when empty) and makes a second Ctrl-C sweep that run from deps.
-func prepareScenario(cmd *cobra.Command, runID string, say func(string, ...any), deps map[deployers.Variant]deployers.Deployer) (*artifact.Set, string, error) {
-	say("building artifacts (cached when nothing changed)")
-	arts, err := artifact.Build(cmd.Context(), artifact.Options{})
+// prepareScenario builds the artifacts for arch ("" : what deps run
+// natively, see targets.Arches), settles the run id (generating one when
+// empty) and makes a second Ctrl-C sweep that run from deps.
+func prepareScenario(cmd *cobra.Command, arch, runID string, say func(string, ...any), deps map[deployers.Variant]deployers.Deployer) (*artifact.Set, string, error) {
+	var variants []deployers.Variant
+	for _, v := range deployers.Variants {
+		if deps[v] != nil {
+			variants = append(variants, v)
+		}
+	}
+	arches, err := targets.Arches(cmd.Context(), "local", variants, arch)
+	if err != nil {
+		return nil, "", err
+	}
+	one, err := targets.OneArch(arches)
+	if err != nil {
+		return nil, "", usagef(err)
+	}
+	say("building artifacts for linux/%s (cached when nothing changed)", one)
+	arts, err := artifact.Build(cmd.Context(), artifact.Options{Arch: one})
 	if err != nil {
 		return nil, "", fmt.Errorf("build: %w", err)
 	}

@@ -19,7 +19,7 @@ func newScenarioCeilingCmd() *cobra.Command {
 		timeout, job time.Duration
 		short, quiet bool
 		memoryMB     int
-		accel        string
+		accel, arch  string
 		runID        string
 		outDir       string
 	)
@@ -54,10 +54,11 @@ hold, 2 bad input or a missing prerequisite (nothing created).`,
 					return usagef(err)
 				}
 			}
-			switch accel {
-			case "auto", "kvm", "tcg":
-			default:
-				return usagef(fmt.Errorf("--accel %q: use auto, kvm or tcg", accel))
+			if err := validArch(arch); err != nil {
+				return err
+			}
+			if err := validAccel(accel, arch); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			stderr := cmd.ErrOrStderr()
@@ -83,8 +84,16 @@ hold, 2 bad input or a missing prerequisite (nothing created).`,
 				return err
 			}
 			defer set.Close()
-			say("building artifacts (cached when nothing changed)")
-			arts, err := artifact.Build(ctx, artifact.Options{})
+			arches, err := targets.Arches(ctx, "local", deployers.Variants, arch)
+			if err != nil {
+				return err
+			}
+			one, err := targets.OneArch(arches)
+			if err != nil {
+				return usagef(err)
+			}
+			say("building artifacts for linux/%s (cached when nothing changed)", one)
+			arts, err := artifact.Build(ctx, artifact.Options{Arch: one})
 			if err != nil {
 				return fmt.Errorf("build: %w", err)
 			}
@@ -119,7 +128,8 @@ hold, 2 bad input or a missing prerequisite (nothing created).`,
 	fl.DurationVar(&job, "job", ceiling.DefaultJob, "the job's length: longer than --timeout, at most 15m")
 	fl.BoolVar(&short, "short", false, "quick run for the smoke test: --timeout 1s --job 2s unless given")
 	fl.IntVar(&memoryMB, "memory", 0, "memory in MB for the VM, container and function (0: each backend's default)")
-	fl.StringVar(&accel, "accel", "auto", "microVM accelerator: auto (KVM if it really boots, else TCG), kvm or tcg")
+	fl.StringVar(&accel, "accel", "auto", accelHelp)
+	fl.StringVar(&arch, "arch", "", archHelp)
 	fl.StringVar(&runID, "run-id", "", "run id to label resources with (default: generated)")
 	fl.StringVar(&outDir, "out", "results", "directory for results/<run-id>/")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print no progress, only the summary")

@@ -59,9 +59,8 @@ is torn down, also on error and Ctrl-C.`,
 			if memoryMB != 0 && (memoryMB < rie.DefaultMemoryMB || memoryMB > rie.MaxMemoryMB) {
 				return usagef(fmt.Errorf("--memory %d: Lambda allows %d to %d MB", memoryMB, rie.DefaultMemoryMB, rie.MaxMemoryMB))
 			}
-			a, err := cost.ParseArch(arch)
-			if err != nil {
-				return usagef(fmt.Errorf("--arch: %w", err))
+			if err := validArch(arch); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			var prog *progress
@@ -81,7 +80,12 @@ is torn down, also on error and Ctrl-C.`,
 				return err
 			}
 			defer fn.Close()
-			arts, runID, err := prepareScenario(cmd, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn})
+			arts, runID, err := prepareScenario(cmd, arch, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn})
+			if err != nil {
+				return err
+			}
+			// The warm pool is priced for the architecture the function runs.
+			a, err := cost.ParseArch(arts.Arch)
 			if err != nil {
 				return err
 			}
@@ -97,7 +101,7 @@ is torn down, also on error and Ctrl-C.`,
 	fl.IntVar(&burst, "burst", coldstart.DefaultBurst, "requests sent at once")
 	fl.IntVar(&prewarm, "prewarm", 0, "environments kept warm before the second burst (0: as many as --burst)")
 	fl.IntVar(&memoryMB, "memory", 0, "function memory in MB, 128-10240 (0: 128); CPU follows memory")
-	fl.StringVar(&arch, "arch", "x86_64", "architecture the warm pool is priced for: x86_64 or arm64")
+	fl.StringVar(&arch, "arch", "", "architecture the function is built for, runs and is priced for: amd64 (x86_64) or arm64 (default: the Docker engine's)")
 	fl.BoolVar(&short, "short", false, "smoke-test size: keep-alive 2s, burst of 4")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "print no progress, only the result")
 	fl.BoolVar(&js, "json", false, "print cold-start.json to stdout instead of the summary")

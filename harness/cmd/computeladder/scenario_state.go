@@ -15,7 +15,7 @@ import (
 func newScenarioStateCmd() *cobra.Command {
 	var (
 		seq, workers, perWorker int
-		runID, out              string
+		runID, out, arch        string
 		short, quiet, js        bool
 	)
 	cmd := &cobra.Command{
@@ -40,6 +40,9 @@ down, also on error and Ctrl-C.`,
 				if err := deployers.ValidateRunID(runID); err != nil {
 					return usagef(err)
 				}
+			}
+			if err := validArch(arch); err != nil {
+				return err
 			}
 			if seq < 2 || seq > 1000 || workers < 2 || workers > 50 || perWorker < 1 || perWorker > 1000 {
 				return usagef(fmt.Errorf("--sequential %d, --workers %d, --per-worker %d: use 2-1000 sequential, 2-50 workers, 1-1000 requests each", seq, workers, perWorker))
@@ -67,7 +70,7 @@ down, also on error and Ctrl-C.`,
 				return err
 			}
 			defer ctr.Close()
-			arts, runID, err := prepareScenario(cmd, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn, deployers.Container: ctr})
+			arts, runID, err := prepareScenario(cmd, arch, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn, deployers.Container: ctr})
 			if err != nil {
 				return err
 			}
@@ -87,5 +90,6 @@ down, also on error and Ctrl-C.`,
 	fl.BoolVar(&js, "json", false, "print state.json to stdout instead of the summary")
 	fl.StringVar(&runID, "run-id", "", "run id to label resources with (default: generated)")
 	fl.StringVar(&out, "out", "results", "directory for results/<run-id>/")
+	fl.StringVar(&arch, "arch", "", archHelp)
 	return cmd
 }

@@ -16,7 +16,7 @@ import (
 func newScenarioStormCmd() *cobra.Command {
 	var (
 		burst, rounds, pool, capped int
-		runID, out                  string
+		runID, out, arch            string
 		short, quiet, js, noBouncer bool
 	)
 	cmd := &cobra.Command{
@@ -47,6 +47,9 @@ error and Ctrl-C.`,
 				if err := deployers.ValidateRunID(runID); err != nil {
 					return usagef(err)
 				}
+			}
+			if err := validArch(arch); err != nil {
+				return err
 			}
 			if burst < 2 || burst > 30 || rounds < 1 || rounds > 20 || pool < 1 || pool > 20 || capped < 1 || capped >= burst {
 				return usagef(fmt.Errorf("--burst %d, --rounds %d, --pool %d, --capped %d: use a burst of 2-30, 1-20 rounds, a pool of 1-20 and a cap below the burst", burst, rounds, pool, capped))
@@ -90,7 +93,7 @@ error and Ctrl-C.`,
 				return err
 			}
 			defer ctr.Close()
-			arts, runID, err := prepareScenario(cmd, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn, deployers.Container: ctr})
+			arts, runID, err := prepareScenario(cmd, arch, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn, deployers.Container: ctr})
 			if err != nil {
 				return err
 			}
@@ -114,5 +117,6 @@ error and Ctrl-C.`,
 	fl.BoolVar(&js, "json", false, "print storm.json to stdout instead of the summary")
 	fl.StringVar(&runID, "run-id", "", "run id to label resources with (default: generated)")
 	fl.StringVar(&out, "out", "results", "directory for results/<run-id>/")
+	fl.StringVar(&arch, "arch", "", archHelp)
 	return cmd
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
@@ -47,9 +46,13 @@ func up(cmd *cobra.Command, f *runFlags, v deployers.Variant) (err error) {
 		return err
 	}
 	defer set.Close()
-	arts, err := artifact.Build(ctx, artifact.Options{})
+	arches, err := targets.Arches(ctx, f.target, []deployers.Variant{v}, f.arch)
 	if err != nil {
-		return fmt.Errorf("build: %w", err)
+		return err
+	}
+	arts, err := buildArtifacts(ctx, arches)
+	if err != nil {
+		return err
 	}
 	runID := f.runID
 	if runID == "" {
@@ -57,7 +60,7 @@ func up(cmd *cobra.Command, f *runFlags, v deployers.Variant) (err error) {
 	}
 	forceSweep(set, runID, stderr)
 	dep := set.Deployers[v]
-	d, err := dep.Deploy(ctx, deployers.Spec{RunID: runID, Artifacts: arts, MemoryMB: f.memoryMB})
+	d, err := dep.Deploy(ctx, deployers.Spec{RunID: runID, Artifacts: arts[v], MemoryMB: f.memoryMB})
 	defer func() {
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(2*time.Minute, dep.Info().TeardownBudget))
 		defer cancel()

@@ -14,7 +14,7 @@ import (
 )
 
 // ErrNoBouncer is wrapped by StartBouncer when pgbouncer is not installed.
-var ErrNoBouncer = errors.New("pgbouncer not found: install it with `apt-get install pgbouncer`")
+var ErrNoBouncer = errors.New("pgbouncer not found: install it with `" + installHint + "`")
 
 // Bouncer is a PgBouncer in transaction mode in front of a Server: many
 // client connections share a few server connections, each held only for

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shirou/gopsutil/v4/process"
 )
 
 // Defaults of Options.
@@ -50,7 +52,7 @@ const (
 
 // ErrNotInstalled is wrapped by Start when the PostgreSQL server binaries
 // are missing.
-var ErrNotInstalled = errors.New("PostgreSQL server binaries not found (initdb, postgres): install them with `apt-get install postgresql`")
+var ErrNotInstalled = errors.New("PostgreSQL server binaries not found (initdb, postgres): install them with `" + installHint + "`")
 
 // Options configure Start.
 type Options struct {
@@ -310,11 +312,12 @@ func killFromPidfile(pidfile, dir string) {
 		return
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-	if err != nil || pid <= 1 {
+	if err != nil || pid <= 1 || pid > math.MaxInt32 {
 		return
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), dir) {
+	// gopsutil reads it from /proc on Linux, from sysctl on macOS.
+	cmdline, err := (&process.Process{Pid: int32(pid)}).Cmdline()
+	if err != nil || !strings.Contains(cmdline, dir) {
 		return
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -323,10 +326,15 @@ func killFromPidfile(pidfile, dir string) {
 	}
 }
 
-// BinDir finds the server binaries: Debian's /usr/lib/postgresql/<v>/bin
-// (the newest), else the directory of initdb on PATH.
+// BinDir finds the server binaries: the newest of Debian's
+// /usr/lib/postgresql/<v>/bin or Homebrew's opt/postgresql@<v>/bin, else the
+// directory of initdb on PATH.
 func BinDir() (string, error) {
-	m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
+	var m []string
+	for _, g := range binGlobs {
+		found, _ := filepath.Glob(g)
+		m = append(m, found...)
+	}
 	sort.Slice(m, func(i, j int) bool { return version(m[i]) > version(m[j]) })
 	for _, p := range m {
 		if _, err := os.Stat(filepath.Join(filepath.Dir(p), "initdb")); err == nil {
@@ -341,8 +349,14 @@ func BinDir() (string, error) {
 	return "", ErrNotInstalled
 }
 
+// version is the major version in a server binary's path: Debian's
+// .../postgresql/17/bin/postgres or Homebrew's .../postgresql@17/bin/postgres.
 func version(p string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(p))))
+	dir := filepath.Base(filepath.Dir(filepath.Dir(p)))
+	if _, v, ok := strings.Cut(dir, "@"); ok {
+		dir = v
+	}
+	n, _ := strconv.Atoi(dir)
 	return n
 }
 
@@ -368,11 +382,7 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C"}
-	// Its own process group: a Ctrl-C on the terminal reaches the harness,
-	// which stops the server in order, not the server directly. If the
-	// harness is killed, the kernel kills the server too (Pdeathsig); its
-	// directory is then left for Sweep.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = sysProcAttr(s.cred)
 	return cmd
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +126,29 @@ func TestStartRefusesBadOptions(t *testing.T) {
 		if s, err := Start(context.Background(), o); err == nil {
 			_ = s.Stop()
 			t.Errorf("Start(%+v) succeeded", o)
+		}
+	}
+}
+
+func TestVersionFromPath(t *testing.T) {
+	for path, want := range map[string]int{
+		"/usr/lib/postgresql/15/bin/postgres":            15, // Debian
+		"/opt/homebrew/opt/postgresql@17/bin/postgres":   17, // Homebrew, Apple Silicon
+		"/usr/local/opt/postgresql@16/bin/postgres":      16, // Homebrew, Intel
+		"/usr/local/opt/postgresql/bin/postgres":         0,  // unversioned: sorts last
+		"/usr/lib/postgresql/not-a-version/bin/postgres": 0,
+	} {
+		if got := version(path); got != want {
+			t.Errorf("version(%s) = %d, want %d", path, got, want)
+		}
+	}
+}
+
+func TestInstallHintNamesThisOS(t *testing.T) {
+	want := map[string]string{"linux": "apt-get install -y postgresql pgbouncer", "darwin": "brew install postgresql@17 pgbouncer"}[runtime.GOOS]
+	for _, err := range []error{ErrNotInstalled, ErrNoBouncer} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not name %q", err, want)
 		}
 	}
 }
