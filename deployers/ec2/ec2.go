@@ -69,11 +69,20 @@ const BackendName = "ec2"
 // Phase names of the startup timeline, in order.
 const (
 	PhaseDeploy               = "deploy"                 // Deploy was called
+	PhaseRunInstances         = "run-instances"          // RunInstances is called
 	PhaseRunInstancesReturned = "run-instances-returned" // RunInstances answered
 	PhaseRunning              = "running"                // DescribeInstances said running
 	PhasePortOpen             = "port-open"              // a TCP dial to the app port succeeded
 	PhaseFirst200             = "first-200"              // GET /healthz answered 200
 )
+
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): RunInstances is called.
+const StartupOrigin = PhaseRunInstances
+
+// Preparation is what the phases before StartupOrigin did
+// (deployers.Deployment.Preparation), besides the read-only lookups.
+const Preparation = "bucket + upload, security group"
 
 // Resource kinds this backend creates, in the order Teardown removes them.
 const (
@@ -98,7 +107,6 @@ const (
 	DetailIMDS          = "imds"           // metadata service settings
 	DetailPrepare       = "prepare"        // lookups, bucket, upload, security group before RunInstances
 	DetailEmulator      = "emulator"       // "true" when the API is not AWS
-	DetailNotMeasured   = "not_measured"   // phases this endpoint cannot give, with why
 	DetailStateReason   = "state_reason"   // set when the instance stopped early
 )
 

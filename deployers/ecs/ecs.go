@@ -40,13 +40,22 @@ import (
 // Phase names of the startup timeline, in order.
 const (
 	PhaseDeploy      = "deploy"       // Deploy was called
-	PhasePushed      = "pushed"       // the image is in ECR; RunTask follows
+	PhasePushed      = "pushed"       // the image is in ECR
+	PhaseRunTask     = "run-task"     // RunTask is called (security group, cluster, task definition exist)
 	PhaseCreated     = "created"      // task createdAt
 	PhasePullStarted = "pull-started" // task pullStartedAt
 	PhasePullStopped = "pull-stopped" // task pullStoppedAt
 	PhaseStarted     = "started"      // task startedAt
 	PhaseFirst200    = "first-200"    // GET /healthz answered 200
 )
+
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): RunTask is called.
+const StartupOrigin = PhaseRunTask
+
+// Preparation is what the phases before StartupOrigin did
+// (deployers.Deployment.Preparation).
+const Preparation = "repository, role, image build + push, security group, cluster, task definition"
 
 // Keys of Deployment.Details.
 const (
@@ -60,7 +69,7 @@ const (
 	DetailMemoryMB    = "memory_mb"      // Fargate memory
 	DetailUser        = "user"           // uid:gid the app runs as
 	DetailReadOnly    = "read_only"      // read-only root file system
-	DetailNotMeasured = "not_measured"   // phases this endpoint cannot give, with why
+	DetailNotMeasured = "not_measured"   // phases this endpoint cannot give, with why (display; the contract is Deployment.NotMeasured)
 	DetailPushed      = "push"           // image build and push duration
 	DetailEmulator    = "emulator"       // "true" when the API is not AWS
 	DetailLogGroup    = "log_group"      // where the app's output goes

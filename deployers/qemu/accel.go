@@ -53,6 +53,9 @@ type kvmFacts struct {
 type accelVerdict struct {
 	accel  Accel
 	reason string
+	// probed is set on the verdict of the call that booted the probe VM:
+	// that deployment's preparation includes the probe.
+	probed bool
 }
 
 // chooseAccel decides the accelerator. An explicit choice is honoured (KVM
@@ -62,22 +65,22 @@ type accelVerdict struct {
 func chooseAccel(requested Accel, f kvmFacts) (accelVerdict, error) {
 	switch requested {
 	case AccelTCG:
-		return accelVerdict{AccelTCG, "requested"}, nil
+		return accelVerdict{accel: AccelTCG, reason: "requested"}, nil
 	case AccelKVM:
 		if f.devErr != nil {
 			return accelVerdict{}, fmt.Errorf("accel kvm: %w: use accel tcg or auto, or give this user access to /dev/kvm", f.devErr)
 		}
-		return accelVerdict{AccelKVM, "requested"}, nil
+		return accelVerdict{accel: AccelKVM, reason: "requested"}, nil
 	case AccelAuto:
 		switch {
 		case f.devErr != nil:
-			return accelVerdict{AccelTCG, "no usable /dev/kvm"}, nil
+			return accelVerdict{accel: AccelTCG, reason: "no usable /dev/kvm"}, nil
 		case !f.probed:
 			return accelVerdict{}, errors.New("accel auto: KVM not probed yet")
 		case f.probeErr != nil:
-			return accelVerdict{AccelTCG, "KVM probe failed: " + f.probeErr.Error()}, nil
+			return accelVerdict{accel: AccelTCG, reason: "KVM probe failed: " + f.probeErr.Error()}, nil
 		default:
-			return accelVerdict{AccelKVM, "KVM probe booted"}, nil
+			return accelVerdict{accel: AccelKVM, reason: "KVM probe booted"}, nil
 		}
 	}
 	return accelVerdict{}, fmt.Errorf("unknown accelerator %q: use auto, kvm or tcg", requested)
@@ -108,6 +111,7 @@ func (d *Deployer) resolveAccel(ctx context.Context, qemuBin, kernel string) (ac
 		return *d.probed, nil
 	}
 	f := kvmFacts{devErr: checkKVMDevice()}
+	ran := false
 	if f.devErr == nil {
 		f.probed = true
 		cache := filepath.Join(d.stateDir, "kvm-probe.json")
@@ -116,6 +120,7 @@ func (d *Deployer) resolveAccel(ctx context.Context, qemuBin, kernel string) (ac
 		} else {
 			start := time.Now()
 			f.probeErr = probeKVM(ctx, qemuBin, kernel, probeTimeout)
+			ran = true
 			if ctx.Err() != nil {
 				// An interrupted probe says nothing about KVM.
 				return accelVerdict{}, fmt.Errorf("kvm probe: %w", ctx.Err())
@@ -129,6 +134,7 @@ func (d *Deployer) resolveAccel(ctx context.Context, qemuBin, kernel string) (ac
 		return v, err
 	}
 	d.probed = &v
+	v.probed = ran
 	return v, nil
 }
 
