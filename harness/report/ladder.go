@@ -135,11 +135,11 @@ func preparation(st results.Startup) string {
 	}
 	var parts []string
 	for _, p := range st.Preparations {
-		what := p.What
-		if what == "" {
-			what = "unnamed"
+		if p.What == "" { // a backend that does not name it
+			parts = append(parts, stat(p.Stats))
+			continue
 		}
-		parts = append(parts, what+" "+stat(p.Stats))
+		parts = append(parts, p.What+" "+stat(p.Stats))
 	}
 	return strings.Join(parts, "; ")
 }
