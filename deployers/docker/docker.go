@@ -6,12 +6,15 @@
 //
 // Every container and image carries the run id and variant labels; Teardown
 // removes what one deployment created, and List and Sweep find resources by
-// label on the engine, never from memory.
+// label on the engine, never from memory. After Keep(runID) the run's
+// deployments share one image, built on the first (by the build context's
+// digest) and removed by Release.
 //
 // The startup timeline separates the image build from the container start:
-// "deploy" (request) → "built" (image ready; the create request is sent) →
-// "created" → "started" → "first-200". The figure comparable with a bare
-// `docker run` is built → first-200; Details carries it as DetailStartup.
+// "deploy" (request) → "built" (image ready; the create request is sent:
+// startup is measured from here, StartupOrigin) → "created" → "started" →
+// "first-200". The figure comparable with a bare `docker run` is built →
+// first-200; Details carries it as DetailStartup.
 package docker
 
 import (

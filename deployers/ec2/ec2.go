@@ -22,15 +22,17 @@
 //     (infra/user-data.sh.tmpl) that schedules `shutdown -h +TTL` before it
 //     installs the app, so a forgotten lab terminates itself.
 //
-// Startup phases: "deploy" → "run-instances-returned" → "running" (polled
-// with DescribeInstances) → "port-open" (TCP dial) → "first-200" (GET
-// /healthz), each polled at one second or finer: a 15 s waiter is not a
-// clock.
+// Startup phases: "deploy" → "run-instances" (RunInstances is called:
+// startup is measured from here, StartupOrigin; bucket, upload and
+// security group before it are preparation) → "run-instances-returned" →
+// "running" (polled with DescribeInstances) → "port-open" (TCP dial) →
+// "first-200" (GET /healthz), each polled at one second or finer: a 15 s
+// waiter is not a clock.
 //
 // On an emulator (moto, LocalStack: any config with a custom endpoint, or
 // WithEmulator) the instance is recorded but nothing boots and nothing
 // answers on its address. Deploy then records the phases up to "running",
-// lists "port-open" and "first-200" in Details[DetailNotMeasured] with the
+// names "port-open" and "first-200" in Deployment.NotMeasured with the
 // reason, never a made-up time, and returns success with an empty URL. No
 // traffic is sent to the address the emulator invents. On an emulator the
 // caller's public address cannot be discovered either: unless WithIngress

@@ -11,12 +11,13 @@
 // name starting with awsenv.NamePrefix; Teardown removes what one deployment
 // created, List and Sweep find resources by tag on AWS, never from memory.
 //
-// The startup timeline comes from the task's own timestamps: "deploy" →
-// "pushed" (the image is in ECR; startup is measured from here, as the
-// docker backend measures from its build) → "created" → "pull-started" →
+// The startup timeline: "deploy" → "pushed" (the image is in ECR) →
+// "run-task" (RunTask is called: startup is measured from here,
+// StartupOrigin) → the task's own timestamps "created" → "pull-started" →
 // "pull-stopped" → "started" → "first-200". An emulator such as moto records
-// the task but runs nothing: the phases it cannot give are listed in
-// Details[DetailNotMeasured] with the reason, never made up.
+// the task but runs nothing: Deployment.NotMeasured says why, and the
+// phases it cannot give are listed in Details[DetailNotMeasured], never
+// made up.
 package ecs
 
 import (

@@ -23,7 +23,9 @@
 //     environment is replaced;
 //   - sizes each environment from the function's memory: the container's
 //     memory limit is the memory size and its CPU share is memory/1769
-//     vCPU (Lambda's one vCPU at 1,769 MB), never below MinCPUs.
+//     vCPU (Lambda's one vCPU at 1,769 MB), never below MinCPUs — from the
+//     end of its first invoke: init runs with at least InitCPUs, as
+//     Lambda's does (WithInitBoost).
 //
 // Environments run locked down: uid 993 (Lambda's sandbox user), read-only
 // root file system with a tmpfs /tmp, all capabilities dropped,
@@ -32,8 +34,10 @@
 // Every image and container carries the run id, the variant and the backend
 // as labels; Teardown, List and Sweep find them on the engine by label.
 //
-// Startup phases: "deploy" → "image-built" → "gateway-listening" →
-// "env-started" (the first environment's container started) → "first-200".
+// Startup phases: "deploy" → "image-built" (imported once per kept run,
+// then reused) → "gateway-listening" (the first invoke goes out next:
+// startup is measured from here, StartupOrigin) → "env-started" (the first
+// environment's container started) → "first-200".
 package rie
 
 import (
