@@ -1,7 +1,10 @@
 // Package lab runs a lab: for each variant it deploys, measures startup,
-// cold start and warm latency through the deployed endpoint, checks the
-// behaviour table, and tears down — always, on success, on error and on
-// cancellation — then checks that nothing is left.
+// cold start and warm latency through the deployed endpoint, then scaling
+// (a burst from idle, and what still runs after the platform's keep-alive),
+// checks the behaviour table, and tears down — always, on success, on error
+// and on cancellation — then checks that nothing is left. A backend that
+// prepares once per run (deployers.RunCache) is told to keep what it
+// prepares for the run's deployments and to release it at the end.
 package lab
 
 import (
