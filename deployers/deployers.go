@@ -86,6 +86,19 @@ type ColdStarter interface {
 	ForceColdStart(ctx context.Context, d *Deployment) error
 }
 
+// RunCache is implemented by deployers that can prepare once per run what
+// every deployment of the run shares: an image built once and run many
+// times, as a platform builds or pushes once. After Keep(runID), Deploy
+// reuses what an earlier deployment of runID prepared from the same
+// artifacts (found by their digest), and Teardown leaves it; Release
+// removes it. The harness calls Release at the run's end — also after an
+// error or Ctrl-C — before it checks that nothing is left; what carries the
+// run id is still found by Sweep after a kill.
+type RunCache interface {
+	Keep(runID string)
+	Release(ctx context.Context, runID string) error
+}
+
 // Info is a backend's capability description.
 type Info struct {
 	Name    string  // e.g. "docker", "rie", "qemu"
@@ -164,19 +177,50 @@ type Deployment struct {
 	URL string
 	// Phases is the startup timeline, in order.
 	Phases Timeline
-	// StartupFrom names the phase startup is measured from. Phases before
-	// it are preparation that a real platform does ahead of time, once
-	// (building an image for a registry); empty means the first phase.
+	// StartupFrom names the phase startup is measured from: the phase
+	// marked just before the call that asks the platform to run the
+	// prepared artifact (docker create, the QEMU process, RunInstances,
+	// RunTask, the first invoke of a new function environment). Every
+	// backend exports it as its StartupOrigin constant. The phases before
+	// it are preparation, which a real platform does ahead of time, once;
+	// empty means the first phase.
 	StartupFrom string
 	// Accel is how a VM's CPU is provided where the backend chooses it
 	// ("kvm", "hvf" or "tcg" for the local microVM); empty elsewhere.
 	Accel string
+	// Preparation names what the phases before StartupFrom did, e.g.
+	// "image build" or "bucket + upload, security group"; the report
+	// shows it beside the preparation's duration.
+	Preparation string
+	// NotMeasured says why the deployment was never seen to answer HTTP
+	// (an emulator that only records resources), naming the phases it
+	// cannot give; empty when the first HTTP 200 was seen. Such a
+	// deployment is sent no request, and the timestamps it recorded are
+	// not a startup: nothing of them is charted or tabled.
+	NotMeasured string
+	// MemoryMB is the memory the deployment got, defaults applied (the
+	// function's memory size, the container's or the VM's limit); zero
+	// where the backend does not say.
+	MemoryMB int
 	// Details are backend facts worth reporting (e.g. "accel": "tcg").
 	Details map[string]string
 	// Resources lists what was created, for teardown and reporting.
 	Resources []Resource
 	// State is backend-private; other packages must not touch it.
 	State any
+}
+
+// Instance is one instance of a deployment that its platform scales by
+// itself, e.g. a function's execution environment.
+type Instance struct {
+	ID string
+	// Started is when the platform started it (the harness's clock).
+	Started time.Time
+	// Requests is how many requests it has served.
+	Requests int
+	// Retired is when the platform stopped it (zero while it runs and,
+	// for a function on a platform that bills by the instance, is billed).
+	Retired time.Time
 }
 
 // Resource is one thing a deployer created.

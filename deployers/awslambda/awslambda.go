@@ -16,9 +16,12 @@
 // alone, and List and Sweep find resources by name prefix and tag.
 //
 // Startup phases: "deploy" → "role-created" → "function-created" →
-// "active" → "url-created" → "first-200". The last one is measured only
-// where the Function URL answers (AWS, LocalStack); an emulator that only
-// records functions (moto) gets Details["first_200"] = "not measured: …".
+// "active" → "url-created" → "first-200". Startup counts from
+// "url-created" (StartupOrigin): the first invoke of a new environment
+// goes out next; role, IAM propagation and function are preparation. The
+// last phase is measured only where the Function URL answers (AWS,
+// LocalStack); on an emulator that only records functions (moto)
+// Deployment.NotMeasured says why not.
 //
 // Cold starts are forced by a configuration change (an environment
 // variable), then waiting until LastUpdateStatus is Successful, as the
@@ -58,6 +61,18 @@ const (
 	PhaseFirst200        = "first-200"
 )
 
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): the Function URL exists and the
+// first invoke of a new execution environment goes out next.
+const StartupOrigin = PhaseURLCreated
+
+// What the phases before StartupOrigin did (deployers.Deployment.Preparation):
+// with a role of its own, its creation and the retries while IAM propagates it.
+const (
+	PreparationRole      = "log group, role + IAM propagation, function + URL"
+	PreparationGivenRole = "log group, function + URL"
+)
+
 // Keys of Deployment.Details.
 const (
 	DetailAuth         = "auth"          // Function URL auth type: AWS_IAM (sign with awsenv.SigV4Transport) or NONE
@@ -67,7 +82,6 @@ const (
 	DetailArchitecture = "architecture"  // x86_64 or arm64
 	DetailMemoryMB     = "memory_mb"     // function memory size
 	DetailTimeout      = "timeout"       // function timeout
-	DetailFirst200     = "first_200"     // "not measured: reason" where the URL was not probed
 	DetailBoundary     = "role_boundary" // the execution role's permissions boundary
 )
 

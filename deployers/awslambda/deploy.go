@@ -189,9 +189,14 @@ func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig,
 		}
 	}
 	d.Phases.Mark(PhaseURLCreated, time.Now())
+	d.StartupFrom, d.Preparation = StartupOrigin, PreparationRole
+	d.MemoryMB = int(c.memoryMB)
+	if dp.opts.roleARN != "" {
+		d.Preparation = PreparationGivenRole
+	}
 
 	if reason := dp.unreachable(d.URL); reason != "" {
-		d.Details[DetailFirst200] = "not measured: " + reason
+		d.NotMeasured = PhaseFirst200 + ": " + reason
 		return nil
 	}
 	ready := spec.ReadyTimeout

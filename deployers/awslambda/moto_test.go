@@ -141,8 +141,13 @@ func TestDeployDescribeTeardown(t *testing.T) {
 	if !slices.Equal(names, wantPhases) {
 		t.Errorf("phases = %v, want %v (no first-200 on moto)", names, wantPhases)
 	}
-	if got := d.Details[awslambda.DetailFirst200]; !strings.HasPrefix(got, "not measured: ") {
-		t.Errorf("Details[first_200] = %q, want a not-measured reason", got)
+	if got := d.NotMeasured; !strings.HasPrefix(got, awslambda.PhaseFirst200+": ") {
+		t.Errorf("NotMeasured = %q, want first-200 with a reason", got)
+	}
+	// Role, IAM propagation and the function are preparation: startup
+	// counts from the first invoke, once the URL exists.
+	if d.StartupFrom != awslambda.StartupOrigin || d.Preparation != awslambda.PreparationRole {
+		t.Errorf("startup from %q after %q, want from %q after %q", d.StartupFrom, d.Preparation, awslambda.StartupOrigin, awslambda.PreparationRole)
 	}
 	if d.Details[awslambda.DetailAuth] != "AWS_IAM" {
 		t.Errorf("Details[auth] = %q, want AWS_IAM", d.Details[awslambda.DetailAuth])

@@ -18,6 +18,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/internal/runcache"
 )
 
 // Resource kinds this backend creates, in the order Teardown removes them.
@@ -62,28 +63,47 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 
 func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, suffix string) error {
 	labels := Labels(spec.RunID, deployers.Container)
-	tag := ImageRepo + ":" + spec.RunID + "-" + suffix
-	// Recorded before the build: should ctx end while the engine finishes
-	// the build, Teardown still removes the tag. Removing by tag rather than
-	// id leaves alone another deployment whose identical build (same run,
-	// same context) produced the same image id.
-	dep.Resources = append(dep.Resources, deployers.Resource{Kind: KindImage, ID: tag, RunID: spec.RunID, Variant: deployers.Container})
-	dep.Details[DetailImage] = tag
-	d.log.DebugContext(ctx, "building image", "tag", tag, "context", spec.Artifacts.ContainerContext)
-	var imageID string
-	err := deployers.Detached(ctx, func(bctx context.Context) (err error) {
-		imageID, err = BuildImage(bctx, d.api, spec.Artifacts.ContainerContext, tag, labels)
-		return err
-	})
+	tarball, err := TarDir(spec.Artifacts.ContainerContext)
 	if err != nil {
 		return err
 	}
+	digest := runcache.Digest(tarball)
+	kept := d.images.Kept(spec.RunID)
+	tag := ImageRepo + ":" + spec.RunID + "-" + suffix
+	if kept {
+		// One tag per build input: every deployment of the run that
+		// reuses the image names it the same way, and Release removes it.
+		tag = ImageRepo + ":" + spec.RunID + "-" + digest[:12]
+	} else {
+		// Recorded before the build: should ctx end while the engine
+		// finishes the build, Teardown still removes the tag. Removing by
+		// tag rather than id leaves alone another deployment whose
+		// identical build (same run, same context) produced the same
+		// image id.
+		dep.Resources = append(dep.Resources, deployers.Resource{Kind: KindImage, ID: tag, RunID: spec.RunID, Variant: deployers.Container})
+	}
+	dep.Details[DetailImage] = tag
+	d.log.DebugContext(ctx, "building image", "tag", tag, "context", spec.Artifacts.ContainerContext, "kept", kept)
+	imageID, reused, err := d.images.Get(ctx, spec.RunID, digest, tag, func(ctx context.Context, ref string) (id string, err error) {
+		err = deployers.Detached(ctx, func(bctx context.Context) (err error) {
+			id, err = BuildImageTar(bctx, d.api, tarball, ref, labels)
+			return err
+		})
+		return id, err
+	})
+	if err != nil {
+		return fmt.Errorf("%w (context %s)", err, spec.Artifacts.ContainerContext)
+	}
 	built := time.Now()
 	dep.Phases.Mark(PhaseBuilt, built)
-	dep.StartupFrom = PhaseBuilt
+	dep.StartupFrom = StartupOrigin
+	dep.Preparation = PreparationBuild
+	if reused {
+		dep.Preparation = PreparationReused
+	}
 	dep.Details[DetailImageID] = imageID
 	dep.Details[DetailBuild] = built.Sub(dep.Phases[0].At).Round(time.Millisecond).String()
-	d.log.InfoContext(ctx, "image built", "tag", tag, "id", imageID, "took", dep.Details[DetailBuild])
+	d.log.InfoContext(ctx, "image ready", "tag", tag, "id", imageID, "took", dep.Details[DetailBuild], "reused", reused)
 
 	return d.run(ctx, spec, dep, tag, "computeladder-container-"+spec.RunID+"-"+suffix)
 }
@@ -95,6 +115,7 @@ func (d *Deployer) run(ctx context.Context, spec deployers.Spec, dep *deployers.
 	cpus := cmp.Or(spec.CPUs, DefaultCPUs)
 	cfg, host := d.containerConfig(spec, image, memMB, cpus)
 	dep.Details[DetailContainer] = name
+	dep.MemoryMB = memMB
 	dep.Details[DetailMemoryMB] = strconv.Itoa(memMB)
 	dep.Details[DetailCPUs] = strconv.FormatFloat(cpus, 'g', -1, 64)
 	dep.Details[DetailUser] = User

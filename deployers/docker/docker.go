@@ -6,12 +6,15 @@
 //
 // Every container and image carries the run id and variant labels; Teardown
 // removes what one deployment created, and List and Sweep find resources by
-// label on the engine, never from memory.
+// label on the engine, never from memory. After Keep(runID) the run's
+// deployments share one image, built on the first (by the build context's
+// digest) and removed by Release.
 //
 // The startup timeline separates the image build from the container start:
-// "deploy" (request) → "built" (image ready; the create request is sent) →
-// "created" → "started" → "first-200". The figure comparable with a bare
-// `docker run` is built → first-200; Details carries it as DetailStartup.
+// "deploy" (request) → "built" (image ready; the create request is sent:
+// startup is measured from here, StartupOrigin) → "created" → "started" →
+// "first-200". The figure comparable with a bare `docker run` is built →
+// first-200; Details carries it as DetailStartup.
 package docker
 
 import (
@@ -25,6 +28,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/internal/runcache"
 )
 
 // Phase names of the startup timeline, in order.
@@ -34,6 +38,17 @@ const (
 	PhaseCreated  = "created"   // the engine created the container
 	PhaseStarted  = "started"   // the engine started it
 	PhaseFirst200 = "first-200" // GET /healthz answered 200
+)
+
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): the image is ready and the container
+// create request — `docker create` — goes out next.
+const StartupOrigin = PhaseBuilt
+
+// What the phases before StartupOrigin did (deployers.Deployment.Preparation).
+const (
+	PreparationBuild  = "image build"
+	PreparationReused = "image reused (built once per run)"
 )
 
 // Keys of Deployment.Details.
@@ -96,9 +111,13 @@ type Deployer struct {
 	hostPort     int
 	stopTimeout  time.Duration
 	ownsAPI      bool // New made the client, so Close closes it
+	images       runcache.Cache
 }
 
-var _ deployers.Deployer = (*Deployer)(nil)
+var (
+	_ deployers.Deployer = (*Deployer)(nil)
+	_ deployers.RunCache = (*Deployer)(nil)
+)
 
 // Option configures a Deployer.
 type Option func(*Deployer) error
@@ -193,6 +212,20 @@ func (d *Deployer) Info() deployers.Info {
 		Target:      "local",
 		Description: "local Docker engine container (FROM scratch, non-root, read-only)",
 	}
+}
+
+// Keep makes later deployments of runID reuse the image an earlier one
+// built from the same build context (by its digest) until Release.
+func (d *Deployer) Keep(runID string) { d.images.Keep(runID) }
+
+// Release removes the images kept for runID.
+func (d *Deployer) Release(ctx context.Context, runID string) error {
+	refs, err := d.images.Release(ctx, runID)
+	errs := []error{err}
+	for _, ref := range refs {
+		errs = append(errs, d.removeImage(ctx, ref, false))
+	}
+	return errors.Join(errs...)
 }
 
 // Close releases the client when New created it; a client passed with

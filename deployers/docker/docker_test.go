@@ -39,6 +39,9 @@ func TestDeployServesAppThenTeardownLeavesNothing(t *testing.T) {
 		if !slices.Equal(names, want) {
 			t.Errorf("phases %v, want %v", names, want)
 		}
+		if dep.StartupFrom != StartupOrigin || dep.Preparation != PreparationBuild || dep.MemoryMB != 128 {
+			t.Errorf("startup from %q after %q, memory %d MB; want from %q after %q, 128 MB", dep.StartupFrom, dep.Preparation, dep.MemoryMB, StartupOrigin, PreparationBuild)
+		}
 		if s, err := time.ParseDuration(dep.Details[DetailStartup]); err != nil || s <= 0 || s > dep.Phases.Total() {
 			t.Errorf("startup detail %q (err %v), total %s", dep.Details[DetailStartup], err, dep.Phases.Total())
 		}
@@ -188,4 +191,55 @@ func TestTwoDeploymentsOfOneRunAreIndependent(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireNothingLeft(t, runID)
+}
+
+// A kept run builds its image once: the next deployment reuses it, the
+// deployments' teardowns leave it, and Release removes it.
+func TestImageBuiltOncePerKeptRun(t *testing.T) {
+	runID := deployertest.RunID(t, "docker-keep")
+	d := newTestDeployer(t, runID)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d.Keep(runID)
+	t.Cleanup(func() { _ = d.Release(context.Background(), runID) })
+	spec := deployers.Spec{RunID: runID, Artifacts: testArtifacts(t)}
+
+	var deps []*deployers.Deployment
+	for i := range 2 {
+		dep, err := d.Deploy(ctx, spec)
+		t.Cleanup(func() { _ = d.Teardown(context.Background(), dep) })
+		if err != nil {
+			t.Fatalf("deploy %d: %v", i+1, err)
+		}
+		deps = append(deps, dep)
+	}
+	a, b := deps[0], deps[1]
+	if a.Preparation != PreparationBuild || b.Preparation != PreparationReused {
+		t.Errorf("preparations %q, %q; want a build, then a reuse", a.Preparation, b.Preparation)
+	}
+	if a.Details[DetailImageID] == "" || a.Details[DetailImageID] != b.Details[DetailImageID] || a.Details[DetailImage] != b.Details[DetailImage] {
+		t.Errorf("images %s (%s) and %s (%s): want the same one", a.Details[DetailImage], a.Details[DetailImageID], b.Details[DetailImage], b.Details[DetailImageID])
+	}
+	prepA, _ := a.Phases.Since(StartupOrigin)
+	prepB, _ := b.Phases.Since(StartupOrigin)
+	t.Logf("preparation: build %v, reuse %v", prepA, prepB)
+	if prepB >= prepA {
+		t.Errorf("reuse took %v, the build %v", prepB, prepA)
+	}
+	for _, dep := range deps {
+		if err := d.Teardown(ctx, dep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept, err := d.List(ctx, runID)
+	if err != nil || !slices.ContainsFunc(kept, func(r deployers.Resource) bool { return r.Kind == KindImage }) {
+		t.Fatalf("after the deployments' teardown: %v (%v), want the kept image", kept, err)
+	}
+	if err := d.Release(ctx, runID); err != nil {
+		t.Fatal(err)
+	}
+	left, err := d.List(ctx, runID)
+	if err != nil || len(left) > 0 {
+		t.Errorf("after Release: %v (%v), want nothing", left, err)
+	}
 }

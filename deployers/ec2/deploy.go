@@ -177,6 +177,8 @@ func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment
 	}
 	prepared := time.Now()
 	dep.Details[DetailPrepare] = prepared.Sub(dep.Phases[0].At).Round(time.Millisecond).String()
+	dep.Phases.Mark(PhaseRunInstances, prepared)
+	dep.StartupFrom, dep.Preparation = StartupOrigin, Preparation
 	wctx, cancel := context.WithTimeout(ctx, ready)
 	defer cancel()
 
@@ -201,7 +203,7 @@ func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment
 	ip := aws.ToString(running.inst.PublicIpAddress)
 	dep.Details[DetailPublicIP] = ip
 	if d.emulator {
-		dep.Details[DetailNotMeasured] = PhasePortOpen + ", " + PhaseFirst200 +
+		dep.NotMeasured = PhasePortOpen + ", " + PhaseFirst200 +
 			": the emulator records the instance but boots nothing, and the address it reports is made up"
 		return nil
 	}

@@ -25,15 +25,17 @@
 //     (infra/user-data.sh.tmpl) that schedules `shutdown -h +TTL` before it
 //     installs the app, so a forgotten lab terminates itself.
 //
-// Startup phases: "deploy" → "run-instances-returned" → "running" (polled
-// with DescribeInstances) → "port-open" (TCP dial) → "first-200" (GET
-// /healthz), each polled at one second or finer: a 15 s waiter is not a
-// clock.
+// Startup phases: "deploy" → "run-instances" (RunInstances is called:
+// startup is measured from here, StartupOrigin; bucket, upload and
+// security group before it are preparation) → "run-instances-returned" →
+// "running" (polled with DescribeInstances) → "port-open" (TCP dial) →
+// "first-200" (GET /healthz), each polled at one second or finer: a 15 s
+// waiter is not a clock.
 //
 // On an emulator (moto, LocalStack: any config with a custom endpoint, or
 // WithEmulator) the instance is recorded but nothing boots and nothing
 // answers on its address. Deploy then records the phases up to "running",
-// lists "port-open" and "first-200" in Details[DetailNotMeasured] with the
+// names "port-open" and "first-200" in Deployment.NotMeasured with the
 // reason, never a made-up time, and returns success with an empty URL. No
 // traffic is sent to the address the emulator invents. On an emulator the
 // caller's public address cannot be discovered either: unless WithIngress
@@ -76,11 +78,20 @@ const BackendName = "ec2"
 // Phase names of the startup timeline, in order.
 const (
 	PhaseDeploy               = "deploy"                 // Deploy was called
+	PhaseRunInstances         = "run-instances"          // RunInstances is called
 	PhaseRunInstancesReturned = "run-instances-returned" // RunInstances answered
 	PhaseRunning              = "running"                // DescribeInstances said running
 	PhasePortOpen             = "port-open"              // a TCP dial to the app port succeeded
 	PhaseFirst200             = "first-200"              // GET /healthz answered 200
 )
+
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): RunInstances is called.
+const StartupOrigin = PhaseRunInstances
+
+// Preparation is what the phases before StartupOrigin did
+// (deployers.Deployment.Preparation), besides the read-only lookups.
+const Preparation = "bucket + upload, security group"
 
 // Resource kinds this backend creates, in the order Teardown removes them.
 const (
@@ -106,7 +117,6 @@ const (
 	DetailIMDS          = "imds"           // metadata service settings
 	DetailPrepare       = "prepare"        // lookups, bucket, upload, security group before RunInstances
 	DetailEmulator      = "emulator"       // "true" when the API is not AWS
-	DetailNotMeasured   = "not_measured"   // phases this endpoint cannot give, with why
 	DetailStateReason   = "state_reason"   // set when the instance stopped early
 )
 

@@ -80,7 +80,7 @@ func TestDeployLivePhases(t *testing.T) {
 	for _, p := range dep.Phases {
 		names = append(names, p.Name)
 	}
-	want := []string{PhaseDeploy, PhaseRunInstancesReturned, PhaseRunning, PhasePortOpen, PhaseFirst200}
+	want := []string{PhaseDeploy, PhaseRunInstances, PhaseRunInstancesReturned, PhaseRunning, PhasePortOpen, PhaseFirst200}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Fatalf("phases %v, want %v", names, want)
 	}
@@ -88,8 +88,8 @@ func TestDeployLivePhases(t *testing.T) {
 	if wantURL := "http://127.0.0.1:" + strconv.Itoa(port); dep.URL != wantURL {
 		t.Errorf("URL %q, want %q", dep.URL, wantURL)
 	}
-	if _, ok := dep.Details[DetailNotMeasured]; ok {
-		t.Errorf("not_measured = %q on the live path", dep.Details[DetailNotMeasured])
+	if dep.NotMeasured != "" {
+		t.Errorf("NotMeasured = %q on the live path", dep.NotMeasured)
 	}
 	resp, err := http.Get(dep.URL + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {

@@ -109,12 +109,17 @@ func TestDeployMotoFullFlow(t *testing.T) {
 	for _, p := range dep.Phases {
 		names = append(names, p.Name)
 	}
-	if want := []string{PhaseDeploy, PhaseRunInstancesReturned, PhaseRunning}; !slices.Equal(names, want) {
+	if want := []string{PhaseDeploy, PhaseRunInstances, PhaseRunInstancesReturned, PhaseRunning}; !slices.Equal(names, want) {
 		t.Errorf("phases %v, want %v (port-open and first-200 cannot be measured on moto)", names, want)
 	}
+	// Bucket, upload and security group are preparation: startup counts
+	// from the RunInstances call.
+	if dep.StartupFrom != StartupOrigin || dep.Preparation != Preparation {
+		t.Errorf("startup from %q after %q, want from %q after %q", dep.StartupFrom, dep.Preparation, StartupOrigin, Preparation)
+	}
 	requireOrdered(t, dep.Phases)
-	if nm := dep.Details[DetailNotMeasured]; !strings.Contains(nm, PhasePortOpen) || !strings.Contains(nm, PhaseFirst200) {
-		t.Errorf("not_measured = %q, want port-open and first-200 with a reason", nm)
+	if nm := dep.NotMeasured; !strings.Contains(nm, PhasePortOpen) || !strings.Contains(nm, PhaseFirst200) {
+		t.Errorf("NotMeasured = %q, want port-open and first-200 with a reason", nm)
 	}
 	if dep.URL != "" {
 		t.Errorf("URL = %q on an emulator, want empty", dep.URL)

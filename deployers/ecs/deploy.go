@@ -198,6 +198,8 @@ func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment
 	tdARN := aws.ToString(td.TaskDefinition.TaskDefinitionArn)
 	dep.Resources[len(dep.Resources)-1].ID = tdARN
 
+	dep.Phases.Mark(PhaseRunTask, time.Now())
+	dep.StartupFrom, dep.Preparation = StartupOrigin, Preparation
 	taskARN, err := d.runTask(ctx, name, tdARN, p.net.subnetID, sg, tags)
 	if err != nil {
 		return err
@@ -259,7 +261,6 @@ func (d *Deployer) push(ctx context.Context, spec deployers.Spec, dep *deployers
 	}
 	pushed := time.Now()
 	dep.Phases.Mark(PhasePushed, pushed)
-	dep.StartupFrom = PhasePushed
 	dep.Details[DetailImage] = ref
 	dep.Details[DetailImageDigest] = digest
 	dep.Details[DetailPushed] = pushed.Sub(dep.Phases[0].At).Round(time.Millisecond).String()

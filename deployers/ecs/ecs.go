@@ -19,14 +19,15 @@
 // (The service-linked role is the account's, not the run's: it stays.)
 //
 // The startup timeline is on this machine's clock: "deploy" → "pushed"
-// (the image is in ECR; startup is measured from here, as the docker
-// backend measures from its build) → "running" (a DescribeTasks poll saw
+// (the image is in ECR) → "run-task" (RunTask is called: startup is
+// measured from here, StartupOrigin) → "running" (a DescribeTasks poll saw
 // RUNNING) → "first-200". The task's own timestamps (createdAt,
 // pullStartedAt, pullStoppedAt, startedAt) are on AWS's clock, which this
 // machine's need not agree with: they are reported apart, as durations
 // between each other only, in Details[DetailTaskPhases]. An emulator such as
-// moto records the task but runs nothing: the phases it cannot give are
-// listed in Details[DetailNotMeasured] with the reason, never made up.
+// moto records the task but runs nothing: Deployment.NotMeasured says why,
+// and the phases it cannot give are listed in Details[DetailNotMeasured],
+// never made up.
 package ecs
 
 import (
@@ -52,7 +53,8 @@ import (
 // Phase names of the startup timeline, in order.
 const (
 	PhaseDeploy   = "deploy"    // Deploy was called
-	PhasePushed   = "pushed"    // the image is in ECR; RunTask follows
+	PhasePushed   = "pushed"    // the image is in ECR
+	PhaseRunTask  = "run-task"  // RunTask is called (security group, cluster, task definition exist)
 	PhaseRunning  = "running"   // a DescribeTasks poll saw the task RUNNING
 	PhaseFirst200 = "first-200" // GET /healthz answered 200
 )
@@ -66,6 +68,14 @@ const (
 	TaskStarted     = "started"      // task startedAt
 )
 
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): RunTask is called.
+const StartupOrigin = PhaseRunTask
+
+// Preparation is what the phases before StartupOrigin did
+// (deployers.Deployment.Preparation).
+const Preparation = "repository, role, image build + push, security group, cluster, task definition"
+
 // Keys of Deployment.Details.
 const (
 	DetailCluster     = "cluster"
@@ -78,7 +88,7 @@ const (
 	DetailMemoryMB    = "memory_mb"      // Fargate memory
 	DetailUser        = "user"           // uid:gid the app runs as
 	DetailReadOnly    = "read_only"      // read-only root file system
-	DetailNotMeasured = "not_measured"   // phases this endpoint cannot give, with why
+	DetailNotMeasured = "not_measured"   // phases this endpoint cannot give, with why (display; the contract is Deployment.NotMeasured)
 	DetailPushed      = "push"           // image build and push duration
 	DetailEmulator    = "emulator"       // "true" when the API is not AWS
 	DetailLogGroup    = "log_group"      // where the app's output goes

@@ -116,8 +116,13 @@ func TestDeployOnMotoRecordsLockedDownTaskThenTeardownLeavesNothing(t *testing.T
 	if !strings.Contains(img.Ref, ".dkr.ecr.") || !strings.HasSuffix(img.Ref, ":"+runID) || img.Auth.Username == "" || img.Auth.Password == "" {
 		t.Errorf("push = %+v, want an ECR ref tagged with the run id and a login", img)
 	}
-	if dep.Details[DetailImage] != img.Ref || dep.StartupFrom != PhasePushed {
-		t.Errorf("image detail %q, startup from %q", dep.Details[DetailImage], dep.StartupFrom)
+	// The push, security group, cluster and task definition are
+	// preparation: startup counts from the RunTask call.
+	if dep.Details[DetailImage] != img.Ref || dep.StartupFrom != StartupOrigin || dep.Preparation != Preparation {
+		t.Errorf("image detail %q, startup from %q after %q, want from %q", dep.Details[DetailImage], dep.StartupFrom, dep.Preparation, StartupOrigin)
+	}
+	if from := dep.Phases.From(dep.StartupFrom); len(from) == 0 || from[0].Name != PhaseRunTask {
+		t.Errorf("phases %s: want %s in them", dep.Phases, PhaseRunTask)
 	}
 	if img.Platform != "linux/amd64" || dep.Details[DetailPlatform] != "linux/amd64" {
 		t.Errorf("image platform %q (detail %q), want the artifacts' linux/amd64", img.Platform, dep.Details[DetailPlatform])
@@ -143,8 +148,8 @@ func TestDeployOnMotoRecordsLockedDownTaskThenTeardownLeavesNothing(t *testing.T
 	if dep.URL != "" {
 		t.Errorf("URL = %q on an emulator", dep.URL)
 	}
-	if nm := dep.Details[DetailNotMeasured]; !strings.Contains(nm, PhaseFirst200+": the emulator") {
-		t.Errorf("not measured = %q, want first-200 with a reason", nm)
+	if nm := dep.NotMeasured; !strings.Contains(nm, PhaseFirst200+": the emulator") {
+		t.Errorf("NotMeasured = %q, want first-200 with a reason", nm)
 	}
 	if _, ok := dep.Phases.Since(PhaseFirst200); ok {
 		t.Errorf("first-200 phase present on an emulator: %s", dep.Phases)

@@ -61,6 +61,11 @@ func (d *Deployer) waitReady(ctx context.Context, spec deployers.Spec, dep *depl
 	}
 	if len(notMeasured) > 0 {
 		dep.Details[DetailNotMeasured] = strings.Join(notMeasured, "; ")
+		if dep.URL == "" {
+			// Nothing answered: the task's recorded timestamps are no
+			// startup, and no request may go out.
+			dep.NotMeasured = dep.Details[DetailNotMeasured]
+		}
 	}
 	d.log.InfoContext(ctx, "ecs task ready", "task", taskARN, "timeline", dep.Phases.String(), "not_measured", dep.Details[DetailNotMeasured])
 	return nil

@@ -77,6 +77,9 @@ type accelFacts struct {
 type accelVerdict struct {
 	accel  Accel
 	reason string
+	// probed is set on the verdict of the call that booted the probe VM:
+	// that deployment's preparation includes the probe.
+	probed bool
 }
 
 // chooseAccel decides the accelerator. An explicit choice is honoured when
@@ -87,7 +90,7 @@ type accelVerdict struct {
 func chooseAccel(requested Accel, f accelFacts) (accelVerdict, error) {
 	switch requested {
 	case AccelTCG:
-		return accelVerdict{AccelTCG, "requested"}, nil
+		return accelVerdict{accel: AccelTCG, reason: "requested"}, nil
 	case AccelKVM, AccelHVF:
 		if f.native != requested {
 			why := f.nativeWhy
@@ -99,19 +102,19 @@ func chooseAccel(requested Accel, f accelFacts) (accelVerdict, error) {
 		if f.devErr != nil {
 			return accelVerdict{}, fmt.Errorf("accel %s: %w: use accel tcg or auto, or %s", requested, f.devErr, enableHint(requested))
 		}
-		return accelVerdict{requested, "requested"}, nil
+		return accelVerdict{accel: requested, reason: "requested"}, nil
 	case AccelAuto:
 		switch {
 		case f.native == "":
-			return accelVerdict{AccelTCG, f.nativeWhy}, nil
+			return accelVerdict{accel: AccelTCG, reason: f.nativeWhy}, nil
 		case f.devErr != nil:
-			return accelVerdict{AccelTCG, unusableReason(f.native)}, nil
+			return accelVerdict{accel: AccelTCG, reason: unusableReason(f.native)}, nil
 		case !f.probed:
 			return accelVerdict{}, fmt.Errorf("accel auto: %s not probed yet", f.native.Label())
 		case f.probeErr != nil:
-			return accelVerdict{AccelTCG, f.native.Label() + " probe failed: " + f.probeErr.Error()}, nil
+			return accelVerdict{accel: AccelTCG, reason: f.native.Label() + " probe failed: " + f.probeErr.Error()}, nil
 		default:
-			return accelVerdict{f.native, f.native.Label() + " probe booted"}, nil
+			return accelVerdict{accel: f.native, reason: f.native.Label() + " probe booted"}, nil
 		}
 	}
 	return accelVerdict{}, fmt.Errorf("unknown accelerator %q: use auto, kvm, hvf or tcg", requested)
@@ -195,6 +198,7 @@ func (d *Deployer) resolveAccel(ctx context.Context, g guest, qemuBin, kernel st
 		d.last = lastVM{g.arch, v}
 		return v, nil
 	}
+	ran := false
 	if f.native != "" && f.devErr == nil {
 		f.probed = true
 		cache := filepath.Join(d.stateDir, "accel-probe-"+g.arch+".json")
@@ -203,6 +207,7 @@ func (d *Deployer) resolveAccel(ctx context.Context, g guest, qemuBin, kernel st
 		} else {
 			start := time.Now()
 			f.probeErr = probeAccel(ctx, f.native, g, qemuBin, kernel, probeTimeout)
+			ran = true
 			if ctx.Err() != nil {
 				// An interrupted probe says nothing about the accelerator.
 				return accelVerdict{}, fmt.Errorf("%s probe: %w", f.native, ctx.Err())
@@ -217,6 +222,9 @@ func (d *Deployer) resolveAccel(ctx context.Context, g guest, qemuBin, kernel st
 	}
 	d.probed[g.arch] = v
 	d.last = lastVM{g.arch, v}
+	// Only the verdict of the call that booted the probe says so: that
+	// deployment's preparation includes it.
+	v.probed = ran
 	return v, nil
 }
 

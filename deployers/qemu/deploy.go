@@ -26,10 +26,11 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 		return nil, err
 	}
 	dep := &deployers.Deployment{
-		RunID:   spec.RunID,
-		Variant: deployers.VM,
-		Backend: "qemu",
-		Accel:   string(cfg.accel),
+		RunID:    spec.RunID,
+		Variant:  deployers.VM,
+		Backend:  "qemu",
+		Accel:    string(cfg.accel),
+		MemoryMB: cfg.memoryMB,
 		Details: map[string]string{
 			"guest_arch":   cfg.guest.arch,
 			"accel":        string(cfg.accel),
@@ -40,7 +41,11 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 			"cpus":         strconv.Itoa(cfg.cpus),
 		},
 	}
-	dep.Phases.Mark("deploy", t0)
+	dep.Phases.Mark(PhaseDeploy, t0)
+	dep.Preparation = Preparation
+	if cfg.probed {
+		dep.Preparation = PreparationProbe
+	}
 	if err := d.start(ctx, dep, cfg, spec); err != nil {
 		return dep, errors.Join(err, d.Teardown(context.WithoutCancel(ctx), dep))
 	}
@@ -52,6 +57,7 @@ type prepared struct {
 	vmConfig
 	qemu         string
 	accelReason  string
+	probed       bool // this deployment booted the accelerator probe
 	initBinary   string
 	readyTimeout time.Duration
 }
@@ -105,7 +111,7 @@ func (d *Deployer) prepare(ctx context.Context, spec deployers.Spec) (p prepared
 	if err != nil {
 		return p, err
 	}
-	p.accel, p.accelReason = v.accel, v.reason
+	p.accel, p.accelReason, p.probed = v.accel, v.reason, v.probed
 	switch {
 	case d.tscKHz > 0:
 		p.tscKHz = d.tscKHz
@@ -152,10 +158,8 @@ func (d *Deployer) start(ctx context.Context, dep *deployers.Deployment, p prepa
 		return err
 	}
 	dep.State = v
-	dep.Phases.Mark("qemu-started", time.Now())
-	// Startup counts from the QEMU process: writing the initramfs and
-	// probing KVM are preparation a cloud does before it boots an image.
-	dep.StartupFrom = "qemu-started"
+	dep.Phases.Mark(PhaseQEMUStarted, time.Now())
+	dep.StartupFrom = StartupOrigin
 	m.PID, m.Port = v.cmd.Process.Pid, p.hostPort
 	dep.URL = "http://127.0.0.1:" + strconv.Itoa(p.hostPort)
 	dep.Details["pid"] = strconv.Itoa(m.PID)
@@ -187,7 +191,7 @@ func (d *Deployer) start(ctx context.Context, dep *deployers.Deployment, p prepa
 		return fmt.Errorf("vm %s: %w", id, err)
 	}
 	markBootPhases(&dep.Phases, v.console, ready)
-	dep.Phases.Mark("first-200", ready)
+	dep.Phases.Mark(PhaseFirst200, ready)
 	return nil
 }
 

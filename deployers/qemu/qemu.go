@@ -30,6 +30,28 @@ import (
 	_ "github.com/gokrazy/kernel.arm64"
 )
 
+// Phase names of the startup timeline, in order; the console adds
+// "kernel", "init" and "listening" between the last two where it shows them.
+const (
+	PhaseDeploy      = "deploy"       // Deploy was called
+	PhaseQEMUStarted = "qemu-started" // the QEMU process runs
+	PhaseFirst200    = deployers.PhaseFirst200
+)
+
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): the QEMU process, which boots the
+// prepared kernel and initramfs, has started.
+const StartupOrigin = PhaseQEMUStarted
+
+// What the phases before StartupOrigin did (deployers.Deployment.Preparation):
+// writing the initramfs and, on the deployment that first needed it, the
+// boot of a probe VM that decides between KVM and TCG — which a cloud does
+// before it boots an image.
+const (
+	PreparationProbe = "accelerator probe + initramfs"
+	Preparation      = "initramfs"
+)
+
 // Defaults of a VM.
 const (
 	DefaultMemoryMB     = 256

@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/internal/runcache"
 )
 
 // LabelDeployment tells one deployment's resources from another's of the
@@ -88,10 +89,11 @@ func (dp *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers
 	}
 	suffix := deployers.RandomHex(3)
 	d := &deployers.Deployment{
-		RunID:   spec.RunID,
-		Variant: deployers.Function,
-		Backend: BackendName,
-		ID:      ImageRepo + ":" + spec.RunID + "-" + suffix,
+		RunID:    spec.RunID,
+		Variant:  deployers.Function,
+		Backend:  BackendName,
+		ID:       ImageRepo + ":" + spec.RunID + "-" + suffix,
+		MemoryMB: c.memoryMB,
 		Details: map[string]string{
 			DetailMemoryMB:       strconv.Itoa(c.memoryMB),
 			DetailCPUs:           formatCPUs(c.cpus),
@@ -118,25 +120,42 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 		return err
 	}
 	d.Details[DetailRIEVersion] = version
-	d.Details[DetailImage] = d.ID
-	// Recorded before the build, which runs to its end even after Ctrl-C,
-	// so that the teardown that follows removes the image.
-	d.Resources = append(d.Resources, deployers.Resource{Kind: "image", ID: d.ID, RunID: d.RunID, Variant: deployers.Function})
-	var imageID string
-	err = deployers.Detached(ctx, func(bctx context.Context) (err error) {
-		imageID, err = dp.buildImage(bctx, d.ID, d.RunID, d.ID, rieBin, c.spec.Artifacts.Bootstrap)
+	rootfs, err := rootFS(rieBin, c.spec.Artifacts.Bootstrap)
+	if err != nil {
 		return err
+	}
+	digest := runcache.Digest(rootfs, []byte(strings.Join(imageChanges, "\n")))
+	ref := d.ID
+	if dp.images.Kept(d.RunID) {
+		// One tag per image input: the run's deployments share it, and
+		// Release removes it.
+		ref = ImageRepo + ":" + d.RunID + "-" + digest[:12]
+	} else {
+		// Recorded before the import, which runs to its end even after
+		// Ctrl-C, so that the teardown that follows removes the image.
+		d.Resources = append(d.Resources, deployers.Resource{Kind: "image", ID: d.ID, RunID: d.RunID, Variant: deployers.Function})
+	}
+	d.Details[DetailImage] = ref
+	imageID, reused, err := dp.images.Get(ctx, d.RunID, digest, ref, func(ctx context.Context, ref string) (id string, err error) {
+		err = deployers.Detached(ctx, func(bctx context.Context) (err error) {
+			id, err = dp.importImage(bctx, rootfs, ref, labels(d.RunID, ref))
+			return err
+		})
+		return id, err
 	})
 	if err != nil {
 		return err
 	}
 	d.Phases.Mark(PhaseImageBuilt, time.Now())
-	d.StartupFrom = PhaseImageBuilt
-	dp.opts.log.Debug("image built", "image", d.ID, "id", imageID)
+	d.Preparation = PreparationBuild
+	if reused {
+		d.Preparation = PreparationReused
+	}
+	dp.opts.log.Debug("image ready", "image", ref, "id", imageID, "reused", reused)
 
 	g, err := dp.startGateway(envSpec{
 		runID: d.RunID, deployment: d.ID, image: imageID, memoryMB: c.memoryMB, cpus: c.cpus,
-		env: functionEnv(c, d.RunID), poll: dp.opts.pollInterval,
+		initCPUs: dp.initCPUs(c.cpus), env: functionEnv(c, d.RunID), poll: dp.opts.pollInterval,
 	}, c.timeout)
 	if err != nil {
 		return err
@@ -144,7 +163,9 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 	d.State = g
 	d.URL = "http://" + g.addr
 	d.Resources = append(d.Resources, deployers.Resource{Kind: "gateway", ID: g.addr, RunID: d.RunID, Variant: deployers.Function})
+	// The first invoke of a new environment goes out next: the probe.
 	d.Phases.Mark(PhaseGatewayListening, time.Now())
+	d.StartupFrom = StartupOrigin
 
 	readyCtx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()

@@ -36,6 +36,9 @@ type Environment struct {
 	Name     string  `json:"name"` // container name
 	MemoryMB int     `json:"memory_mb"`
 	CPUs     float64 `json:"cpus"`
+	// InitCPUs is the share it started with, for its init; CPUs applies
+	// from the end of its first invoke (see WithInitBoost).
+	InitCPUs float64 `json:"init_cpus"`
 	// Started is when the gateway asked for it: a request found no idle
 	// environment.
 	Started time.Time `json:"started"`
@@ -80,6 +83,7 @@ type env struct {
 	requests    int
 	lastUsed    time.Time
 	drain       bool // retire when released (ForceColdStart while busy)
+	capped      bool // runs with the handler's CPU share (after init)
 	retired     time.Time
 	reason      string
 	facts       *LogFacts // parsed when logs were collected
@@ -91,7 +95,8 @@ type envSpec struct {
 	deployment string
 	image      string
 	memoryMB   int
-	cpus       float64
+	cpus       float64 // the handler's share
+	initCPUs   float64 // the share init runs with (>= cpus)
 	env        []string
 	poll       time.Duration
 }
@@ -100,29 +105,14 @@ type envSpec struct {
 // answers on its port. A container that exits first fails the wait at once.
 // On error nothing is left: the container is removed.
 func (dp *Deployer) startEnv(ctx context.Context, s envSpec, name string) (e *env, err error) {
-	e = &env{name: name, started: time.Now()}
-	mem := int64(s.memoryMB) << 20
+	e = &env{name: name, started: time.Now(), capped: s.initCPUs == s.cpus}
 	cfg := &container.Config{
 		Image:        s.image,
 		Env:          append(slices.Clip(s.env), "AWS_LAMBDA_LOG_STREAM_NAME="+logStreamName(e.started)),
 		Labels:       labels(s.runID, s.deployment),
 		ExposedPorts: network.PortSet{riePort: {}},
 	}
-	pids := int64(256)
-	host := &container.HostConfig{
-		PortBindings: network.PortMap{riePort: {{HostIP: netip.MustParseAddr("127.0.0.1")}}},
-		Resources: container.Resources{
-			Memory:     mem,
-			MemorySwap: mem, // no swap: the memory size is the limit
-			NanoCPUs:   int64(s.cpus * 1e9),
-			PidsLimit:  &pids,
-		},
-		ReadonlyRootfs: true,
-		// Lambda gives functions a writable /tmp (512 MB by default).
-		Tmpfs:       map[string]string{"/tmp": "rw,nosuid,nodev,size=512m"},
-		CapDrop:     []string{"ALL"},
-		SecurityOpt: []string{"no-new-privileges"},
-	}
+	host := envHostConfig(s.memoryMB, s.initCPUs)
 	created, err := dp.api.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: host})
 	if err != nil {
 		return nil, fmt.Errorf("create environment %s: %w", name, err)
@@ -154,6 +144,40 @@ func (dp *Deployer) startEnv(ctx context.Context, s envSpec, name string) (e *en
 	}
 	e.listening = time.Now()
 	return e, nil
+}
+
+// envHostConfig is an environment's host configuration: memoryMB of
+// memory without swap, cpus of CPU, locked down, the emulator's port on
+// 127.0.0.1.
+func envHostConfig(memoryMB int, cpus float64) *container.HostConfig {
+	mem := int64(memoryMB) << 20
+	pids := int64(256)
+	return &container.HostConfig{
+		PortBindings: network.PortMap{riePort: {{HostIP: netip.MustParseAddr("127.0.0.1")}}},
+		Resources: container.Resources{
+			Memory:     mem,
+			MemorySwap: mem, // no swap: the memory size is the limit
+			NanoCPUs:   nanoCPUs(cpus),
+			PidsLimit:  &pids,
+		},
+		ReadonlyRootfs: true,
+		// Lambda gives functions a writable /tmp (512 MB by default).
+		Tmpfs:       map[string]string{"/tmp": "rw,nosuid,nodev,size=512m"},
+		CapDrop:     []string{"ALL"},
+		SecurityOpt: []string{"no-new-privileges"},
+	}
+}
+
+func nanoCPUs(cpus float64) int64 { return int64(cpus * 1e9) }
+
+// setCPUs changes a running environment's CPU share: the engine rewrites
+// its CFS quota in place.
+func (dp *Deployer) setCPUs(ctx context.Context, id string, cpus float64) error {
+	_, err := dp.api.ContainerUpdate(ctx, id, client.ContainerUpdateOptions{Resources: &container.Resources{NanoCPUs: nanoCPUs(cpus)}})
+	if err != nil {
+		return fmt.Errorf("set CPU share of %s to %s: %w", shortID(id), formatCPUs(cpus), err)
+	}
+	return nil
 }
 
 // watchExit returns a channel that receives an error when the container
@@ -259,6 +283,7 @@ type invokeResult struct {
 	status  int
 	payload []byte
 	latency time.Duration
+	done    time.Time // when the answer was in
 }
 
 // invoke posts one event to the emulator of e.
@@ -278,7 +303,8 @@ func invoke(ctx context.Context, hc *http.Client, e *env, payload []byte) (invok
 	if err != nil {
 		return invokeResult{}, fmt.Errorf("read invoke response: %w", err)
 	}
-	return invokeResult{status: resp.StatusCode, payload: body, latency: time.Since(start)}, nil
+	done := time.Now()
+	return invokeResult{status: resp.StatusCode, payload: body, latency: done.Sub(start), done: done}, nil
 }
 
 // logStreamName is a Lambda-style log stream name, unique per environment.

@@ -22,6 +22,9 @@ const (
 	timeoutGrace = 300 * time.Millisecond
 	// envStartTimeout bounds one environment's container start.
 	envStartTimeout = 60 * time.Second
+	// capTimeout bounds the update of an environment's CPU share after
+	// its init, and a request's wait for an environment being updated.
+	capTimeout = 5 * time.Second
 	// crashLogWait bounds the wait for a crashed environment's error line:
 	// the engine writes container output to its log a little after the
 	// emulator answered.
@@ -40,6 +43,7 @@ const (
 	reasonTimeout   = "timeout"
 	reasonCrash     = "crash"
 	reasonTeardown  = "teardown"
+	reasonCapFailed = "cpu-cap-failed"
 )
 
 // gateway is the local Function URL front end of one deployment.
@@ -62,8 +66,10 @@ type gateway struct {
 	idle       []*env // most recently released last
 	envs       []*env // every environment started, in start order
 	closed     bool
-	fatal      error     // the first environment failure (fails Deploy fast)
-	firstStart time.Time // the first environment's container started
+	fatal      error         // the first environment failure (fails Deploy fast)
+	firstStart time.Time     // the first environment's container started
+	capping    int           // environments between their first answer and their CPU cap
+	capped     chan struct{} // closed (and replaced) whenever one of them is back
 }
 
 // startGateway listens on 127.0.0.1:port (0: random) and serves.
@@ -82,7 +88,7 @@ func (dp *Deployer) startGateway(spec envSpec, timeout time.Duration) (*gateway,
 			MaxIdleConnsPerHost: 2, // one request at a time per environment
 			IdleConnTimeout:     dp.opts.keepAlive + time.Minute,
 		}},
-		ctx: ctx, cancel: cancel,
+		ctx: ctx, cancel: cancel, capped: make(chan struct{}),
 	}
 	g.srv = &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -125,17 +131,22 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cancel()
 	switch {
 	case timedOut:
-		g.release(e, res, reasonTimeout)
+		g.served(e, res)
+		g.release(e, reasonTimeout)
 		writeError(w, http.StatusBadGateway, "Internal Server Error", "Sandbox.Timedout",
 			fmt.Sprintf("Task timed out after %.2f seconds", g.timeout.Seconds()))
 	case err != nil || res.status != http.StatusOK:
 		// The emulator answers 502 when the runtime crashed (in init or
 		// in the invoke); either way this environment is done.
 		msg := g.crashed(e, res, err)
-		g.release(e, res, reasonCrash)
+		g.served(e, res)
+		g.release(e, reasonCrash)
 		writeError(w, http.StatusBadGateway, "Internal Server Error", "Runtime.ExitError", msg)
 	default:
-		g.release(e, res, "")
+		g.served(e, res)
+		if !g.capAfterInit(e) {
+			g.release(e, "")
+		}
 		if len(res.payload) > frontend.MaxPayload {
 			writeError(w, http.StatusBadGateway, "Internal Server Error", "Function.ResponseSizeTooLarge",
 				"Response payload size exceeded maximum allowed payload size (6291456 bytes).")
@@ -156,15 +167,36 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // queues: over the limit it fails with errThrottled.
 func (g *gateway) acquire() (*env, error) {
 	g.mu.Lock()
-	if g.closed {
+	deadline := time.Now().Add(capTimeout)
+	for {
+		if g.closed {
+			g.mu.Unlock()
+			return nil, errClosed
+		}
+		if n := len(g.idle); n > 0 {
+			e := g.idle[n-1]
+			g.idle = g.idle[:n-1]
+			g.mu.Unlock()
+			return e, nil
+		}
+		if g.capping == 0 || !time.Now().Before(deadline) {
+			break
+		}
+		// An environment that has just answered its first request is
+		// free on Lambda; here it is free once its CPU share is set,
+		// milliseconds later. Wait for it rather than start another.
+		ch := g.capped
 		g.mu.Unlock()
-		return nil, errClosed
-	}
-	if n := len(g.idle); n > 0 {
-		e := g.idle[n-1]
-		g.idle = g.idle[:n-1]
-		g.mu.Unlock()
-		return e, nil
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ch:
+		case <-t.C:
+		case <-g.ctx.Done():
+			t.Stop()
+			return nil, errClosed
+		}
+		t.Stop()
+		g.mu.Lock()
 	}
 	if g.active >= g.maxEnvs {
 		g.mu.Unlock()
@@ -205,17 +237,66 @@ func (g *gateway) acquire() (*env, error) {
 	return e, nil
 }
 
-// release returns e after a request: to the idle pool, or, when reason is
-// set (or e is draining, or the gateway closing), into retirement.
-func (g *gateway) release(e *env, res invokeResult, reason string) {
-	now := time.Now()
+// capAfterInit applies the handler's CPU share to e after its first
+// answer — its init is over — and then releases it; until then e is
+// neither idle nor retired, so no request runs on it with init's share.
+// It returns false, doing nothing, when e needs no cap.
+func (g *gateway) capAfterInit(e *env) bool {
 	g.mu.Lock()
+	if e.capped || g.closed {
+		g.mu.Unlock()
+		return false
+	}
+	e.capped = true
+	g.capping++
+	g.wg.Add(1) // under mu and before closed: close's Wait sees it
+	g.mu.Unlock()
+	go func() {
+		defer g.wg.Done()
+		ctx, cancel := context.WithTimeout(g.ctx, capTimeout)
+		err := g.dp.setCPUs(ctx, e.id, g.spec.cpus)
+		cancel()
+		switch {
+		case g.ctx.Err() != nil:
+			// The gateway is closing: close removes e with the others.
+		case err != nil:
+			// Uncapped it would measure a faster function than the
+			// platform runs: retire it.
+			g.dp.opts.log.Warn("cap environment after init", "env", e.name, "err", err)
+			g.release(e, reasonCapFailed)
+		default:
+			g.release(e, "")
+		}
+		g.mu.Lock()
+		g.capping--
+		close(g.capped)
+		g.capped = make(chan struct{})
+		g.mu.Unlock()
+	}()
+	return true
+}
+
+// served records that e answered a request (or failed it): the count,
+// its first invoke's latency and when it was last used.
+func (g *gateway) served(e *env, res invokeResult) {
+	now := res.done
+	if now.IsZero() {
+		now = time.Now()
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	e.requests++
 	if e.requests == 1 {
 		e.firstInvoke = res.latency
 		e.firstDone = now
 	}
 	e.lastUsed = now
+}
+
+// release returns e after a request: to the idle pool, or, when reason is
+// set (or e is draining, or the gateway closing), into retirement.
+func (g *gateway) release(e *env, reason string) {
+	g.mu.Lock()
 	switch {
 	case g.closed:
 		reason = reasonTeardown
@@ -401,7 +482,7 @@ func (g *gateway) snapshot() []Environment {
 	out := make([]Environment, 0, len(g.envs))
 	for _, e := range g.envs {
 		env := Environment{
-			ID: e.id, Name: e.name, MemoryMB: g.spec.memoryMB, CPUs: g.spec.cpus,
+			ID: e.id, Name: e.name, MemoryMB: g.spec.memoryMB, CPUs: g.spec.cpus, InitCPUs: g.spec.initCPUs,
 			Started: e.started, Listening: e.listening.Sub(e.started),
 			FirstInvoke: e.firstInvoke, Requests: e.requests,
 			Retired: e.retired, RetireReason: e.reason,

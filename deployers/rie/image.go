@@ -4,26 +4,41 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/docker"
 )
 
-// dockerfile lays the image out like a Lambda custom runtime: the emulator
-// as entrypoint finds the bootstrap at /var/task/bootstrap on its own.
-const dockerfile = `FROM scratch
-COPY aws-lambda-rie /usr/local/bin/aws-lambda-rie
-COPY bootstrap /var/task/bootstrap
-WORKDIR /var/task
-USER ` + User + `
-ENTRYPOINT ["/usr/local/bin/aws-lambda-rie"]
-`
+// The image is laid out like a Lambda custom runtime: the emulator as
+// entrypoint finds the bootstrap at /var/task/bootstrap on its own. It is
+// imported from a root file system rather than built from a Dockerfile:
+// one layer and no builder containers, where the classic builder commits
+// one container per instruction (~1 s each on a fuse-overlayfs engine).
+const (
+	riePath       = "/usr/local/bin/aws-lambda-rie"
+	bootstrapPath = "/var/task/bootstrap"
+	taskDir       = "/var/task"
+)
+
+// imageChanges are the image's settings (Dockerfile instructions the
+// engine applies on import), without the labels.
+var imageChanges = []string{
+	"USER " + User,
+	"WORKDIR " + taskDir,
+	`ENTRYPOINT ["` + riePath + `"]`,
+}
 
 // labels are the labels of every resource of one deployment.
 func labels(runID, deployment string) map[string]string {
@@ -49,25 +64,65 @@ func labelFilters(runID string) client.Filters {
 	return f
 }
 
-// buildImage builds the FROM-scratch function image and returns its id
-// (docker.BuildImageTar: no pull, failed builds leave no images).
-func (dp *Deployer) buildImage(ctx context.Context, tag, runID, deployment, rieBin, bootstrap string) (string, error) {
-	buildCtx, err := buildContext(rieBin, bootstrap)
-	if err != nil {
-		return "", err
+// importImage imports the function image from its root file system as
+// ref, labelled, and returns its id. It never pulls; an import either
+// makes the image or nothing.
+func (dp *Deployer) importImage(ctx context.Context, rootfs []byte, ref string, labels map[string]string) (string, error) {
+	changes := slices.Clone(imageChanges)
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		changes = append(changes, "LABEL "+strconv.Quote(k)+"="+strconv.Quote(labels[k]))
 	}
-	return docker.BuildImageTar(ctx, dp.api, buildCtx, tag, labels(runID, deployment))
+	res, err := dp.api.ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(rootfs), SourceName: "-"}, ref, client.ImageImportOptions{Changes: changes})
+	if err != nil {
+		return "", fmt.Errorf("import image %s: %w", ref, err)
+	}
+	defer res.Close()
+	id, err := readImportStream(res)
+	if err != nil {
+		return "", fmt.Errorf("import image %s: %w", ref, err)
+	}
+	return id, nil
 }
 
-// buildContext is the tar of the Dockerfile, the emulator and the bootstrap.
-func buildContext(rieBin, bootstrap string) ([]byte, error) {
+// readImportStream returns the image id an import reports ("status" of
+// its last message), or the engine's error.
+func readImportStream(r io.Reader) (string, error) {
+	dec := json.NewDecoder(r)
+	var id string
+	for {
+		var m jsonstream.Message
+		if err := dec.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return "", fmt.Errorf("read import output: %w", err)
+		}
+		if m.Error != nil {
+			return "", errors.New(m.Error.Message)
+		}
+		if strings.HasPrefix(m.Status, "sha256:") {
+			id = strings.TrimSpace(m.Status)
+		}
+	}
+	if id == "" {
+		return "", errors.New("the engine reported no image id")
+	}
+	return id, nil
+}
+
+// rootFS is the image's root file system as a tar: the emulator and the
+// bootstrap at the paths a Lambda custom runtime uses.
+func rootFS(rieBin, bootstrap string) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	// A fixed time keeps the context identical between runs, so the
-	// engine's build cache reuses the COPY layers.
+	// A fixed time keeps the archive, and so its digest, identical
+	// between runs.
 	mtime := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	add := func(name string, mode int64, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(data)), ModTime: mtime, Typeflag: tar.TypeReg}); err != nil {
+	dir := func(name string) error {
+		return tw.WriteHeader(&tar.Header{Name: name + "/", Mode: 0o755, ModTime: mtime, Typeflag: tar.TypeDir})
+	}
+	file := func(name string, data []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(data)), ModTime: mtime, Typeflag: tar.TypeReg}); err != nil {
 			return err
 		}
 		_, err := tw.Write(data)
@@ -75,19 +130,20 @@ func buildContext(rieBin, bootstrap string) ([]byte, error) {
 	}
 	rie, err := os.ReadFile(rieBin)
 	if err != nil {
-		return nil, fmt.Errorf("build context: %w", err)
+		return nil, fmt.Errorf("image root: %w", err)
 	}
 	boot, err := os.ReadFile(bootstrap)
 	if err != nil {
-		return nil, fmt.Errorf("build context: %w (build the artifacts first: make build)", err)
+		return nil, fmt.Errorf("image root: %w (build the artifacts first: make build)", err)
 	}
 	if err := errors.Join(
-		add("Dockerfile", 0o644, []byte(dockerfile)),
-		add("aws-lambda-rie", 0o755, rie),
-		add("bootstrap", 0o755, boot),
+		dir("usr"), dir("usr/local"), dir("usr/local/bin"),
+		file(strings.TrimPrefix(riePath, "/"), rie),
+		dir("var"), dir("var/task"),
+		file(strings.TrimPrefix(bootstrapPath, "/"), boot),
 		tw.Close(),
 	); err != nil {
-		return nil, fmt.Errorf("build context: %w", err)
+		return nil, fmt.Errorf("image root: %w", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -23,7 +23,9 @@
 //     environment is replaced;
 //   - sizes each environment from the function's memory: the container's
 //     memory limit is the memory size and its CPU share is memory/1769
-//     vCPU (Lambda's one vCPU at 1,769 MB), never below MinCPUs.
+//     vCPU (Lambda's one vCPU at 1,769 MB), never below MinCPUs — from the
+//     end of its first invoke: init runs with at least InitCPUs, as
+//     Lambda's does (WithInitBoost).
 //
 // Environments run locked down: uid 993 (Lambda's sandbox user), read-only
 // root file system with a tmpfs /tmp, all capabilities dropped,
@@ -32,8 +34,10 @@
 // Every image and container carries the run id, the variant and the backend
 // as labels; Teardown, List and Sweep find them on the engine by label.
 //
-// Startup phases: "deploy" → "image-built" → "gateway-listening" →
-// "env-started" (the first environment's container started) → "first-200".
+// Startup phases: "deploy" → "image-built" (imported once per kept run,
+// then reused) → "gateway-listening" (the first invoke goes out next:
+// startup is measured from here, StartupOrigin) → "env-started" (the first
+// environment's container started) → "first-200".
 package rie
 
 import (
@@ -48,6 +52,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/internal/runcache"
 )
 
 // Phase names of the startup timeline, in order.
@@ -57,6 +62,18 @@ const (
 	PhaseGatewayListening = "gateway-listening"
 	PhaseEnvStarted       = "env-started"
 	PhaseFirst200         = "first-200"
+)
+
+// StartupOrigin is the phase this backend's startup is measured from
+// (deployers.Deployment.StartupFrom): the gateway — the Function URL —
+// listens, and the first invoke of a new execution environment goes out
+// next.
+const StartupOrigin = PhaseGatewayListening
+
+// What the phases before StartupOrigin did (deployers.Deployment.Preparation).
+const (
+	PreparationBuild  = "image build"
+	PreparationReused = "image reused (built once per run)"
 )
 
 // Keys of Deployment.Details.
@@ -95,6 +112,19 @@ const (
 	DefaultMaxConcurrency = 10
 	// MBPerVCPU is the memory size at which Lambda gives one full vCPU.
 	MBPerVCPU = 1769
+	// InitCPUs is the CPU share an environment's init runs with when the
+	// memory share is smaller: one full vCPU. Lambda runs init with more
+	// CPU than the handler gets at small memory sizes: Michael Hart,
+	// "Shave 99.93% off your Lambda bill with this one weird trick"
+	// (https://hichaelmart.medium.com/shave-99-93-off-your-lambda-bill-with-this-one-weird-trick-33c0acebb2ea,
+	// 2019-12-09), measured the init of a 128 MB function hashing as fast
+	// as a 1,792 MB one (then one full vCPU) while its handler got ~1/14
+	// of that; Luc van Donkersgoed, "Lambda Cold Starts and Bootstrap
+	// Code" (https://bitesizedserverless.com/bite/lambda-cold-start-bootstrap/,
+	// Bite-Sized Serverless, 2023; read 2026-11-30), saw init code run
+	// faster than handler code up to 3 GB. AWS does not document it, so it
+	// may change; WithInitBoost(false) caps init like the handler.
+	InitCPUs = 1.0
 	// MinCPUs is the floor of an environment's CPU share. Lambda's 128 MB
 	// would be 0.072 vCPU; under 0.1 the CFS quota (under 10 ms per 100 ms
 	// period) stalls the Go runtime's start for whole periods and the cold
@@ -119,7 +149,7 @@ const cleanupTimeout = 30 * time.Second
 
 // engine is the part of the Docker client the deployer uses.
 type engine interface {
-	ImageBuild(ctx context.Context, buildContext io.Reader, options client.ImageBuildOptions) (client.ImageBuildResult, error)
+	ImageImport(ctx context.Context, source client.ImageImportSource, ref string, options client.ImageImportOptions) (client.ImageImportResult, error)
 	ImageList(ctx context.Context, options client.ImageListOptions) (client.ImageListResult, error)
 	ImageRemove(ctx context.Context, image string, options client.ImageRemoveOptions) (client.ImageRemoveResult, error)
 	ContainerCreate(ctx context.Context, options client.ContainerCreateOptions) (client.ContainerCreateResult, error)
@@ -129,6 +159,7 @@ type engine interface {
 	ContainerLogs(ctx context.Context, containerID string, options client.ContainerLogsOptions) (client.ContainerLogsResult, error)
 	ContainerList(ctx context.Context, options client.ContainerListOptions) (client.ContainerListResult, error)
 	ContainerRemove(ctx context.Context, containerID string, options client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
+	ContainerUpdate(ctx context.Context, containerID string, options client.ContainerUpdateOptions) (client.ContainerUpdateResult, error)
 }
 
 // Deployer deploys the function variant on the emulator. Create it with New.
@@ -136,11 +167,13 @@ type Deployer struct {
 	api    engine
 	closer io.Closer
 	opts   options
+	images runcache.Cache
 }
 
 var (
 	_ deployers.Deployer    = (*Deployer)(nil)
 	_ deployers.ColdStarter = (*Deployer)(nil)
+	_ deployers.RunCache    = (*Deployer)(nil)
 )
 
 type options struct {
@@ -152,6 +185,7 @@ type options struct {
 	rieBinary      string
 	cacheDir       string
 	moduleRoot     string
+	noInitBoost    bool
 }
 
 // Option configures New.
@@ -176,6 +210,18 @@ func WithKeepAlive(d time.Duration) Option {
 			return fmt.Errorf("keep-alive %s: must be positive", d)
 		}
 		o.keepAlive = d
+		return nil
+	}
+}
+
+// WithInitBoost says whether an environment's init runs with InitCPUs
+// when its memory share is smaller, as Lambda's does (default true); the
+// memory-proportional cap is applied once init is over, after the
+// environment's first invoke. False caps init too, which throttles a
+// small function's cold start more than the platform does.
+func WithInitBoost(on bool) Option {
+	return func(o *options) error {
+		o.noInitBoost = !on
 		return nil
 	}
 }
@@ -263,6 +309,48 @@ func New(opts ...Option) (*Deployer, error) {
 		return nil, fmt.Errorf("rie: %w", err)
 	}
 	return &Deployer{api: cli, closer: cli, opts: o}, nil
+}
+
+// Keep makes later deployments of runID reuse the image an earlier one
+// imported from the same artifacts (by their digest) until Release.
+func (dp *Deployer) Keep(runID string) { dp.images.Keep(runID) }
+
+// Release removes the images kept for runID.
+func (dp *Deployer) Release(ctx context.Context, runID string) error {
+	refs, err := dp.images.Release(ctx, runID)
+	errs := []error{err}
+	for _, ref := range refs {
+		errs = append(errs, dp.removeImage(ctx, ref))
+	}
+	return errors.Join(errs...)
+}
+
+// Instances lists d's execution environments, live and retired, in start
+// order; unlike Environments it reads no logs, so it is cheap to poll.
+func (dp *Deployer) Instances(ctx context.Context, d *deployers.Deployment) ([]deployers.Instance, error) {
+	g, err := gatewayOf(d)
+	if err != nil {
+		return nil, fmt.Errorf("instances: %w", err)
+	}
+	var out []deployers.Instance
+	for _, e := range g.snapshot() {
+		out = append(out, deployers.Instance{ID: e.Name, Started: e.Started, Requests: e.Requests, Retired: e.Retired})
+	}
+	return out, ctx.Err()
+}
+
+// KeepAlive is how long an idle environment stays warm before the gateway
+// retires it.
+func (dp *Deployer) KeepAlive() time.Duration { return dp.opts.keepAlive }
+
+// initCPUs is the share an environment's init runs with, for a handler
+// share of cpus: InitCPUs when the boost is on and cpus is smaller, else
+// cpus (no update after init).
+func (dp *Deployer) initCPUs(cpus float64) float64 {
+	if dp.opts.noInitBoost {
+		return cpus
+	}
+	return max(cpus, InitCPUs)
 }
 
 // Close releases the Docker client.

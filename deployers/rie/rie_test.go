@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/computeladder/computeladder/app/apptest"
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
@@ -119,6 +121,10 @@ func TestDeploy(t *testing.T) {
 			if p.Name != want[i] || (i > 0 && p.At.Before(d.Phases[i-1].At)) {
 				t.Fatalf("phases %v, want %v in order", d.Phases, want)
 			}
+		}
+		// Startup counts from the first invoke: the image is preparation.
+		if d.StartupFrom != StartupOrigin || d.Preparation != PreparationBuild || d.MemoryMB != DefaultMemoryMB {
+			t.Errorf("startup from %q after %q, memory %d MB; want from %q after %q, %d MB", d.StartupFrom, d.Preparation, d.MemoryMB, StartupOrigin, PreparationBuild, DefaultMemoryMB)
 		}
 		t.Logf("startup: %s; details %v", d.Phases, d.Details)
 		if !strings.HasPrefix(d.URL, "http://127.0.0.1:") {
@@ -269,6 +275,92 @@ func TestKeepAlive(t *testing.T) {
 	if envs := environments(t, dp, d); envs[0].RetireReason != reasonKeepAlive {
 		t.Errorf("idle environment retired %q, want %q", envs[0].RetireReason, reasonKeepAlive)
 	}
+	// The harness's view: the keep-alive, and the retired environment.
+	ins, err := dp.Instances(context.Background(), d)
+	if err != nil || dp.KeepAlive() != 300*time.Millisecond || len(ins) != 2 || ins[0].Retired.IsZero() || ins[0].Requests != 2 || !ins[1].Retired.IsZero() {
+		t.Errorf("instances %+v (%v), keep-alive %v: want the first retired after 2 requests (healthz, whoami), the second live", ins, err, dp.KeepAlive())
+	}
+}
+
+// nanoCPUsOf reads an environment's CPU limit from the engine.
+func nanoCPUsOf(t *testing.T, dp *Deployer, id string) int64 {
+	t.Helper()
+	res, err := dp.api.ContainerInspect(context.Background(), id, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Container.HostConfig.NanoCPUs
+}
+
+// An environment's init runs with one vCPU (as Lambda's does at small
+// memory sizes), and its memory-proportional share applies from the end
+// of its first invoke; without the boost the share applies from the start.
+func TestInitCPUBoost(t *testing.T) {
+	for _, boost := range []bool{true, false} {
+		t.Run(fmt.Sprintf("boost=%v", boost), func(t *testing.T) {
+			dp := newDeployer(t, WithInitBoost(boost))
+			d := deploy(t, dp, deployers.Spec{RunID: deployertest.RunID(t, "rie-boost"), Artifacts: deployertest.Artifacts(t), ReadyTimeout: time.Minute})
+			g := d.State.(*gateway)
+			handler, init := nanoCPUs(MinCPUs), nanoCPUs(MinCPUs)
+			if boost {
+				init = nanoCPUs(InitCPUs)
+			}
+			// A new environment, before any invoke: init's share.
+			e, err := dp.startEnv(context.Background(), g.spec, "boost-probe")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = dp.removeContainer(context.Background(), e.id) })
+			if got := nanoCPUsOf(t, dp, e.id); got != init {
+				t.Errorf("a new environment runs with %d nano-CPUs, want %d", got, init)
+			}
+			// The deployment's first environment has answered: the
+			// handler's share, once the update is through.
+			envs := environments(t, dp, d)
+			deadline := time.Now().Add(capTimeout)
+			got := nanoCPUsOf(t, dp, envs[0].ID)
+			for got != handler && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+				got = nanoCPUsOf(t, dp, envs[0].ID)
+			}
+			if got != handler || envs[0].CPUs != MinCPUs || envs[0].InitCPUs != float64(init)/1e9 {
+				t.Errorf("after its first answer: %d nano-CPUs, environment %+v; want %d", got, envs[0], handler)
+			}
+			// The capped environment goes on serving, warm.
+			a, b := getWhoami(t, d.URL), getWhoami(t, d.URL)
+			if b.Cold || b.InstanceID != a.InstanceID {
+				t.Errorf("after the cap: %+v then %+v, want the same warm environment", a, b)
+			}
+		})
+	}
+}
+
+// A kept run imports its image once: the next deployment reuses it, the
+// deployments' teardowns leave it, and Release removes it.
+func TestImageOncePerKeptRun(t *testing.T) {
+	dp := newDeployer(t)
+	runID := deployertest.RunID(t, "rie-keep-image")
+	dp.Keep(runID)
+	t.Cleanup(func() { _ = dp.Release(context.Background(), runID) })
+	spec := deployers.Spec{RunID: runID, Artifacts: deployertest.Artifacts(t), ReadyTimeout: time.Minute}
+	a := deploy(t, dp, spec)
+	b := deploy(t, dp, spec)
+	if a.Preparation != PreparationBuild || b.Preparation != PreparationReused || a.Details[DetailImage] != b.Details[DetailImage] {
+		t.Errorf("preparations %q (%s), %q (%s): want one image built then reused", a.Preparation, a.Details[DetailImage], b.Preparation, b.Details[DetailImage])
+	}
+	for _, d := range []*deployers.Deployment{a, b} {
+		if err := dp.Teardown(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left, err := dp.List(context.Background(), runID)
+	if err != nil || len(left) != 1 || left[0].Kind != "image" {
+		t.Fatalf("after the deployments' teardown: %v (%v), want the kept image alone", left, err)
+	}
+	if err := dp.Release(context.Background(), runID); err != nil {
+		t.Fatal(err)
+	}
+	requireNothingLeft(t, dp, runID)
 }
 
 // testBootstrap builds testdata/<name> as a static Linux binary.

@@ -45,42 +45,50 @@ func FromResults(run *results.Run, granularityMS float64) (Measured, error) {
 		if v.Variant != deployers.Function {
 			continue
 		}
-		if v.Warm == nil || v.Warm.Result == nil {
-			why := "it has no warm latency"
-			if v.Error != "" {
-				why = "it failed: " + v.Error
-			}
-			return Measured{}, fmt.Errorf("results %s: lambda variant unusable, %s: run make lab-lambda again, or pass --duration-ms", run.RunID, why)
-		}
-		var ds []time.Duration
-		for _, s := range v.Warm.Result.Samples {
-			if s.OK() && s.Service > 0 {
-				ds = append(ds, s.Service)
-			}
-		}
-		// Leave out the slowest 1 %: locally they are requests that waited
-		// for a new execution environment (a container start, hundreds of
-		// ms), which Lambda does not bill as Duration; one such request
-		// among 250 would add 2.5 ms to a 2.3 ms mean.
-		slices.Sort(ds)
-		trimmed := len(ds) / 100
-		ds = ds[:len(ds)-trimmed]
-		mean, err := MeanBilledMS(ds, granularityMS)
+		m, err := measure(v, granularityMS)
 		if err != nil {
-			return Measured{}, fmt.Errorf("results %s: lambda warm load has no successful request: pass --duration-ms", run.RunID)
+			return Measured{}, fmt.Errorf("results %s: %w: run make lab-lambda again, or pass --duration-ms", run.RunID, err)
 		}
-		m := Measured{
-			BilledMS: mean,
-			Requests: len(ds),
-			Trimmed:  trimmed,
-			P50:      v.Warm.Result.Summary.Latency.P50,
-			Endpoint: v.Warm.Endpoint,
-			Target:   run.Target,
-		}
+		m.Target = run.Target
 		if mb, err := strconv.Atoi(v.Details["memory_mb"]); err == nil && mb > 0 {
 			m.MemoryMB = mb
 		}
 		return m, nil
 	}
 	return Measured{}, fmt.Errorf("results %s: no lambda variant: run make lab-lambda (or make lab) first, or pass --duration-ms", run.RunID)
+}
+
+// measure is v's mean billed duration from its warm load's service times.
+func measure(v results.Variant, granularityMS float64) (Measured, error) {
+	if v.Warm == nil || v.Warm.Result == nil {
+		why := "it has no warm latency"
+		if v.Error != "" {
+			why = "it failed: " + v.Error
+		}
+		return Measured{}, fmt.Errorf("%s variant unusable, %s", v.Variant, why)
+	}
+	var ds []time.Duration
+	for _, s := range v.Warm.Result.Samples {
+		if s.OK() && s.Service > 0 {
+			ds = append(ds, s.Service)
+		}
+	}
+	// Leave out the slowest 1 %: locally they are requests that waited
+	// for a new execution environment (a container start, hundreds of
+	// ms), which Lambda does not bill as Duration; one such request
+	// among 250 would add 2.5 ms to a 2.3 ms mean.
+	slices.Sort(ds)
+	trimmed := len(ds) / 100
+	ds = ds[:len(ds)-trimmed]
+	mean, err := MeanBilledMS(ds, granularityMS)
+	if err != nil {
+		return Measured{}, fmt.Errorf("%s warm load has no successful request", v.Variant)
+	}
+	return Measured{
+		BilledMS: mean,
+		Requests: len(ds),
+		Trimmed:  trimmed,
+		P50:      v.Warm.Result.Summary.Latency.P50,
+		Endpoint: v.Warm.Endpoint,
+	}, nil
 }

@@ -129,32 +129,48 @@ type Option struct {
 // AlwaysOn lists the always-on options: the EC2 instance types marked for
 // comparison and a Fargate task of the configured size and architecture.
 func (m *Model) AlwaysOn() []Option {
-	ip, ipNote := 0.0, ""
-	if m.cfg.PublicIPv4 {
-		ip = m.p.PublicIPv4.Hourly
-		ipNote = fmt.Sprintf(" + public IPv4 $%g/h", ip)
-	}
 	var opts []Option
 	for _, name := range m.p.InstanceNames() {
-		in := m.p.EC2.Instances[name]
-		if !in.Compare {
+		if !m.p.EC2.Instances[name].Compare {
 			continue
 		}
-		opts = append(opts, Option{
-			Name:    "ec2 " + name,
-			Monthly: (in.Hourly + ip) * HoursPerMonth,
-			Detail:  fmt.Sprintf("%s, %g vCPU, %g GiB: $%g/h%s × %d h", in.Arch, in.VCPU, in.MemoryGiB, in.Hourly, ipNote, HoursPerMonth),
-		})
+		opts = append(opts, m.p.EC2Option(name, m.cfg.PublicIPv4))
 	}
-	r := m.p.Fargate.Rate(m.cfg.Arch)
-	hourly := m.cfg.FargateVCPU*r.VCPUHour + m.cfg.FargateGB*r.GBHour
-	opts = append(opts, Option{
-		Name:    fmt.Sprintf("fargate %gvCPU/%gGB", m.cfg.FargateVCPU, m.cfg.FargateGB),
-		Monthly: (hourly + ip) * HoursPerMonth,
+	return append(opts, m.p.FargateOption(m.cfg.Arch, m.cfg.FargateVCPU, m.cfg.FargateGB, m.cfg.PublicIPv4))
+}
+
+// EC2Option is one instance of the named type on all month, with a public
+// IPv4 address when ip is set.
+func (p *Pricing) EC2Option(name string, ip bool) Option {
+	in := p.EC2.Instances[name]
+	addr, note := p.ipv4(ip)
+	return Option{
+		Name:    "ec2 " + name,
+		Monthly: (in.Hourly + addr) * HoursPerMonth,
+		Detail:  fmt.Sprintf("%s, %g vCPU, %g GiB: $%g/h%s × %d h", in.Arch, in.VCPU, in.MemoryGiB, in.Hourly, note, HoursPerMonth),
+	}
+}
+
+// FargateOption is one task of vcpu and gb on arch running all month, with
+// a public IPv4 address when ip is set.
+func (p *Pricing) FargateOption(arch Arch, vcpu, gb float64, ip bool) Option {
+	r := p.Fargate.Rate(arch)
+	addr, note := p.ipv4(ip)
+	hourly := vcpu*r.VCPUHour + gb*r.GBHour
+	return Option{
+		Name:    fmt.Sprintf("fargate %gvCPU/%gGB", vcpu, gb),
+		Monthly: (hourly + addr) * HoursPerMonth,
 		Detail: fmt.Sprintf("%s: %g vCPU × $%g + %g GB × $%g per hour%s × %d h",
-			m.cfg.Arch, m.cfg.FargateVCPU, r.VCPUHour, m.cfg.FargateGB, r.GBHour, ipNote, HoursPerMonth),
-	})
-	return opts
+			arch, vcpu, r.VCPUHour, gb, r.GBHour, note, HoursPerMonth),
+	}
+}
+
+// ipv4 is the hourly address charge when on, and its note for a Detail.
+func (p *Pricing) ipv4(on bool) (float64, string) {
+	if !on {
+		return 0, ""
+	}
+	return p.PublicIPv4.Hourly, fmt.Sprintf(" + public IPv4 $%g/h", p.PublicIPv4.Hourly)
 }
 
 // Crossover is where Lambda's bill meets an always-on option's.

@@ -1,7 +1,10 @@
 // Package lab runs a lab: for each variant it deploys, measures startup,
-// cold start and warm latency through the deployed endpoint, checks the
-// behaviour table, and tears down — always, on success, on error and on
-// cancellation — then checks that nothing is left.
+// cold start and warm latency through the deployed endpoint, then scaling
+// (a burst from idle, and what still runs after the platform's keep-alive),
+// checks the behaviour table, and tears down — always, on success, on error
+// and on cancellation — then checks that nothing is left. A backend that
+// prepares once per run (deployers.RunCache) is told to keep what it
+// prepares for the run's deployments and to release it at the end.
 package lab
 
 import (
@@ -38,6 +41,16 @@ type Config struct {
 	Rate     int
 	Duration time.Duration
 	Warmup   time.Duration
+	// BurstClients concurrent clients send back-to-back requests for
+	// BurstDuration after the warm load, from idle; then the run waits
+	// for the platform's keep-alive and counts what still runs (scale to
+	// zero). BurstDuration 0 skips both.
+	BurstClients  int
+	BurstDuration time.Duration
+	// ScaleToZeroMax bounds the wait for the scale to zero (default 1
+	// minute): a platform whose keep-alive is longer is reported as not
+	// measured.
+	ScaleToZeroMax time.Duration
 	// Check runs the behaviour table against a live deployment (nil: skip).
 	Check Checker
 	// Observer is told what happens (nil: nothing is told).
@@ -74,8 +87,20 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
+	switch {
+	case c.BurstDuration < 0 || c.ScaleToZeroMax < 0:
+		return errors.New("burst duration and scale-to-zero wait must not be negative")
+	case c.BurstDuration > 0 && (c.BurstClients < 1 || c.BurstClients > MaxBurstClients):
+		return fmt.Errorf("burst clients %d: use 1 to %d", c.BurstClients, MaxBurstClients)
+	case c.BurstDuration > time.Minute:
+		return fmt.Errorf("burst duration %s: use at most a minute", c.BurstDuration)
+	}
 	return nil
 }
+
+// MaxBurstClients bounds the burst's concurrency: far beyond what a laptop
+// serves, and beyond the local function's concurrency limit.
+const MaxBurstClients = 1000
 
 // Run runs the lab and returns its results. The error is the first failure
 // that stopped a variant or the run (every variant is attempted unless ctx
@@ -88,6 +113,9 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	if cfg.TeardownTimeout == 0 {
 		cfg.TeardownTimeout = 2 * time.Minute
 	}
+	if cfg.ScaleToZeroMax == 0 {
+		cfg.ScaleToZeroMax = time.Minute
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
@@ -98,7 +126,10 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		Started:       time.Now().UTC(),
 		Target:        cfg.Target,
 		Machine:       ThisMachine(),
-		Settings:      results.Settings{Runs: cfg.Runs, Rate: cfg.Rate, Duration: cfg.Duration, Warmup: cfg.Warmup},
+		Settings: results.Settings{
+			Runs: cfg.Runs, Rate: cfg.Rate, Duration: cfg.Duration, Warmup: cfg.Warmup,
+			BurstClients: cfg.BurstClients, BurstDuration: cfg.BurstDuration,
+		},
 	}
 	var firstErr error
 	for _, v := range cfg.Variants {

@@ -25,6 +25,11 @@ type fakeDeployer struct {
 	variant deployers.Variant
 	failAt  string // "create", "start" or "ready": Deploy fails there
 	record  bool   // like an emulator: creates resources, never answers
+	// prepare, when set, runs before the platform call: Deploy marks
+	// "built" after it and measures startup from there.
+	prepare func(runID string) (what string)
+	// handler, when set, serves instead of the app (it may wrap it).
+	handler func(http.Handler) http.Handler
 
 	mu        sync.Mutex
 	resources map[string]deployers.Resource // id → resource, as a platform would hold them
@@ -52,6 +57,11 @@ func (f *fakeDeployer) Deploy(ctx context.Context, spec deployers.Spec) (*deploy
 	f.mu.Unlock()
 	d := &deployers.Deployment{RunID: spec.RunID, Variant: f.variant, Backend: "fake", ID: id}
 	d.Phases.Mark("deploy", time.Now())
+	if f.prepare != nil {
+		d.Preparation = f.prepare(spec.RunID)
+		d.Phases.Mark("built", time.Now())
+		d.StartupFrom = "built"
+	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
 			return d, err
@@ -60,7 +70,10 @@ func (f *fakeDeployer) Deploy(ctx context.Context, spec deployers.Spec) (*deploy
 			return d, fmt.Errorf("injected failure at %s", step)
 		}
 		if f.record && step == "ready" {
-			d.Details = map[string]string{"not_measured": "first-200: the emulator runs nothing"}
+			// Timestamps an emulator records without running anything.
+			d.Phases.Mark("created", time.Now())
+			d.Phases.Mark("started", time.Now().Add(time.Second))
+			d.NotMeasured = "first-200: the emulator runs nothing"
 			continue
 		}
 		switch step {
@@ -69,7 +82,11 @@ func (f *fakeDeployer) Deploy(ctx context.Context, spec deployers.Spec) (*deploy
 		case "start":
 			h := &swapHandler{}
 			h.p.Store(newEnv(f.variant))
-			srv := httptest.NewServer(h)
+			var served http.Handler = h
+			if f.handler != nil {
+				served = f.handler(h)
+			}
+			srv := httptest.NewServer(served)
 			f.mu.Lock()
 			f.servers[id] = srv
 			f.mu.Unlock()
@@ -134,7 +151,11 @@ type coldFake struct{ *fakeDeployer }
 func (c coldFake) ForceColdStart(ctx context.Context, d *deployers.Deployment) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.servers[d.ID].Config.Handler.(*swapHandler).p.Store(newEnv(c.variant))
+	h := c.servers[d.ID].Config.Handler
+	if w, ok := h.(interface{ Unwrap() http.Handler }); ok {
+		h = w.Unwrap()
+	}
+	h.(*swapHandler).p.Store(newEnv(c.variant))
 	return nil
 }
 
@@ -336,11 +357,13 @@ func TestRecordOnlyBackendIsNotMeasured(t *testing.T) {
 	if len(vr.NotMeasured) == 0 || !strings.Contains(vr.NotMeasured[0], "the emulator runs nothing") {
 		t.Errorf("not measured = %v, want the backend's reason", vr.NotMeasured)
 	}
-	if hits.Load() != 0 || vr.Warm != nil || len(vr.ColdStart.Samples) != 0 {
-		t.Errorf("requests were sent to a deployment that never answered: checks %d, warm %v, cold %v", hits.Load(), vr.Warm, vr.ColdStart.Samples)
+	if hits.Load() != 0 || vr.Warm != nil || len(vr.ColdStart.Samples) != 0 || vr.Scaling != nil {
+		t.Errorf("requests were sent to a deployment that never answered: checks %d, warm %v, cold %v, scaling %v", hits.Load(), vr.Warm, vr.ColdStart.Samples, vr.Scaling)
 	}
-	if vr.Startup.Total.N != 0 || len(vr.Startup.Samples) != cfg.Runs {
-		t.Errorf("startup = %+v: the recorded phases are kept, no startup total is claimed", vr.Startup)
+	// The timestamps the emulator recorded are no startup: nothing of
+	// them may reach a chart or a table.
+	if vr.Startup.Total.N != 0 || len(vr.Startup.Samples) != 0 || len(vr.Startup.Phases) != 0 || vr.Startup.Prepare.N != 0 {
+		t.Errorf("startup = %+v: an emulator's recorded times were kept as a startup", vr.Startup)
 	}
 	assertNothingLeft(t, map[deployers.Variant]deployers.Deployer{deployers.Function: f})
 }

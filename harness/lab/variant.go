@@ -29,11 +29,16 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 	vr = results.Variant{Variant: v, Backend: info.Name, Description: info.Description}
 	obs := cfg.Observer
 
+	// What the backend prepares (an image) is prepared once per run and
+	// shared by its deployments, as a platform builds once and runs many.
+	if rc, ok := dep.(deployers.RunCache); ok {
+		rc.Keep(cfg.RunID)
+	}
 	var current *deployers.Deployment
 	// The deferred teardown is the guarantee: it runs on success, on error
 	// and after ctx is cancelled (with a context of its own).
 	defer func() {
-		td := teardown(ctx, cfg, dep, current)
+		td := teardown(ctx, cfg, dep, current, true)
 		vr.Teardown = td
 		if td.Error != "" || len(td.Leftovers) > 0 {
 			err = errors.Join(err, fmt.Errorf("teardown: %s (left: %v)", td.Error, td.Leftovers))
@@ -47,7 +52,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		if current != nil {
 			// A fresh deployment per run: the previous one goes first.
 			obs.Phase(v, "teardown", fmt.Sprintf("deployment %d of %d", i, cfg.Runs))
-			if td := teardown(ctx, cfg, dep, current); td.Error != "" {
+			if td := teardown(ctx, cfg, dep, current, false); td.Error != "" {
 				current = nil
 				return vr, fmt.Errorf("teardown between runs: %s", td.Error)
 			}
@@ -62,22 +67,21 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		}
 		if i == 0 {
 			vr.Details, vr.Accel = d.Details, d.Accel
+			vr.MemoryMB = d.MemoryMB
 			// Some facts (the microVM's accelerator) are known only now.
 			vr.Description = dep.Info().Description
 		}
-		from := d.Phases.From(d.StartupFrom)
-		s := results.StartupSample{Phases: d.Phases, From: from[0].Name, Total: from.Total()}
-		s.Prepare, _ = d.Phases.Since(s.From)
-		startups = append(startups, s)
-		obs.Phase(v, "started", d.Phases.String())
 		if why := unreachable(d); why != "" {
 			// An emulator that only records the resource: nothing answers,
 			// so nothing that needs the endpoint is measured — and no
-			// request is sent to an address that is not ours.
-			vr.NotMeasured = []string{"startup to the first HTTP 200, cold start, warm latency and the behaviour table: " + why}
+			// request is sent to an address that is not ours. The times it
+			// recorded are not a startup: none of them is kept.
+			vr.NotMeasured = []string{"startup, cold start, warm latency, scaling, cost and the behaviour table: " + why}
 			obs.Phase(v, "recorded", "not measured: "+why)
 			continue
 		}
+		startups = append(startups, startupSample(d))
+		obs.Phase(v, "started", d.Phases.String())
 		client = clientFor(dep, d)
 		cs, cerr := firstRequest(ctx, client, d.URL)
 		if cerr != nil {
@@ -86,11 +90,10 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		vr.ColdStart.Samples = append(vr.ColdStart.Samples, cs)
 		firsts = append(firsts, cs.FirstRequest)
 	}
-	vr.Startup = summariseStartup(startups)
 	if len(vr.NotMeasured) > 0 {
-		vr.Startup.Total = results.Stats{}
 		return vr, ctx.Err()
 	}
+	vr.Startup = summariseStartup(startups)
 
 	// Backends that can force a cold start in place (a function platform
 	// starting a new execution environment) get Runs more samples that way.
@@ -133,6 +136,15 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 			return vr, lerr
 		}
 	}
+	if cfg.BurstDuration > 0 {
+		vr.Scaling = &results.Scaling{}
+		obs.Phase(v, "burst", fmt.Sprintf("%d concurrent clients for %s, from idle", cfg.BurstClients, cfg.BurstDuration))
+		b, err := runBurst(ctx, cfg, dep, current)
+		vr.Scaling.Burst = b
+		if err != nil {
+			return vr, fmt.Errorf("burst: %w", err)
+		}
+	}
 	if cfg.Check != nil {
 		obs.Phase(v, "behaviour", "the behaviour table against the live deployment")
 		vr.Behaviour = cfg.Check(ctx, string(v), current.URL, client)
@@ -140,20 +152,40 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 			return vr, fmt.Errorf("behaviour table: %d of %d cases failed", vr.Behaviour.Failed, vr.Behaviour.Failed+vr.Behaviour.Passed)
 		}
 	}
+	if vr.Scaling != nil {
+		z, err := scaleToZero(ctx, cfg, dep, current, client)
+		vr.Scaling.ScaleToZero = z
+		if err != nil {
+			return vr, fmt.Errorf("scale to zero: %w", err)
+		}
+	}
 	return vr, ctx.Err()
+}
+
+// startupSample is d's timeline with the startup measured from its origin.
+func startupSample(d *deployers.Deployment) results.StartupSample {
+	from := d.Phases.From(d.StartupFrom)
+	s := results.StartupSample{Phases: d.Phases, From: from[0].Name, Total: from.Total(), Preparation: d.Preparation}
+	s.Prepare, _ = d.Phases.Since(s.From)
+	return s
 }
 
 // teardown removes d (nil-safe) with a context that outlives ctx, times it
 // and lists what still carries the run id. It gives the backend the
 // longer of cfg.TeardownTimeout and the backend's own TeardownBudget: an
 // EC2 instance takes minutes to terminate, and cutting its teardown short
-// would abandon what a longer wait removes.
-func teardown(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deployers.Deployment) results.Teardown {
+// would abandon what a longer wait removes. The final teardown also
+// releases what the backend kept for the whole run (its image).
+func teardown(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deployers.Deployment, final bool) results.Teardown {
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(cfg.TeardownTimeout, dep.Info().TeardownBudget))
 	defer cancel()
 	var td results.Teardown
 	start := time.Now()
-	if err := dep.Teardown(tctx, d); err != nil {
+	err := dep.Teardown(tctx, d)
+	if rc, ok := dep.(deployers.RunCache); ok && final {
+		err = errors.Join(err, rc.Release(tctx, cfg.RunID))
+	}
+	if err != nil {
 		td.Error = err.Error()
 	}
 	td.Duration = time.Since(start)
@@ -175,7 +207,12 @@ type Transporter interface {
 
 // clientFor returns the client every request to d goes through.
 func clientFor(dep deployers.Deployer, d *deployers.Deployment) *http.Client {
-	var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
+	return clientWith(dep, d, http.DefaultTransport.(*http.Transport).Clone())
+}
+
+// clientWith is clientFor over the transport base.
+func clientWith(dep deployers.Deployer, d *deployers.Deployment, base *http.Transport) *http.Client {
+	var rt http.RoundTripper = base
 	if t, ok := dep.(Transporter); ok {
 		rt = t.Transport(d, rt)
 	}
@@ -186,13 +223,11 @@ func clientFor(dep deployers.Deployer, d *deployers.Deployment) *http.Client {
 // answer: only a deployment whose timeline reached the first HTTP 200 is
 // sent any request.
 func unreachable(d *deployers.Deployment) string {
+	if d.NotMeasured != "" {
+		return d.NotMeasured
+	}
 	if _, ok := d.Phases.Since(deployers.PhaseFirst200); ok && d.URL != "" {
 		return ""
-	}
-	for _, k := range []string{"not_measured", "first_200"} {
-		if why := d.Details[k]; why != "" {
-			return why
-		}
 	}
 	return "the deployment never answered HTTP"
 }
@@ -240,9 +275,15 @@ func summariseStartup(samples []results.StartupSample) results.Startup {
 	var totals, prepares []time.Duration
 	byName := map[string][]time.Duration{}
 	var order []string
+	byWhat := map[string][]time.Duration{}
+	var whats []string
 	for _, s := range samples {
 		totals = append(totals, s.Total)
 		prepares = append(prepares, s.Prepare)
+		if _, seen := byWhat[s.Preparation]; !seen {
+			whats = append(whats, s.Preparation)
+		}
+		byWhat[s.Preparation] = append(byWhat[s.Preparation], s.Prepare)
 		from := s.Phases.From(s.From)
 		for _, p := range from {
 			if _, seen := byName[p.Name]; !seen {
@@ -256,6 +297,9 @@ func summariseStartup(samples []results.StartupSample) results.Startup {
 	st.Prepare = results.StatsOf(prepares)
 	for _, name := range order {
 		st.Phases = append(st.Phases, results.PhaseStats{Name: name, Stats: results.StatsOf(byName[name])})
+	}
+	for _, w := range whats {
+		st.Preparations = append(st.Preparations, results.PreparationStats{What: w, Stats: results.StatsOf(byWhat[w])})
 	}
 	return st
 }

@@ -57,7 +57,7 @@ after {{.Run.Settings.Warmup}} warm-up (excluded). Medians with (min–max, n).<
 {{range .Table}}<tr><td class="label">{{.Label}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
 <figure>{{.Latency}}<figcaption>Warm latency by percentile (log scales), measured from each request's intended send time.</figcaption></figure>
-<figure>{{.Timelines}}<figcaption>Startup phases: median offset of each phase from the startup origin (image builds are preparation, not shown).</figcaption></figure>
+<figure>{{.Timelines}}<figcaption>Startup phases: median offset of each phase from the startup origin, the call that asks the platform to run the prepared artifact (preparation before it — image build, upload, probe — is not shown; nor is a variant whose platform only recorded it).</figcaption></figure>
 {{range .Run.Variants}}{{if .Error}}<p class="err">{{.Variant}}: {{.Error}}</p>{{end}}
 {{range .NotMeasured}}<p>not measured: {{.}}</p>{{end}}
 {{range .Teardown.Leftovers}}<p class="err">left after teardown: {{.}} (run computeladder sweep)</p>{{end}}{{end}}
@@ -148,7 +148,14 @@ func pctLabel(p float64) string {
 func timelineChart(run *results.Run) template.HTML {
 	const W, L, R, rowH = 760.0, 90.0, 20.0, 46.0
 	var longest time.Duration
+	// Only measured startups: a variant whose startup was not measured
+	// (an emulator that only records it) has no row at all.
+	var measured []results.Variant
 	for _, v := range run.Variants {
+		if v.Startup.Total.N == 0 {
+			continue
+		}
+		measured = append(measured, v)
 		for _, p := range v.Startup.Phases {
 			longest = max(longest, p.Stats.Median)
 		}
@@ -156,10 +163,10 @@ func timelineChart(run *results.Run) template.HTML {
 	if longest == 0 {
 		return `<p>No startup was measured.</p>`
 	}
-	H := 20 + rowH*float64(len(run.Variants))
+	H := 20 + rowH*float64(len(measured))
 	scale := (W - L - R) / float64(longest)
 	s := fmt.Sprintf(`<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img" aria-label="startup timeline">`, W, H)
-	for i, v := range run.Variants {
+	for i, v := range measured {
 		top := 10 + rowH*float64(i)
 		s += fmt.Sprintf(`<text x="0" y="%.0f">%s</text>`, top+16, template.HTMLEscapeString(string(v.Variant)))
 		prev := time.Duration(0)

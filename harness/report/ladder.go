@@ -5,6 +5,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -39,6 +40,11 @@ type row struct {
 	Artifact     string
 	Behaviour    string
 	Teardown     string
+	// ScalingMeasured and IdleRunning are the scaling row's figures,
+	// CostMeasured the "you pay for" row's, beside the rung's words.
+	ScalingMeasured string
+	IdleRunning     string
+	CostMeasured    string
 	rung
 }
 
@@ -47,10 +53,7 @@ func rows(run *results.Run) []row {
 	for _, v := range run.Variants {
 		r := row{Variant: string(v.Variant), Platform: v.Description, rung: rungs[v.Variant]}
 		r.Startup = stat(v.Startup.Total)
-		r.Prepare = "—"
-		if v.Startup.Prepare.Max > 0 {
-			r.Prepare = stat(v.Startup.Prepare)
-		}
+		r.Prepare = preparation(v.Startup)
 		r.ColdStart = stat(v.ColdStart.FirstRequest)
 		r.InitDuration = "—"
 		if v.ColdStart.InitDuration != nil {
@@ -76,11 +79,13 @@ func rows(run *results.Run) []row {
 			r.Teardown += fmt.Sprintf(", %d LEFT", len(v.Teardown.Leftovers))
 		}
 		if v.Startup.Total.N == 0 {
-			r.Startup = "not measured"
+			r.Startup, r.Prepare = "not measured", "not measured"
 		}
 		if v.ColdStart.FirstRequest.N == 0 {
 			r.ColdStart = "not measured"
 		}
+		r.ScalingMeasured, r.IdleRunning = scaling(v.Scaling)
+		r.CostMeasured = costCell(v.Cost)
 		out = append(out, r)
 	}
 	return out
@@ -115,5 +120,102 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%.2f s", d.Seconds())
 	default:
 		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+}
+
+// preparation names each kind of preparation with its spread, e.g.
+// "image build 5.58 s (n=1); image reused (built once per run) 12.0 ms
+// (11.2 ms–12.9 ms, n=2)".
+func preparation(st results.Startup) string {
+	if len(st.Preparations) == 0 {
+		if st.Prepare.Max > 0 {
+			return stat(st.Prepare)
+		}
+		return "—"
+	}
+	var parts []string
+	for _, p := range st.Preparations {
+		if p.What == "" { // a backend that does not name it
+			parts = append(parts, stat(p.Stats))
+			continue
+		}
+		parts = append(parts, p.What+" "+stat(p.Stats))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// minP99Samples is the fewest samples a p99 is shown for: below it the
+// p99 is one of the last samples, not a percentile.
+const minP99Samples = 100
+
+// scaling renders the burst ("10 clients → 10 instances (9 started), 812
+// req/s, p50 9.10 ms, p99 410 ms, first response 2.10 ms, all served
+// 1.20 s") and what ran after the keep-alive ("0 running 2.40 s after
+// the last request (keep-alive 2.00 s)").
+func scaling(sc *results.Scaling) (burst, idle string) {
+	burst, idle = "not measured", "not measured"
+	if sc == nil {
+		return burst, idle
+	}
+	if b := sc.Burst; b != nil {
+		inst := b.InstancesHow
+		if b.InstancesMeasured {
+			inst = fmt.Sprintf("%d instance", b.Instances)
+			if b.Instances != 1 {
+				inst += "s"
+			}
+			if b.Started > 0 {
+				inst += fmt.Sprintf(" (%d started)", b.Started)
+			}
+		}
+		p99 := "—"
+		n := b.Requests - b.Errors
+		if n >= minP99Samples {
+			p99 = dur(b.Latency.P99)
+		}
+		all := "not every client was answered"
+		if b.AllServed > 0 {
+			all = "all served " + dur(b.AllServed)
+		}
+		burst = fmt.Sprintf("%d clients → %s, %.0f req/s, p50 %s, p99 %s (n=%d), %d errors, first response %s, %s",
+			b.Clients, inst, b.Throughput, dur(b.Latency.P50), p99, n, b.Errors, dur(b.FirstResponse), all)
+	}
+	if z := sc.ScaleToZero; z != nil {
+		switch {
+		case z.NotMeasured != "":
+			idle = "not measured: " + z.NotMeasured
+		case z.KeepAlive == 0:
+			idle = fmt.Sprintf("%d running (until stopped)", z.Running)
+		case z.Running == 0:
+			idle = fmt.Sprintf("0 running %s after the last request (keep-alive %s)", dur(z.ZeroAfter), dur(z.KeepAlive))
+		default:
+			idle = fmt.Sprintf("%d still running %s after the last request (keep-alive %s)", z.Running, dur(z.Waited), dur(z.KeepAlive))
+		}
+	}
+	return burst, idle
+}
+
+// costCell renders the cloud counterpart's bill: "Lambda 128 MB x86_64:
+// $0.204 per 1 M requests, $26.80 a month at 50 req/s (prices 2026-11-25)".
+func costCell(c *results.Cost) string {
+	switch {
+	case c == nil:
+		return "not computed"
+	case c.NotComputed != "":
+		return "not computed: " + c.NotComputed
+	}
+	return fmt.Sprintf("%s: %s per 1 M requests, %s a month at %g req/s (prices %s)",
+		c.Counterpart, usd(c.PerMillion), usd(c.Monthly), c.Rate, c.PricesAsOf)
+}
+
+// usd renders dollars with three significant figures, cents at least.
+func usd(x float64) string {
+	switch {
+	case x >= 100:
+		return fmt.Sprintf("$%.0f", x)
+	case x >= 0.1:
+		return fmt.Sprintf("$%.2f", x)
+	default:
+		return fmt.Sprintf("$%.3g", x)
 	}
 }

@@ -16,14 +16,15 @@ var ladderRows = []struct {
 	{"platform", func(r row) string { return r.Platform }},
 	{"you manage", func(r row) string { return r.Manage }},
 	{"startup (→ first 200)", func(r row) string { return r.Startup }},
-	{"preparation (image build)", func(r row) string { return r.Prepare }},
+	{"preparation (before startup)", func(r row) string { return r.Prepare }},
 	{"cold start (first request)", func(r row) string { return r.ColdStart }},
 	{"platform Init Duration", func(r row) string { return r.InitDuration }},
 	{"warm p50", func(r row) string { return r.WarmP50 }},
 	{"warm p99", func(r row) string { return r.WarmP99 }},
 	{"warm errors", func(r row) string { return r.Errors }},
-	{"scaling", func(r row) string { return r.Scaling }},
-	{"you pay for", func(r row) string { return r.PayFor }},
+	{"scaling", func(r row) string { return r.Scaling + ": " + r.ScalingMeasured }},
+	{"running when idle", func(r row) string { return r.IdleRunning }},
+	{"you pay for", func(r row) string { return r.PayFor + ": " + r.CostMeasured }},
 	{"artifact", func(r row) string { return r.Artifact }},
 	{"behaviour table", func(r row) string { return r.Behaviour }},
 	{"teardown", func(r row) string { return r.Teardown }},
@@ -61,8 +62,8 @@ func Markdown(w io.Writer, run *results.Run) error {
 		for _, nm := range v.NotMeasured {
 			ew.printf("- not measured: %s\n", mdEscape(nm))
 		}
-		if len(v.Startup.Phases) > 0 {
-			ew.printf("Startup phases (offset from %s; preparation before it: %s):\n\n| phase | median | min | max |\n|---|---|---|---|\n", startupFrom(v), stat(v.Startup.Prepare))
+		if len(v.Startup.Phases) > 0 && v.Startup.Total.N > 0 {
+			ew.printf("Startup phases (offset from %s; preparation before it: %s):\n\n| phase | median | min | max |\n|---|---|---|---|\n", startupFrom(v), preparation(v.Startup))
 			for _, p := range v.Startup.Phases {
 				ew.printf("| %s | %s | %s | %s |\n", p.Name, dur(p.Stats.Median), dur(p.Stats.Min), dur(p.Stats.Max))
 			}
@@ -81,6 +82,22 @@ func Markdown(w io.Writer, run *results.Run) error {
 			ew.printf("Warm latency, %s at %d req/s (achieved %.1f/s, %d errors of %d):\n\n", v.Warm.Endpoint, v.Warm.Result.Rate, s.AchievedRate, s.Errors, s.Requests)
 			ew.printf("| p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|\n| %s | %s | %s | %s | %s |\n\n",
 				dur(q.P50), dur(q.P90), dur(q.P99), dur(q.P999), dur(q.Max))
+		}
+		if sc := v.Scaling; sc != nil && sc.Burst != nil {
+			b := sc.Burst
+			burst, idle := scaling(sc)
+			ew.printf("Scaling: a burst of %d closed-loop clients (%s, %s, from idle): %s. Instances: %s. ", b.Clients, b.Endpoint, dur(b.Duration), mdEscape(burst), mdEscape(b.InstancesHow))
+			if z := sc.ScaleToZero; z != nil {
+				ew.printf("After the burst: %s (%s).", mdEscape(idle), mdEscape(z.How))
+			}
+			ew.printf("\n\n")
+		}
+		if c := v.Cost; c != nil {
+			ew.printf("You pay for: %s", mdEscape(costCell(c)))
+			if c.Basis != "" {
+				ew.printf(" — %s", mdEscape(c.Basis))
+			}
+			ew.printf(".\n\n")
 		}
 		for _, f := range v.Behaviour.Failures {
 			ew.printf("- behaviour failure: %s\n", mdEscape(f))

@@ -48,6 +48,9 @@ type Settings struct {
 	Rate     int           `json:"rate"`
 	Duration time.Duration `json:"duration_ns"`
 	Warmup   time.Duration `json:"warmup_ns"`
+	// BurstClients and BurstDuration shape the scaling burst (0: none).
+	BurstClients  int           `json:"burst_clients,omitempty"`
+	BurstDuration time.Duration `json:"burst_duration_ns,omitempty"`
 }
 
 // Variant is everything measured for one variant.
@@ -65,13 +68,21 @@ type Variant struct {
 	// ArtifactBytes is the size of what was deployed (binary, zip or image).
 	ArtifactBytes int64 `json:"artifact_bytes,omitempty"`
 
-	Startup     Startup   `json:"startup"`
-	ColdStart   ColdStart `json:"cold_start"`
-	Warm        *Warm     `json:"warm,omitempty"`
-	Behaviour   Behaviour `json:"behaviour"`
-	Teardown    Teardown  `json:"teardown"`
-	Error       string    `json:"error,omitempty"`
-	NotMeasured []string  `json:"not_measured,omitempty"` // figures the backend cannot give, with why
+	Startup   Startup   `json:"startup"`
+	ColdStart ColdStart `json:"cold_start"`
+	Warm      *Warm     `json:"warm,omitempty"`
+	Behaviour Behaviour `json:"behaviour"`
+	Teardown  Teardown  `json:"teardown"`
+	// MemoryMB is the memory the deployment got (a function's memory
+	// size); zero where the backend does not say.
+	MemoryMB int `json:"memory_mb,omitempty"`
+	// Scaling is the burst after the warm load and the scale to zero.
+	Scaling *Scaling `json:"scaling,omitempty"`
+	// Cost is what the variant's cloud counterpart would bill for this
+	// run's workload.
+	Cost        *Cost    `json:"cost,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	NotMeasured []string `json:"not_measured,omitempty"` // figures the backend cannot give, with why
 }
 
 // Startup is deploy → first HTTP 200, once per deployment.
@@ -80,6 +91,9 @@ type Startup struct {
 	Total   Stats           `json:"total"`
 	// Prepare is the preparation before the startup origin (image builds).
 	Prepare Stats `json:"prepare"`
+	// Preparations splits Prepare by what it did, in first-seen order,
+	// e.g. an image built once and then reused.
+	Preparations []PreparationStats `json:"preparations,omitempty"`
 	// Phases summarises each phase's offset from the startup origin.
 	Phases []PhaseStats `json:"phases"`
 }
@@ -91,8 +105,16 @@ type StartupSample struct {
 	// (building an image) took Prepare.
 	From    string        `json:"from"`
 	Prepare time.Duration `json:"prepare_ns"`
+	// Preparation names what Prepare did, e.g. "image build".
+	Preparation string `json:"preparation,omitempty"`
 	// Total is From → the last phase (the first HTTP 200).
 	Total time.Duration `json:"total_ns"`
+}
+
+// PreparationStats is the spread of one kind of preparation.
+type PreparationStats struct {
+	What  string `json:"what"`
+	Stats Stats  `json:"stats"`
 }
 
 // PhaseStats is the spread of one phase's offset across samples.
@@ -125,6 +147,76 @@ type ColdSample struct {
 type Warm struct {
 	Endpoint string       `json:"endpoint"`
 	Result   *load.Result `json:"result"`
+}
+
+// Scaling is how the variant scaled: a burst from idle, then the wait
+// for it to scale to zero.
+type Scaling struct {
+	Burst       *Burst       `json:"burst,omitempty"`
+	ScaleToZero *ScaleToZero `json:"scale_to_zero,omitempty"`
+}
+
+// Burst is Clients concurrent clients, each sending its next request as
+// soon as the last one is answered (closed loop), for Duration, starting
+// from idle after the warm load.
+type Burst struct {
+	Endpoint string        `json:"endpoint"`
+	Clients  int           `json:"clients"`
+	Duration time.Duration `json:"duration_ns"`
+	Requests int           `json:"requests"`
+	Errors   int           `json:"errors"`
+	// Throughput is successful responses per second.
+	Throughput float64 `json:"throughput"`
+	// Latency is over the successful requests, each timed from its send.
+	Latency load.Quantiles `json:"latency"`
+	// FirstResponse is the burst's start → its first response, and
+	// AllServed → the moment every client had had a response.
+	FirstResponse time.Duration `json:"first_response_ns"`
+	AllServed     time.Duration `json:"all_served_ns"`
+	// Instances is how many instances served the burst and Started how
+	// many the burst started; both valid only when InstancesMeasured.
+	Instances         int  `json:"instances"`
+	Started           int  `json:"started"`
+	InstancesMeasured bool `json:"instances_measured"`
+	// InstancesHow says how Instances was found, or why it was not.
+	InstancesHow string `json:"instances_how"`
+}
+
+// ScaleToZero is what still ran (and is billed) after the burst, once the
+// platform's keep-alive had passed.
+type ScaleToZero struct {
+	// KeepAlive is the platform's idle keep-alive (zero: none, the
+	// instance runs until someone stops it).
+	KeepAlive time.Duration `json:"keep_alive_ns"`
+	// Waited is how long the harness watched after the last request.
+	Waited time.Duration `json:"waited_ns"`
+	// Running is how many instances still ran at the end of the wait;
+	// ZeroAfter is the last request → none running (zero if that never
+	// happened).
+	Running   int           `json:"running"`
+	ZeroAfter time.Duration `json:"zero_after_ns,omitempty"`
+	// How says how Running was found; NotMeasured why it was not.
+	How         string `json:"how,omitempty"`
+	NotMeasured string `json:"not_measured,omitempty"`
+}
+
+// Cost is what the variant's cloud counterpart would bill for this run's
+// workload, from infra/pricing.json (package cost computes it).
+type Cost struct {
+	// Counterpart names the cloud service and size, e.g. "Lambda 128 MB x86_64".
+	Counterpart string `json:"counterpart"`
+	// Rate is the request rate the figures assume (the run's, per second).
+	Rate float64 `json:"rate"`
+	// PerMillion is the bill for one million requests at Rate, and Monthly
+	// for a 730-hour month at Rate, in USD.
+	PerMillion float64 `json:"per_million_usd"`
+	Monthly    float64 `json:"monthly_usd"`
+	// Basis says which measured figures and prices the bill rests on.
+	Basis string `json:"basis"`
+	// PricesAsOf is the date of the prices used.
+	PricesAsOf string `json:"prices_as_of"`
+	// NotComputed says why there is no figure; the others are then zero.
+	NotComputed string `json:"not_computed,omitempty"`
 }
 
 // Behaviour is the behaviour table checked against the live deployment.

@@ -54,6 +54,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Accel is the microVM accelerator: auto, kvm or tcg.
 	Accel string
+	// KeepAlive is how long the local function's idle execution
+	// environments stay warm (0: the backend's default).
+	KeepAlive time.Duration
 
 	// Endpoint is an AWS-compatible endpoint (LocalStack's default when
 	// empty on target localstack).
@@ -118,7 +121,11 @@ func newLocal(v deployers.Variant, opts Options) (deployers.Deployer, error) {
 	case deployers.Container:
 		return docker.New(docker.WithLogger(opts.Logger))
 	case deployers.Function:
-		return rie.New(rie.WithLogger(opts.Logger))
+		ropts := []rie.Option{rie.WithLogger(opts.Logger)}
+		if opts.KeepAlive > 0 {
+			ropts = append(ropts, rie.WithKeepAlive(opts.KeepAlive))
+		}
+		return rie.New(ropts...)
 	}
 	return nil, fmt.Errorf("unknown variant %q", v)
 }

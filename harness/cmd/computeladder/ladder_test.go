@@ -21,6 +21,7 @@ func TestLadderLabSmoke(t *testing.T) {
 	runID := deployertest.RunID(t, "ladder")
 	sweepAfter(t, runID)
 	if _, err := run(t, "run", "all", "--runs", "1", "--rate", "20", "--duration", "1s", "--warmup", "0s",
+		"--burst-clients", "4", "--burst-duration", "1s", "--keep-alive", "1s",
 		"--quiet", "--out", out, "--run-id", runID); err != nil {
 		t.Fatalf("run all: %v", err)
 	}
@@ -51,6 +52,34 @@ func TestLadderLabSmoke(t *testing.T) {
 	if fn.Warm != nil && fn.ColdStart.FirstRequest.Median <= fn.Warm.Result.Summary.Latency.P50 {
 		t.Errorf("the function's cold start %v is no slower than its warm p50 %v",
 			fn.ColdStart.FirstRequest.Median, fn.Warm.Result.Summary.Latency.P50)
+	}
+	// Startup counts from each platform's run call; the image is
+	// preparation, named.
+	for v, want := range map[*results.Variant][2]string{
+		&vm: {"qemu-started", "initramfs"}, &ctr: {"built", "image build"}, &fn: {"gateway-listening", "image build"},
+	} {
+		s := v.Startup
+		if len(s.Samples) == 0 || s.Samples[0].From != want[0] || len(s.Preparations) == 0 || s.Preparations[0].What != want[1] {
+			t.Errorf("%s: startup from %v, preparations %+v; want from %q after %q", v.Variant, s.Samples, s.Preparations, want[0], want[1])
+		}
+	}
+	// Scaling: the function scaled out for the burst and back to zero;
+	// the VM and the container are one instance, still running.
+	for _, v := range []results.Variant{vm, ctr, fn} {
+		sc := v.Scaling
+		if sc == nil || sc.Burst == nil || sc.ScaleToZero == nil || !sc.Burst.InstancesMeasured || sc.Burst.Requests == 0 {
+			t.Fatalf("%s: scaling %+v", v.Variant, sc)
+		}
+		wantRunning, scaled := 1, sc.Burst.Instances == 1
+		if v.Variant == deployers.Function {
+			wantRunning, scaled = 0, sc.Burst.Instances >= 2 && sc.Burst.Started >= 1
+		}
+		if !scaled || sc.ScaleToZero.Running != wantRunning {
+			t.Errorf("%s: burst served by %d instances (%d started), %d running after the keep-alive", v.Variant, sc.Burst.Instances, sc.Burst.Started, sc.ScaleToZero.Running)
+		}
+		if v.Cost == nil || v.Cost.NotComputed != "" || v.Cost.Monthly <= 0 || v.Cost.PricesAsOf == "" {
+			t.Errorf("%s: cost %+v", v.Variant, v.Cost)
+		}
 	}
 	if left := leftovers(t, runID); len(left) > 0 {
 		t.Fatalf("left after the lab: %v", left)

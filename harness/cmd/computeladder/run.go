@@ -17,6 +17,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
+	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/lab"
 	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
@@ -31,6 +32,9 @@ type runFlags struct {
 	rate     int
 	duration time.Duration
 	warmup   time.Duration
+	burstN   int
+	burstDur time.Duration
+	keep     time.Duration
 	memoryMB int
 	accel    string
 	arch     string
@@ -64,6 +68,9 @@ func (f *runFlags) register(cmd *cobra.Command, measure bool) {
 	fl.IntVar(&f.rate, "rate", 50, "warm load: requests per second (open loop, constant rate)")
 	fl.DurationVar(&f.duration, "duration", 5*time.Second, "warm load: how long (0 skips the load)")
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up at the same rate before the load, excluded from the figures")
+	fl.IntVar(&f.burstN, "burst-clients", 10, "scaling burst: concurrent clients, each sending back to back (closed loop)")
+	fl.DurationVar(&f.burstDur, "burst-duration", 3*time.Second, "scaling burst: how long, after the warm load (0 skips the burst and the scale to zero)")
+	fl.DurationVar(&f.keep, "keep-alive", 2*time.Second, "local function: how long an idle execution environment stays warm (Lambda keeps them minutes; shortened so a run sees the scale to zero)")
 	fl.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the report")
 	fl.StringVar(&f.outDir, "out", "results", "directory for results/<run-id>/")
 }
@@ -106,7 +113,7 @@ func (f *runFlags) validate() error {
 
 // options turns the flags into the deployers' options (validate first).
 func (f *runFlags) options() targets.Options {
-	o := targets.Options{Accel: f.accel, Endpoint: f.endpoint, Region: f.region, PublicURL: f.public}
+	o := targets.Options{Accel: f.accel, Endpoint: f.endpoint, Region: f.region, PublicURL: f.public, KeepAlive: f.keep}
 	if f.ingress != "" {
 		o.Ingress = netip.MustParsePrefix(f.ingress)
 	}
@@ -174,13 +181,19 @@ func newRunCmd() *cobra.Command {
 		Use:   "run <vm|container|lambda|all>",
 		Short: "Deploy, measure startup, cold start and warm latency, tear down, report",
 		Long: `Run builds the artifacts, then for each variant: deploys it --runs times
-(each a startup sample, deploy request → first HTTP 200, with its phases),
-times the first request of each fresh environment (cold start; functions
-also get --runs forced cold starts on new execution environments), sends
-open-loop constant-rate load (--rate for --duration, after --warmup),
-checks the app's behaviour table against the live deployment, and tears
-everything down — also on error and on Ctrl-C (press it twice to stop
-waiting; the run is then swept). Results go to results/<run-id>/:
+(each a startup sample: from the call that asks the platform to run the
+prepared artifact to the first HTTP 200, with its phases; the image is
+built once per run, before it, as preparation), times the first request
+of each fresh environment (cold start; functions also get --runs forced
+cold starts on new execution environments), sends open-loop
+constant-rate load (--rate for --duration, after --warmup), then a
+scaling burst (--burst-clients closed-loop clients for --burst-duration,
+counting the instances that served it), checks the app's behaviour table
+against the live deployment, waits for the keep-alive (--keep-alive for
+the local function) and counts what still runs, prices the run's
+workload on each variant's cloud counterpart (infra/pricing.json), and
+tears everything down — also on error and on Ctrl-C (press it twice to
+stop waiting; the run is then swept). Results go to results/<run-id>/:
 results.json (raw samples), report.md and report.html.
 
 Exit codes: 0 success, 1 a variant failed, 2 bad input or a missing
@@ -206,6 +219,15 @@ prerequisite (nothing created).`,
 			}
 			if f.duration > 0 && (f.rate < 1 || f.rate > 100_000) {
 				return usagef(fmt.Errorf("--rate %d: use 1 to 100000 requests per second", f.rate))
+			}
+			if f.burstDur < 0 || f.burstDur > time.Minute {
+				return usagef(fmt.Errorf("--burst-duration %s: use 0 (no burst) to 1m", f.burstDur))
+			}
+			if f.burstDur > 0 && (f.burstN < 1 || f.burstN > lab.MaxBurstClients) {
+				return usagef(fmt.Errorf("--burst-clients %d: use 1 to %d", f.burstN, lab.MaxBurstClients))
+			}
+			if f.keep <= 0 {
+				return usagef(fmt.Errorf("--keep-alive %s: must be positive", f.keep))
 			}
 			return runLab(cmd, &f, variants)
 		},
@@ -256,6 +278,7 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 		Spec:      deployers.Spec{Artifacts: arts[variants[0]], MemoryMB: f.memoryMB},
 		Artifacts: arts,
 		Runs:      f.runs, Rate: f.rate, Duration: f.duration, Warmup: f.warmup,
+		BurstClients: f.burstN, BurstDuration: f.burstDur,
 		Check: lab.BehaviourTable(),
 	}
 	if prog != nil {
@@ -268,6 +291,13 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 	for i := range run.Variants {
 		v := run.Variants[i].Variant
 		run.Variants[i].ArtifactBytes = artifactSize(v, arts[v])
+	}
+	prices, err := cost.Default()
+	if err == nil {
+		err = cost.Ladder(run, prices)
+	}
+	if err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("cost of the ladder: %w", err))
 	}
 	dir := filepath.Join(f.outDir, runID)
 	if err := writeReports(dir, run); err != nil {

@@ -149,7 +149,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return res, fmt.Errorf("deploy the function: %w", err)
 	}
 	res.MemoryMB, _ = strconv.Atoi(d.Details[rie.DetailMemoryMB])
-	res.Startup = d.Phases.From(rie.PhaseImageBuilt).Total()
+	res.Startup = d.Phases.From(d.StartupFrom).Total()
 	cfg.Logf("lambda    ready      %s (first environment's init on /healthz)", res.Startup.Round(time.Millisecond))
 
 	s := &session{cfg: cfg, d: d, t0: time.Now(), hc: &http.Client{

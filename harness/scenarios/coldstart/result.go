@@ -18,7 +18,8 @@ type Result struct {
 	KeepAlive time.Duration `json:"keep_alive_ns"`
 	Burst     int           `json:"burst"`
 	Prewarm   int           `json:"prewarm"`
-	// Startup is image-built → first-200 of the deployment.
+	// Startup is the deployment's startup: its origin (the first invoke, see
+	// rie.StartupOrigin) → first-200.
 	Startup        time.Duration     `json:"startup_ns"`
 	Idle           IdleResult        `json:"idle"`
 	ColdBurst      BurstResult       `json:"cold_burst"`
