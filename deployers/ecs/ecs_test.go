@@ -134,7 +134,7 @@ func TestDeployOnMotoRecordsLockedDownTaskThenTeardownLeavesNothing(t *testing.T
 	for _, ph := range dep.Phases {
 		names = append(names, ph.Name)
 	}
-	if want := []string{PhaseDeploy, PhasePushed, PhaseRunning}; !slices.Equal(names, want) {
+	if want := []string{PhaseDeploy, PhasePushed, PhaseRunTask, PhaseRunning}; !slices.Equal(names, want) {
 		t.Errorf("phases %v, want %v", names, want)
 	}
 	// moto gives a task no timestamps: they are named as not measured

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/ec2"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -29,9 +30,9 @@ const (
 //     duration is an upper bound of what Lambda bills.
 //   - container → one Fargate task, the smallest (0.25 vCPU, 0.5 GB), on
 //     all month with a public IPv4 address, as deployers/ecs runs it.
-//   - vm → one EC2 instance, the cheapest priced type of the machine's
-//     architecture with at least the VM's memory, on all month with a
-//     public IPv4 address, as deployers/ec2 runs it.
+//   - vm → one EC2 instance of the type deployers/ec2 launches for the
+//     VM's memory and architecture (the smallest burstable type with at
+//     least that memory), on all month with a public IPv4 address.
 //
 // One instance is billed because one served the whole warm load; Basis
 // says how the warm load went, so a reader sees when one was not enough.
@@ -46,7 +47,11 @@ func Ladder(run *results.Run, p *Pricing) error {
 	rate := float64(run.Settings.Rate)
 	for i := range run.Variants {
 		v := &run.Variants[i]
-		v.Cost = variantCost(v, p, arch, rate, run.Settings.Duration > 0)
+		a := arch
+		if va, err := ParseArch(v.Arch); err == nil {
+			a = va // what this variant was built for, where recorded
+		}
+		v.Cost = variantCost(v, p, a, rate, run.Settings.Duration > 0)
 	}
 	return nil
 }
@@ -92,7 +97,13 @@ func variantCost(v *results.Variant, p *Pricing, arch Arch, rate float64, loaded
 		c.PricesAsOf = p.Fargate.AsOf
 		c.Basis = "one task always on: " + o.Detail + "; " + served
 	case deployers.VM:
-		name, err := p.cheapestInstance(arch, v.MemoryMB)
+		// The instance deployers/ec2 would launch for the VM's memory.
+		name, err := ec2.InstanceTypeFor(cmp.Or(v.MemoryMB, ec2.DefaultMemoryMB), arch.GOARCH())
+		if err == nil {
+			if _, ok := p.EC2.Instances[name]; !ok {
+				err = fmt.Errorf("infra/pricing.json has no price for %s, which deployers/ec2 launches: add it", name)
+			}
+		}
 		if err != nil {
 			c.NotComputed = err.Error()
 			return c
@@ -107,23 +118,4 @@ func variantCost(v *results.Variant, p *Pricing, arch Arch, rate float64, loaded
 		c.NotComputed = fmt.Sprintf("no cloud counterpart for variant %q", v.Variant)
 	}
 	return c
-}
-
-// cheapestInstance is the cheapest priced instance type of arch with at
-// least memoryMB of memory.
-func (p *Pricing) cheapestInstance(arch Arch, memoryMB int) (string, error) {
-	best := ""
-	for _, name := range p.InstanceNames() {
-		in := p.EC2.Instances[name]
-		if in.Arch != arch || in.MemoryGiB*1024 < float64(memoryMB) {
-			continue
-		}
-		if best == "" || in.Hourly < p.EC2.Instances[best].Hourly {
-			best = name
-		}
-	}
-	if best == "" {
-		return "", fmt.Errorf("no priced %s instance has %d MB: add one to infra/pricing.json", arch, memoryMB)
-	}
-	return best, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/ec2"
 	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/results"
 )
@@ -42,14 +43,18 @@ func TestLadderPricesEachCounterpart(t *testing.T) {
 	}
 	perMonth := 50.0 * 730 * 3600
 	ip := p.PublicIPv4.Hourly
-	t3 := p.EC2.Instances["t3.micro"]
+	vmType, err := ec2.InstanceTypeFor(run.Variants[0].MemoryMB, "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t3 := p.EC2.Instances[vmType]
 	fg := p.Fargate.X86
 	want := []struct {
 		counterpart string
 		monthly     float64
 		asOf        string
 	}{
-		{"EC2 t3.micro", (t3.Hourly + ip) * 730, p.EC2.AsOf},
+		{"EC2 " + vmType, (t3.Hourly + ip) * 730, p.EC2.AsOf},
 		{"Fargate 0.25 vCPU / 0.5 GB x86_64", (0.25*fg.VCPUHour + 0.5*fg.GBHour + ip) * 730, p.Fargate.AsOf},
 		// 3 ms billed × 0.125 GB, plus the request charge, per request.
 		{"Lambda 128 MB x86_64", perMonth * (p.Lambda.Request + 0.003*0.125*p.Lambda.GBSecond[X86]), p.Lambda.AsOf},
@@ -89,11 +94,11 @@ func TestLadderSaysWhatItCannotPrice(t *testing.T) {
 	if err := Ladder(nil, p); err == nil {
 		t.Error("Ladder(nil) returned no error")
 	}
-	// A VM bigger than every priced instance cannot be priced.
+	// A VM bigger than every instance the EC2 deployer launches cannot be priced.
 	run = ladderRun()
 	run.Variants[0].MemoryMB = 64 << 10
 	_ = Ladder(run, p)
-	if c := run.Variants[0].Cost; !strings.Contains(c.NotComputed, "no priced x86_64 instance") {
+	if c := run.Variants[0].Cost; !strings.Contains(c.NotComputed, "largest lab instance") {
 		t.Errorf("a 64 GB VM: %+v", c)
 	}
 }

@@ -35,6 +35,14 @@ const (
 	ARM Arch = "arm64"
 )
 
+// GOARCH is the architecture as Go names it (amd64 or arm64).
+func (a Arch) GOARCH() string {
+	if a == ARM {
+		return "arm64"
+	}
+	return "amd64"
+}
+
 // ParseArch accepts the AWS names and Go's.
 func ParseArch(s string) (Arch, error) {
 	switch strings.ToLower(s) {
