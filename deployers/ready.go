@@ -13,43 +13,59 @@ import (
 // detected moment is within a few milliseconds of the real one.
 const DefaultPollInterval = 2 * time.Millisecond
 
-// MaxHedgedProbes bounds the hedged probes waiting for an answer at once
-// (see Probe.Hedged). With probes started every interval, each may take
-// MaxHedgedProbes intervals to be answered before the oldest gives way:
-// 128 ms at the default interval, 32 s at half a second.
-const MaxHedgedProbes = 64
+// Hedging bounds (see Probe.Hedged).
+const (
+	// MaxHedgedProbes bounds the probes waiting for an answer at once.
+	MaxHedgedProbes = 16
+	// MinHedgeSpacing is the least time between two hedged probe starts.
+	// It bounds how late readiness is seen behind stalled probes, and the
+	// connections per second a forwarder (and a booting guest behind it)
+	// is sent while probes stall.
+	MinHedgeSpacing = 10 * time.Millisecond
+)
 
 // Probe is how a deployer waits for its endpoint to answer.
 //
-// Why hedged probes: a port forwarder (QEMU's user-mode network, a cloud
-// instance whose kernel is still booting) may accept a connection, or let
-// its SYN go unanswered, long before anything behind it listens; a probe on
-// such a connection hangs until its own timeout, so one probe at a time
-// with a timeout of T lands the first 200 on steps of T after the app was
-// ready. Started every interval whatever the earlier ones are doing, the
-// first probe sent after the app listens is answered at once: the first
-// 200 is seen within an interval (plus one round trip) of the moment the
-// app could answer, locally as on a slow cloud endpoint, and nothing
-// quantizes it.
+// Why hedged probes: a port forwarder (QEMU's user-mode network while the
+// guest kernel boots) may accept a connection long before anything behind
+// it can answer, and a cloud instance still booting leaves a connection
+// attempt unanswered; a probe there hangs until its own timeout, so one
+// probe at a time with a timeout of T lands the first 200 on steps of T,
+// seconds after the app could answer. Hedged, while a probe waits another
+// starts every hedge spacing (the larger of Interval and MinHedgeSpacing),
+// up to MaxHedgedProbes at once; each waits for its answer for
+// MaxHedgedProbes spacings (160 ms locally) before it gives way, so that
+// stalled probes are replaced one spacing apart. The first 200 wins and
+// cancels the rest. Readiness is thus seen within a spacing (plus a round
+// trip) of the moment the app could answer; probes that fail fast (a
+// refused connection, a reset) are followed by the next one an Interval
+// later, one at a time, as in a plain poll loop.
+//
+// Why no faster, and no open-ended stream of probes: an app that can
+// answer, but slowly (a guest under software emulation takes tens of
+// milliseconds over its first requests), must not be sent requests faster
+// than it answers them: the probes then slow what they measure, and at
+// worst every one gives up before its answer comes and readiness is never
+// seen (hedging every 2 ms, 64 at once, did that to the microVM). Hedges
+// stop at MaxHedgedProbes, and none gives way before its time.
 type Probe struct {
 	// Client sends the probes; nil means a client that opens a fresh
 	// connection for every probe (a kept-alive connection to a forwarder
 	// can look healthy while nothing listens behind it) and uses no proxy.
 	Client *http.Client
-	// Interval is the time between probe starts (DefaultPollInterval when 0).
+	// Interval is the time between a probe that failed and the next
+	// (DefaultPollInterval when 0).
 	Interval time.Duration
-	// Hedged starts a probe every Interval while earlier ones still wait,
-	// at most MaxHedgedProbes at once (the oldest is cancelled to make
-	// room); the first 200 wins and cancels the rest. Without it one probe
-	// runs at a time, bounded only by the client's Timeout and ctx: the
-	// right choice where every probe is real work the platform scales out
-	// for — a Function URL starts an execution environment per concurrent
-	// request, so hedging there would start environments, not detect one.
+	// Hedged starts more probes while earlier ones wait (see above).
+	// Without it one probe runs at a time, bounded only by the client's
+	// Timeout and ctx: the right choice where every probe is real work the
+	// platform scales out for — a Function URL starts an execution
+	// environment per concurrent request, so hedging there would start
+	// environments, not detect one.
 	Hedged bool
-	// Alive, when set, is called every Interval (before each probe
-	// starts, and while an unhedged probe waits); its error (the
-	// container or VM exited) ends the wait at once, so a dead process
-	// fails fast instead of at the deadline.
+	// Alive, when set, is called every Interval; its error (the container
+	// or VM exited) ends the wait at once, so a dead process fails fast
+	// instead of at the deadline.
 	Alive func() error
 	// AnyStatus counts any HTTP answer as ready, for a server that
 	// answers requests but serves no health path (an emulator's 404).
@@ -81,7 +97,7 @@ type probeResult struct {
 // winning answer arrived. When the wait ends without one, the error wraps
 // ctx's (or Alive's) and the most telling probe's: that of the latest
 // probe that was answered or failed on its own (a *StatusError when it was
-// answered with another status), not one this wait cancelled.
+// answered with another status), not one that gave way.
 func (p Probe) Wait(ctx context.Context, url string) (time.Time, error) {
 	interval := p.Interval
 	if interval <= 0 {
@@ -94,30 +110,33 @@ func (p Probe) Wait(ctx context.Context, url string) (time.Time, error) {
 	if _, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil); err != nil {
 		return time.Time{}, fmt.Errorf("readiness probe: %w", err)
 	}
-	limit := 1
+	limit, spacing := 1, time.Duration(0)
 	if p.Hedged {
-		limit = MaxHedgedProbes
+		limit, spacing = MaxHedgedProbes, max(interval, MinHedgeSpacing)
 	}
+	giveUp := time.Duration(limit) * spacing // a hedged probe's patience
 
 	ctx, cancelAll := context.WithCancel(ctx)
 	defer cancelAll()
 	done := make(chan probeResult, limit)
 	type waiting struct {
-		seq    int
-		cancel func()
+		seq     int
+		started time.Time
+		cancel  func()
 	}
 	var (
-		flying      []waiting // probes not cancelled yet, oldest first
-		outstanding int       // probes whose result has not come back
-		seq         int
-		last        probeResult // the most telling failure so far
-		lastRank    int
+		flying    []waiting // probes not given up yet, oldest first
+		pending   int       // probes whose result has not come back
+		seq       int
+		lastStart time.Time
+		last      probeResult // the most telling failure so far
+		lastRank  int
 	)
 	// note keeps the most telling failure: one that ended on its own
-	// outranks one this wait cancelled or the deadline cut short; among
+	// outranks one that gave way or that the deadline cut short; among
 	// equals, the later probe wins.
 	note := func(r probeResult) {
-		outstanding--
+		pending--
 		for i, f := range flying {
 			if f.seq == r.seq {
 				f.cancel()
@@ -129,7 +148,7 @@ func (p Probe) Wait(ctx context.Context, url string) (time.Time, error) {
 			return
 		}
 		rank := 2
-		if errors.Is(r.err, errHedgeCancelled) || ctx.Err() != nil {
+		if errors.Is(r.err, errGaveWay) || ctx.Err() != nil {
 			rank = 1
 		}
 		if rank > lastRank || rank == lastRank && r.seq > last.seq {
@@ -140,30 +159,42 @@ func (p Probe) Wait(ctx context.Context, url string) (time.Time, error) {
 	// none outlives the call.
 	drain := func() {
 		cancelAll()
-		for outstanding > 0 {
+		for pending > 0 {
 			note(<-done)
 		}
 	}
-	start := func() error {
+	start := func(now time.Time) {
+		seq++
+		pctx, cancel := context.WithCancelCause(ctx)
+		flying = append(flying, waiting{seq: seq, started: now, cancel: func() { cancel(errGaveWay) }})
+		pending++
+		lastStart = now
+		go func(seq int) { done <- p.once(pctx, client, url, seq) }(seq)
+	}
+	// step runs every Interval: it ends probes past their patience and
+	// starts the next one when it is due.
+	step := func(now time.Time) error {
 		if err := p.alive(); err != nil {
 			return err
 		}
-		if len(flying) == limit {
-			// The oldest gives way; its result still comes back.
-			flying[0].cancel()
-			flying = flying[1:]
+		if p.Hedged {
+			for len(flying) > 0 && now.Sub(flying[0].started) >= giveUp {
+				flying[0].cancel()
+				flying = flying[1:]
+			}
 		}
-		seq++
-		pctx, cancel := context.WithCancelCause(ctx)
-		flying = append(flying, waiting{seq: seq, cancel: func() { cancel(errHedgeCancelled) }})
-		outstanding++
-		go func(seq int) { done <- p.once(pctx, client, url, seq) }(seq)
+		switch {
+		case len(flying) == 0 && pending < 2*limit:
+			start(now) // nothing waits: the next probe of the poll loop
+		case p.Hedged && len(flying) < limit && now.Sub(lastStart) >= spacing:
+			start(now) // something waits: hedge
+		}
 		return nil
 	}
 
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	if err := start(); err != nil {
+	if err := step(time.Now()); err != nil {
 		return time.Time{}, err
 	}
 	for {
@@ -174,22 +205,13 @@ func (p Probe) Wait(ctx context.Context, url string) (time.Time, error) {
 				drain()
 				return r.at, nil
 			}
-			if !p.Hedged {
-				// One at a time: the next probe starts an interval
-				// after this one ended, as in a plain poll loop.
+			if len(flying) == 0 {
+				// It failed on its own: the next probe starts an
+				// Interval from now, as in a plain poll loop.
 				tick.Reset(interval)
 			}
-		case <-tick.C:
-			if !p.Hedged && outstanding > 0 {
-				// A probe still waits; a process that died meanwhile
-				// ends the wait now, not when the probe gives up.
-				if err := p.alive(); err != nil {
-					drain()
-					return time.Time{}, err
-				}
-				continue
-			}
-			if err := start(); err != nil {
+		case now := <-tick.C:
+			if err := step(now); err != nil {
 				drain()
 				return time.Time{}, err
 			}
@@ -204,6 +226,9 @@ func (p Probe) Wait(ctx context.Context, url string) (time.Time, error) {
 		}
 	}
 }
+
+// errGaveWay is the cause given to a hedged probe that waited its time.
+var errGaveWay = errors.New("probe gave way: no answer in its time")
 
 func (p Probe) alive() error {
 	if p.Alive == nil {
@@ -225,7 +250,7 @@ func (p Probe) once(ctx context.Context, client *http.Client, url string, seq in
 	resp, err := client.Do(req)
 	at := time.Now()
 	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, errHedgeCancelled) {
+		if cause := context.Cause(ctx); errors.Is(cause, errGaveWay) {
 			err = cause
 		}
 		return probeResult{seq: seq, err: err}
