@@ -62,7 +62,7 @@ func (f *runFlags) register(cmd *cobra.Command, measure bool) {
 	fl.IntVar(&f.rate, "rate", 50, "warm load: requests per second (open loop, constant rate)")
 	fl.DurationVar(&f.duration, "duration", 5*time.Second, "warm load: how long (0 skips the load)")
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up at the same rate before the load, excluded from the figures")
-	fl.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the report")
+	fl.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the report (the raw samples stay in their files beside it)")
 	fl.StringVar(&f.outDir, "out", "results", "directory for results/<run-id>/")
 }
 
@@ -260,7 +260,7 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 	if f.json {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(run); err != nil {
+		if err := enc.Encode(run.Document()); err != nil {
 			return errors.Join(runErr, err)
 		}
 	} else {
