@@ -169,7 +169,8 @@ open-loop constant-rate load (--rate for --duration, after --warmup),
 checks the app's behaviour table against the live deployment, and tears
 everything down — also on error and on Ctrl-C (press it twice to stop
 waiting; the run is then swept). Results go to results/<run-id>/:
-results.json (raw samples), report.md and report.html.
+results.json (the figures), warm-<variant>.samples.zst (every raw load
+sample), report.md and report.html.
 
 Exit codes: 0 success, 1 a variant failed, 2 bad input or a missing
 prerequisite (nothing created).`,
