@@ -237,9 +237,6 @@ func (p Probe) alive() error {
 	return p.Alive()
 }
 
-// errHedgeCancelled is the cause given to a probe this wait cancelled.
-var errHedgeCancelled = errors.New("probe cancelled: a newer one took its place")
-
 // once sends one probe and reports how it ended. The moment is taken when
 // the response's header has arrived: the app answered then.
 func (p Probe) once(ctx context.Context, client *http.Client, url string, seq int) probeResult {
