@@ -9,63 +9,255 @@ import (
 	"time"
 )
 
-// DefaultPollInterval is how often WaitReady polls: fast enough that the
+// DefaultPollInterval is how often readiness is probed: fast enough that the
 // detected moment is within a few milliseconds of the real one.
 const DefaultPollInterval = 2 * time.Millisecond
 
-// WaitReady polls GET url until it answers 200 and returns the moment the 200
-// arrived. Before each poll it calls alive (when not nil); an error from alive
-// (say, the container or VM exited) ends the wait at once, so a dead process
-// fails fast instead of at the deadline. ctx bounds the wait. Each poll uses
-// a fresh connection: a kept-alive connection to a port forwarder can look
-// healthy while nothing listens behind it.
+// Hedging bounds (see Probe.Hedged).
+const (
+	// MaxHedgedProbes bounds the probes waiting for an answer at once.
+	MaxHedgedProbes = 16
+	// MinHedgeSpacing is the least time between two hedged probe starts.
+	// It bounds how late readiness is seen behind stalled probes, and the
+	// connections per second a forwarder (and a booting guest behind it)
+	// is sent while probes stall.
+	MinHedgeSpacing = 10 * time.Millisecond
+)
+
+// Probe is how a deployer waits for its endpoint to answer.
+//
+// Why hedged probes: a port forwarder (QEMU's user-mode network while the
+// guest kernel boots) may accept a connection long before anything behind
+// it can answer, and a cloud instance still booting leaves a connection
+// attempt unanswered; a probe there hangs until its own timeout, so one
+// probe at a time with a timeout of T lands the first 200 on steps of T,
+// seconds after the app could answer. Hedged, while a probe waits another
+// starts every hedge spacing (the larger of Interval and MinHedgeSpacing),
+// up to MaxHedgedProbes at once; each waits for its answer for
+// MaxHedgedProbes spacings (160 ms locally) before it gives way, so that
+// stalled probes are replaced one spacing apart. The first 200 wins and
+// cancels the rest. Readiness is thus seen within a spacing (plus a round
+// trip) of the moment the app could answer; probes that fail fast (a
+// refused connection, a reset) are followed by the next one an Interval
+// later, one at a time, as in a plain poll loop.
+//
+// Why no faster, and no open-ended stream of probes: an app that can
+// answer, but slowly (a guest under software emulation takes tens of
+// milliseconds over its first requests), must not be sent requests faster
+// than it answers them: the probes then slow what they measure, and at
+// worst every one gives up before its answer comes and readiness is never
+// seen (hedging every 2 ms, 64 at once, did that to the microVM). Hedges
+// stop at MaxHedgedProbes, and none gives way before its time.
+type Probe struct {
+	// Client sends the probes; nil means a client that opens a fresh
+	// connection for every probe (a kept-alive connection to a forwarder
+	// can look healthy while nothing listens behind it) and uses no proxy.
+	Client *http.Client
+	// Interval is the time between a probe that failed and the next
+	// (DefaultPollInterval when 0).
+	Interval time.Duration
+	// Hedged starts more probes while earlier ones wait (see above).
+	// Without it one probe runs at a time, bounded only by the client's
+	// Timeout and ctx: the right choice where every probe is real work the
+	// platform scales out for — a Function URL starts an execution
+	// environment per concurrent request, so hedging there would start
+	// environments, not detect one.
+	Hedged bool
+	// Alive, when set, is called every Interval; its error (the container
+	// or VM exited) ends the wait at once, so a dead process fails fast
+	// instead of at the deadline.
+	Alive func() error
+	// AnyStatus counts any HTTP answer as ready, for a server that
+	// answers requests but serves no health path (an emulator's 404).
+	AnyStatus bool
+}
+
+// WaitReady waits with hedged probes and fresh connections (see Probe)
+// until GET url answers 200, and returns the moment the 200 arrived.
+// ctx bounds the wait.
 func WaitReady(ctx context.Context, url string, interval time.Duration, alive func() error) (time.Time, error) {
-	client := &http.Client{
-		Timeout:   time.Second,
-		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
-	}
-	return WaitReadyVia(ctx, client, url, interval, alive)
+	return Probe{Interval: interval, Alive: alive, Hedged: true}.Wait(ctx, url)
 }
 
 // WaitReadyVia is WaitReady with the caller's client (e.g. one that signs
-// its requests). When the wait ends, the last probe's error is wrapped in
-// the one returned; a probe answered with another status is a *StatusError.
+// its requests), one probe at a time: for endpoints where each probe is real
+// work (see Probe.Hedged).
 func WaitReadyVia(ctx context.Context, client *http.Client, url string, interval time.Duration, alive func() error) (time.Time, error) {
+	return Probe{Client: client, Interval: interval, Alive: alive}.Wait(ctx, url)
+}
+
+// probeResult is one finished probe.
+type probeResult struct {
+	seq int // start order, from 1
+	at  time.Time
+	err error // nil: ready
+}
+
+// Wait probes GET url until it is ready, and returns the moment the
+// winning answer arrived. When the wait ends without one, the error wraps
+// ctx's (or Alive's) and the most telling probe's: that of the latest
+// probe that was answered or failed on its own (a *StatusError when it was
+// answered with another status), not one that gave way.
+func (p Probe) Wait(ctx context.Context, url string) (time.Time, error) {
+	interval := p.Interval
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
-	var lastErr error
-	for {
-		if alive != nil {
-			if err := alive(); err != nil {
-				return time.Time{}, err
+	client := p.Client
+	if client == nil {
+		client = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
+	}
+	if _, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil); err != nil {
+		return time.Time{}, fmt.Errorf("readiness probe: %w", err)
+	}
+	limit, spacing := 1, time.Duration(0)
+	if p.Hedged {
+		limit, spacing = MaxHedgedProbes, max(interval, MinHedgeSpacing)
+	}
+	giveUp := time.Duration(limit) * spacing // a hedged probe's patience
+
+	ctx, cancelAll := context.WithCancel(ctx)
+	defer cancelAll()
+	done := make(chan probeResult, limit)
+	type waiting struct {
+		seq     int
+		started time.Time
+		cancel  func()
+	}
+	var (
+		flying    []waiting // probes not given up yet, oldest first
+		pending   int       // probes whose result has not come back
+		seq       int
+		lastStart time.Time
+		last      probeResult // the most telling failure so far
+		lastRank  int
+	)
+	// note keeps the most telling failure: one that ended on its own
+	// outranks one that gave way or that the deadline cut short; among
+	// equals, the later probe wins.
+	note := func(r probeResult) {
+		pending--
+		for i, f := range flying {
+			if f.seq == r.seq {
+				f.cancel()
+				flying = append(flying[:i], flying[i+1:]...)
+				break
 			}
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("readiness probe: %w", err)
+		if r.err == nil {
+			return
 		}
-		resp, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Now(), nil
-			}
-			lastErr = &StatusError{URL: url, Code: resp.StatusCode, Status: resp.Status}
-		} else if ctx.Err() == nil || lastErr == nil {
-			// A probe the deadline cut short says less than the one before.
-			lastErr = err
+		rank := 2
+		if errors.Is(r.err, errGaveWay) || ctx.Err() != nil {
+			rank = 1
 		}
-		select {
-		case <-ctx.Done():
-			if lastErr == nil {
-				lastErr = ctx.Err()
-			}
-			return time.Time{}, fmt.Errorf("not ready: %w (last probe: %w)", ctx.Err(), lastErr)
-		case <-time.After(interval):
+		if rank > lastRank || rank == lastRank && r.seq > last.seq {
+			last, lastRank = r, rank
 		}
 	}
+	// drain cancels every probe still running and waits for it, so that
+	// none outlives the call.
+	drain := func() {
+		cancelAll()
+		for pending > 0 {
+			note(<-done)
+		}
+	}
+	start := func(now time.Time) {
+		seq++
+		pctx, cancel := context.WithCancelCause(ctx)
+		flying = append(flying, waiting{seq: seq, started: now, cancel: func() { cancel(errGaveWay) }})
+		pending++
+		lastStart = now
+		go func(seq int) { done <- p.once(pctx, client, url, seq) }(seq)
+	}
+	// step runs every Interval: it ends probes past their patience and
+	// starts the next one when it is due.
+	step := func(now time.Time) error {
+		if err := p.alive(); err != nil {
+			return err
+		}
+		if p.Hedged {
+			for len(flying) > 0 && now.Sub(flying[0].started) >= giveUp {
+				flying[0].cancel()
+				flying = flying[1:]
+			}
+		}
+		switch {
+		case len(flying) == 0 && pending < 2*limit:
+			start(now) // nothing waits: the next probe of the poll loop
+		case p.Hedged && len(flying) < limit && now.Sub(lastStart) >= spacing:
+			start(now) // something waits: hedge
+		}
+		return nil
+	}
+
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	if err := step(time.Now()); err != nil {
+		return time.Time{}, err
+	}
+	for {
+		select {
+		case r := <-done:
+			note(r)
+			if r.err == nil {
+				drain()
+				return r.at, nil
+			}
+			if len(flying) == 0 {
+				// It failed on its own: the next probe starts an
+				// Interval from now, as in a plain poll loop.
+				tick.Reset(interval)
+			}
+		case now := <-tick.C:
+			if err := step(now); err != nil {
+				drain()
+				return time.Time{}, err
+			}
+		case <-ctx.Done():
+			err := ctx.Err()
+			drain()
+			lastErr := last.err
+			if lastErr == nil {
+				lastErr = err
+			}
+			return time.Time{}, fmt.Errorf("not ready: %w (last probe: %w)", err, lastErr)
+		}
+	}
+}
+
+// errGaveWay is the cause given to a hedged probe that waited its time.
+var errGaveWay = errors.New("probe gave way: no answer in its time")
+
+func (p Probe) alive() error {
+	if p.Alive == nil {
+		return nil
+	}
+	return p.Alive()
+}
+
+// once sends one probe and reports how it ended. The moment is taken when
+// the response's header has arrived: the app answered then.
+func (p Probe) once(ctx context.Context, client *http.Client, url string, seq int) probeResult {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return probeResult{seq: seq, err: err}
+	}
+	resp, err := client.Do(req)
+	at := time.Now()
+	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, errGaveWay) {
+			err = cause
+		}
+		return probeResult{seq: seq, err: err}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK || p.AnyStatus {
+		return probeResult{seq: seq, at: at}
+	}
+	return probeResult{seq: seq, at: at, err: &StatusError{URL: url, Code: resp.StatusCode, Status: resp.Status}}
 }
 
 // StatusError is a readiness probe answered with a status other than 200.

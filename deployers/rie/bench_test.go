@@ -55,18 +55,6 @@ func get200(b *testing.B, hc *http.Client, url string) {
 	}
 }
 
-// minWarmSamples is how many requests a warm percentile rests on, even
-// under -benchtime 1x (the extra ones run with the timer stopped).
-const minWarmSamples = 200
-
-func topUp(b *testing.B, samples *[]time.Duration, one func()) {
-	b.StopTimer()
-	defer b.StartTimer()
-	for len(*samples) < minWarmSamples {
-		one()
-	}
-}
-
 func reportPercentiles(b *testing.B, samples []time.Duration) {
 	if len(samples) == 0 {
 		return
@@ -241,57 +229,4 @@ func p50(ds []time.Duration) time.Duration {
 	xs := slices.Clone(ds)
 	slices.Sort(xs)
 	return xs[len(xs)/2]
-}
-
-// BenchmarkWarm measures warm latency through the gateway, beside a direct
-// invoke of the same warm environment's emulator.
-func BenchmarkWarm(b *testing.B) {
-	_, d := benchDeploy(b)
-	g := d.State.(*gateway)
-	hc := &http.Client{Transport: &http.Transport{Proxy: nil}}
-
-	b.Run("gateway", func(b *testing.B) {
-		url := d.URL + "/healthz"
-		samples := make([]time.Duration, 0, 1024)
-		one := func() {
-			start := time.Now()
-			get200(b, hc, url)
-			samples = append(samples, time.Since(start))
-		}
-		for b.Loop() {
-			one()
-		}
-		topUp(b, &samples, one)
-		reportPercentiles(b, samples)
-	})
-
-	b.Run("direct-baseline", func(b *testing.B) {
-		g.mu.Lock()
-		if len(g.idle) == 0 {
-			g.mu.Unlock()
-			b.Fatal("no warm environment")
-		}
-		invokeURL := g.idle[len(g.idle)-1].url + rieInvokePath
-		g.mu.Unlock()
-		ev := healthzEvent(b)
-		samples := make([]time.Duration, 0, 1024)
-		one := func() {
-			start := time.Now()
-			resp, err := hc.Post(invokeURL, "application/json", bytes.NewReader(ev))
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Fatalf("invoke: %s", resp.Status)
-			}
-			samples = append(samples, time.Since(start))
-		}
-		for b.Loop() {
-			one()
-		}
-		topUp(b, &samples, one)
-		reportPercentiles(b, samples)
-	})
 }

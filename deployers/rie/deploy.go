@@ -169,7 +169,9 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 
 	readyCtx, cancel := context.WithTimeout(ctx, c.readyTimeout)
 	defer cancel()
-	at, err := deployers.WaitReady(readyCtx, d.URL+"/healthz", dp.opts.pollInterval, g.alive)
+	// One probe at a time: each is an invocation, and concurrent ones
+	// would start more than the one environment a first request starts.
+	at, err := deployers.Probe{Interval: dp.opts.pollInterval, Alive: g.alive}.Wait(readyCtx, d.URL+"/healthz")
 	if err != nil {
 		if g.alive() == nil {
 			return fmt.Errorf("deploy %s: %w (a slow init? raise the ready timeout)", d.ID, err)

@@ -215,29 +215,25 @@ func (dp *Deployer) hostPort(ctx context.Context, id string) (string, error) {
 	return "", errors.New("inspect environment: the engine published no port for 8080/tcp")
 }
 
-// waitListening polls the emulator until it answers any HTTP request (it
+// waitListening waits until the emulator answers any HTTP request (it
 // serves only the invoke path, so a probe of / gets 404 once it listens).
 // The engine's port forwarder accepts connections before the emulator
-// listens, so a TCP connect alone proves nothing.
+// listens, so a TCP connect alone proves nothing; the probes are hedged so
+// that one stalled there cannot delay the moment seen.
 func waitListening(ctx context.Context, base string, poll time.Duration, exited <-chan error) error {
-	probe := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := probe.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
-		}
+	alive := func() error {
 		select {
 		case err := <-exited:
 			return err
-		case <-ctx.Done():
-			return fmt.Errorf("the emulator did not listen: %w", ctx.Err())
-		case <-time.After(poll):
+		default:
+			return nil
 		}
 	}
+	_, err := deployers.Probe{Interval: poll, Hedged: true, AnyStatus: true, Alive: alive}.Wait(ctx, base+"/")
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("the emulator did not listen: %w", err)
+	}
+	return err
 }
 
 // collectLogs reads a container's whole log (stdout and stderr) and parses it.

@@ -16,6 +16,12 @@
 // at least one, by default), which saves the cross-core wake-ups that cost
 // the app CPU. BenchmarkFidelityThroughput in harness/lab measures the
 // result beside wrk.
+//
+// That cap is process-wide, so the generator runs in a process of its own
+// (RunIsolated, worker.go): nothing it measures shares its process, its
+// scheduler or its cap. Run, in the caller's process, is for callers whose
+// client must sign requests (a cloud Function URL), where nothing measured
+// lives in the caller's process.
 package load
 
 import (
@@ -49,11 +55,12 @@ type Options struct {
 	Timeout time.Duration
 	// MaxWorkers caps concurrent requests in flight (default 1,000).
 	MaxWorkers uint64
-	// Procs caps the threads running Go code in this process while the run
-	// lasts (GOMAXPROCS, restored afterwards; concurrent runs share the
-	// lowest cap). 0 means a quarter of the CPUs, at least 1: one drives
-	// tens of thousands of requests per second, and leaves the other cores
-	// to the system under test when both share the machine.
+	// Procs caps the threads running Go code in the generator's process
+	// while the run lasts (GOMAXPROCS, restored afterwards; concurrent
+	// runs in one process share the lowest cap). 0 means a quarter of the
+	// CPUs, at least 1: one drives tens of thousands of requests per
+	// second, and leaves the other cores to the system under test when
+	// both share the machine.
 	Procs int
 	// Client sends the requests (e.g. one that signs them); nil means the
 	// generator's own keep-alive HTTP/1.1 transport (wire.go) for plain-http
@@ -92,7 +99,7 @@ type Result struct {
 	Rate     int           `json:"rate"`
 	Duration time.Duration `json:"duration_ns"`
 	Summary  Summary       `json:"summary"`
-	Samples  []Sample      `json:"samples"`
+	Samples  []Sample      `json:"samples,omitempty"` // results.json (schema 2) keeps them in a file beside it
 }
 
 // Validate checks the options before anything is sent.
@@ -113,16 +120,19 @@ func (o Options) Validate() error {
 }
 
 // Run sends tgt at opts.Rate for opts.Duration, or until ctx ends (then the
-// samples so far are returned with ctx's error).
+// samples so far are returned with ctx's error), in this process: while it
+// lasts, every goroutine of the process runs on at most opts.Procs threads.
+// Use RunIsolated unless opts.Client must sign requests and nothing
+// measured lives in this process.
 func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	if err := validTarget(tgt); err != nil {
+		return nil, err
+	}
 	if tgt.Method == "" {
 		tgt.Method = http.MethodGet
-	}
-	if _, err := (&vegeta.Target{Method: tgt.Method, URL: tgt.URL}).Request(); err != nil {
-		return nil, fmt.Errorf("load target: %w", err)
 	}
 	if opts.Timeout == 0 {
 		opts.Timeout = 10 * time.Second
@@ -132,9 +142,6 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	}
 	if opts.Procs == 0 {
 		opts.Procs = max(1, runtime.NumCPU()/4)
-	}
-	if err := validHeaders(tgt.Header); err != nil {
-		return nil, err
 	}
 	defer limitProcs(opts.Procs)()
 	attackerOpts := []func(*vegeta.Attacker){
@@ -176,6 +183,7 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	// results, which then does nothing else per result.
 	var done, errCount atomic.Int64
 	var ctxErr error
+	scheduleEnd := opts.Duration // when the schedule stopped calling for requests
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -190,6 +198,7 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 				return
 			case <-ctxDone:
 				ctxErr = ctx.Err()
+				scheduleEnd = min(scheduleEnd, time.Since(began))
 				atk.Stop()    // results drain and the channel closes
 				ctxDone = nil // once
 			case now := <-tick.C:
@@ -220,6 +229,8 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	close(stop)
 	<-stopped
 	res.Summary = Summarize(res.Samples, time.Since(began))
+	// Hit k is due at (k+1) intervals and is sent if due by the end.
+	res.Summary.Scheduled = int(scheduleEnd / interval)
 	if ctxErr != nil {
 		return res, fmt.Errorf("load interrupted: %w", ctxErr)
 	}

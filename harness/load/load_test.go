@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -29,9 +30,9 @@ func TestQuantilesOf(t *testing.T) {
 		want Quantiles
 	}{
 		{"empty", nil, Quantiles{}},
-		{"one", ms(7), Quantiles{Min: 7e6, P50: 7e6, P90: 7e6, P99: 7e6, P999: 7e6, Max: 7e6, Mean: 7e6}},
-		{"1..100", ms(hundred...), Quantiles{Min: 1e6, P50: 50e6, P90: 90e6, P99: 99e6, P999: 100e6, Max: 100e6, Mean: 50500e3}},
-		{"two", ms(1, 3), Quantiles{Min: 1e6, P50: 1e6, P90: 3e6, P99: 3e6, P999: 3e6, Max: 3e6, Mean: 2e6}},
+		{"one", ms(7), Quantiles{N: 1, Min: 7e6, P50: 7e6, P90: 7e6, P99: 7e6, P999: 7e6, Max: 7e6, Mean: 7e6}},
+		{"1..100", ms(hundred...), Quantiles{N: 100, Min: 1e6, P50: 50e6, P90: 90e6, P99: 99e6, P999: 100e6, Max: 100e6, Mean: 50500e3}},
+		{"two", ms(1, 3), Quantiles{N: 2, Min: 1e6, P50: 1e6, P90: 3e6, P99: 3e6, P999: 3e6, Max: 3e6, Mean: 2e6}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,6 +49,36 @@ func TestQuantilesOf(t *testing.T) {
 	}
 }
 
+func TestMinSamples(t *testing.T) {
+	for p, want := range map[float64]int{0.5: 2, 0.75: 4, 0.9: 10, 0.95: 20, 0.99: 100, 0.999: 1000, 0.9999: 10000, 0: 1, 1: math.MaxInt} {
+		if got := MinSamples(p); got != want {
+			t.Errorf("MinSamples(%v) = %d, want %d", p, got, want)
+		}
+	}
+	// Below the rule the nearest-rank quantile is the maximum; at it, one
+	// sample lies above.
+	for _, p := range []float64{0.5, 0.9, 0.99, 0.999} {
+		n := MinSamples(p)
+		xs := make([]time.Duration, n)
+		for i := range xs {
+			xs[i] = time.Duration(i + 1)
+		}
+		if got := rank(xs, p); got != xs[n-2] {
+			t.Errorf("p%v of %d samples = %v, want the second largest", p*100, n, got)
+		}
+		if got := rank(xs[:n-1], p); got != xs[n-2] {
+			t.Errorf("p%v of %d samples = %v, want the max", p*100, n-1, got)
+		}
+	}
+	q := Quantiles{N: 250}
+	if !q.Supports(0.99) || q.Supports(0.999) {
+		t.Error("250 samples support p99, not p99.9")
+	}
+	if (Quantiles{}).Supports(0.5) {
+		t.Error("no samples support nothing")
+	}
+}
+
 func TestPercentileEmpty(t *testing.T) {
 	if _, err := Percentile(nil, 0.5); !errors.Is(err, ErrNoSamples) {
 		t.Fatalf("Percentile(nil) error = %v, want ErrNoSamples", err)
@@ -61,11 +92,11 @@ func TestSummarizeCountsErrors(t *testing.T) {
 		{Code: 0, Error: "connection refused"},
 		{Code: 204, Latency: 3 * time.Millisecond},
 	}, 2*time.Second)
-	if s.Requests != 4 || s.Errors != 2 {
-		t.Fatalf("requests/errors = %d/%d, want 4/2", s.Requests, s.Errors)
+	if s.Requests != 4 || s.Answered != 3 || s.Errors != 2 {
+		t.Fatalf("requests/answered/errors = %d/%d/%d, want 4/3/2", s.Requests, s.Answered, s.Errors)
 	}
-	if s.AchievedRate != 2 {
-		t.Errorf("achieved rate = %v, want 2", s.AchievedRate)
+	if s.AchievedRate != 1.5 {
+		t.Errorf("achieved rate = %v, want 1.5 (responses per second)", s.AchievedRate)
 	}
 	if s.Latency.Max != 3*time.Millisecond {
 		t.Errorf("max = %v: failed requests must not enter the latency quantiles", s.Latency.Max)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -27,6 +28,14 @@ func HTML(w io.Writer, run *results.Run) error {
 		}
 		table = append(table, tr)
 	}
+	var behind []string
+	for _, v := range run.Variants {
+		if v.Warm != nil && v.Warm.Result != nil {
+			if note := behindNote(v.Warm.Result); note != "" {
+				behind = append(behind, string(v.Variant)+": "+note)
+			}
+		}
+	}
 	data := struct {
 		Run       *results.Run
 		Machine   string
@@ -34,7 +43,8 @@ func HTML(w io.Writer, run *results.Run) error {
 		Table     []tableRow
 		Latency   template.HTML
 		Timelines template.HTML
-	}{run, machine(run.Machine), rs, table, latencyChart(run), timelineChart(run)}
+		Behind    []string
+	}{run, machine(run.Machine), rs, table, latencyChart(run), timelineChart(run), behind}
 	return page.Execute(w, data)
 }
 
@@ -56,9 +66,11 @@ after {{.Run.Settings.Warmup}} warm-up (excluded). Medians with (min–max, n).<
 <table id="ladder"><thead><tr><th></th>{{range .Variants}}<th>{{.Variant}}</th>{{end}}</tr></thead><tbody>
 {{range .Table}}<tr><td class="label">{{.Label}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody></table>
-<figure>{{.Latency}}<figcaption>Warm latency by percentile (log scales), measured from each request's intended send time.</figcaption></figure>
+<figure>{{.Latency}}<figcaption>Warm latency by percentile (log scales), measured from each request's intended send time.
+A line stops at the highest percentile its successful requests support: p needs at least 1/(1−p) of them (p99 100, p99.9 1,000).</figcaption></figure>
 <figure>{{.Timelines}}<figcaption>Startup phases: median offset of each phase from the startup origin, the call that asks the platform to run the prepared artifact (preparation before it — image build, upload, probe — is not shown; nor is a variant whose platform only recorded it).</figcaption></figure>
-{{range .Run.Variants}}{{if .Error}}<p class="err">{{.Variant}}: {{.Error}}</p>{{end}}
+{{range .Behind}}<p class="err">{{.}}</p>
+{{end}}{{range .Run.Variants}}{{if .Error}}<p class="err">{{.Variant}}: {{.Error}}</p>{{end}}
 {{range .NotMeasured}}<p>not measured: {{.}}</p>{{end}}
 {{range .Teardown.Leftovers}}<p class="err">left after teardown: {{.}} (run computeladder sweep)</p>{{end}}{{end}}
 </body></html>
@@ -90,8 +102,11 @@ func latencyChart(run *results.Run) template.HTML {
 			continue
 		}
 		slices.Sort(lat)
-		se := series{name: string(v.Variant)}
+		se := series{name: fmt.Sprintf("%s (n=%d)", v.Variant, len(lat))}
 		for _, p := range ps {
+			if p > 0 && len(lat) < load.MinSamples(p) {
+				break // this percentile and those above it: n does not support them
+			}
 			i := min(len(lat)-1, max(0, int(math.Ceil(p*float64(len(lat))))-1))
 			se.pts = append(se.pts, lat[i])
 		}

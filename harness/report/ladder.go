@@ -36,7 +36,7 @@ type row struct {
 	InitDuration string
 	WarmP50      string
 	WarmP99      string
-	Errors       string
+	WarmRequests string
 	Artifact     string
 	Behaviour    string
 	Teardown     string
@@ -59,12 +59,12 @@ func rows(run *results.Run) []row {
 		if v.ColdStart.InitDuration != nil {
 			r.InitDuration = stat(*v.ColdStart.InitDuration)
 		}
-		r.WarmP50, r.WarmP99, r.Errors = "—", "—", "—"
+		r.WarmP50, r.WarmP99, r.WarmRequests = "—", "—", "—"
 		if v.Warm != nil && v.Warm.Result != nil {
-			s := v.Warm.Result.Summary
-			r.WarmP50 = dur(s.Latency.P50)
-			r.WarmP99 = dur(s.Latency.P99)
-			r.Errors = fmt.Sprintf("%d of %d", s.Errors, s.Requests)
+			q := v.Warm.Result.Summary.Latency
+			r.WarmP50 = quantile(q, 0.50, q.P50)
+			r.WarmP99 = quantile(q, 0.99, q.P99)
+			r.WarmRequests = warmRequests(v.Warm.Result)
 		}
 		r.Artifact = "—"
 		if v.ArtifactBytes > 0 {

@@ -21,7 +21,7 @@ var ladderRows = []struct {
 	{"platform Init Duration", func(r row) string { return r.InitDuration }},
 	{"warm p50", func(r row) string { return r.WarmP50 }},
 	{"warm p99", func(r row) string { return r.WarmP99 }},
-	{"warm errors", func(r row) string { return r.Errors }},
+	{"warm requests", func(r row) string { return r.WarmRequests }},
 	{"scaling", func(r row) string { return r.Scaling + ": " + r.ScalingMeasured }},
 	{"running when idle", func(r row) string { return r.IdleRunning }},
 	{"you pay for", func(r row) string { return r.PayFor + ": " + r.CostMeasured }},
@@ -38,7 +38,8 @@ func Markdown(w io.Writer, run *results.Run) error {
 	ew.printf("# computeladder run %s\n\n", run.RunID)
 	ew.printf("%s · target **%s** · %s\n\n", run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine))
 	ew.printf("Settings: %d runs per variant; warm load %d req/s for %s after %s warm-up (excluded). "+
-		"Figures are medians with (min–max, n) over the runs.\n\n",
+		"Figures are medians with (min–max, n) over the runs. A latency percentile p is shown where at least 1/(1−p) "+
+		"successful requests support it (p99 100, p99.9 1,000), else \"—\" with their number n.\n\n",
 		run.Settings.Runs, run.Settings.Rate, run.Settings.Duration, run.Settings.Warmup)
 
 	ew.printf("## The ladder\n\n|  |")
@@ -77,11 +78,16 @@ func Markdown(w io.Writer, run *results.Run) error {
 			ew.printf(".\n\n")
 		}
 		if v.Warm != nil && v.Warm.Result != nil {
-			s := v.Warm.Result.Summary
+			res := v.Warm.Result
+			s := res.Summary
 			q := s.Latency
-			ew.printf("Warm latency, %s at %d req/s (achieved %.1f/s, %d errors of %d):\n\n", v.Warm.Endpoint, v.Warm.Result.Rate, s.AchievedRate, s.Errors, s.Requests)
-			ew.printf("| p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|\n| %s | %s | %s | %s | %s |\n\n",
-				dur(q.P50), dur(q.P90), dur(q.P99), dur(q.P999), dur(q.Max))
+			ew.printf("Warm latency, %s at %d req/s for %s: %d scheduled, %d sent, %d answered, %d errors; achieved %s.\n\n",
+				v.Warm.Endpoint, res.Rate, res.Duration, s.Scheduled, s.Requests, s.Answered, s.Errors, perSecond(s.AchievedRate))
+			if note := behindNote(res); note != "" {
+				ew.printf("**%s**\n\n", note)
+			}
+			ew.printf("| p50 | p90 | p99 | p99.9 | max | n |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %d |\n\n",
+				quantile(q, 0.50, q.P50), quantile(q, 0.90, q.P90), quantile(q, 0.99, q.P99), quantile(q, 0.999, q.P999), dur(q.Max), q.N)
 		}
 		if sc := v.Scaling; sc != nil && sc.Burst != nil {
 			b := sc.Burst

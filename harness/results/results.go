@@ -1,6 +1,7 @@
 // Package results is the data a lab run produces: a versioned JSON document
-// with every raw sample beside its summary. Reports are functions of this
-// data (package report); nothing here renders.
+// (results.json) with every figure, and every raw load sample beside it in a
+// compact file of its own. Reports are functions of this data (package
+// report); nothing here renders.
 package results
 
 import (
@@ -9,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -16,7 +19,12 @@ import (
 )
 
 // SchemaVersion is bumped on any incompatible change to the document.
-const SchemaVersion = 1
+//
+// Version 2 keeps the warm load's raw samples out of results.json, in a file
+// beside it (Warm.SamplesFile), and adds the schedule's counts and the
+// sample count of the latency quantiles. Version 1 documents, samples
+// inline, are still read (see Read).
+const SchemaVersion = 2
 
 // Run is one lab run: results.json.
 type Run struct {
@@ -145,8 +153,15 @@ type ColdSample struct {
 
 // Warm is the constant-rate load after warm-up.
 type Warm struct {
-	Endpoint string       `json:"endpoint"`
-	Result   *load.Result `json:"result"`
+	Endpoint string `json:"endpoint"`
+	// Result is the load's summary and, once read or before written, its
+	// raw samples.
+	Result *load.Result `json:"result"`
+	// SamplesFile names the file beside results.json holding Result's raw
+	// samples (see WriteSamples), and SampleCount how many it holds; Write
+	// sets both.
+	SamplesFile string `json:"samples_file,omitempty"`
+	SampleCount int    `json:"sample_count,omitempty"`
 }
 
 // Scaling is how the variant scaled: a burst from idle, then the wait
@@ -233,12 +248,57 @@ type Teardown struct {
 	Error     string        `json:"error,omitempty"`
 }
 
-// Write stores r as dir/results.json (creating dir).
+// Write stores r as dir/results.json (creating dir), with each variant's
+// raw load samples in a file of its own beside it, whose name it records
+// in r (Warm.SamplesFile).
 func Write(dir string, r *Run) (string, error) {
-	return WriteJSON(dir, "results.json", r)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("results dir: %w", err)
+	}
+	for _, v := range r.Variants {
+		if v.Warm == nil || v.Warm.Result == nil {
+			continue
+		}
+		w, name := v.Warm, samplesFileName(v.Variant)
+		path := filepath.Join(dir, name)
+		n := len(w.Result.Samples)
+		if n == 0 && w.SampleCount > 0 {
+			return "", fmt.Errorf("write results: %s: the samples of %s were not read (use ReadFile)", v.Variant, w.SamplesFile)
+		}
+		if _, err := os.Stat(path); err == nil && w.SamplesFile == name && w.SampleCount == n {
+			continue // read from this very file: written once, not again
+		}
+		if err := WriteSamples(path, w.Result.Samples); err != nil {
+			return "", err
+		}
+		w.SamplesFile, w.SampleCount = name, n
+	}
+	return WriteJSON(dir, "results.json", r.Document())
 }
 
-// Read decodes a results document, refusing other schema versions.
+// Document is r as results.json holds it: the same figures, with the raw
+// load samples left to their own files. r is not changed.
+func (r *Run) Document() *Run {
+	doc := *r
+	doc.Variants = slices.Clone(r.Variants)
+	for i, v := range doc.Variants {
+		if v.Warm == nil || v.Warm.Result == nil {
+			continue
+		}
+		w, res := *v.Warm, *v.Warm.Result
+		res.Samples = nil
+		w.Result = &res
+		doc.Variants[i].Warm = &w
+	}
+	return &doc
+}
+
+func samplesFileName(v deployers.Variant) string { return "warm-" + string(v) + ".samples.zst" }
+
+// Read decodes a results document. Samples kept in files of their own are
+// not read (ReadFile reads them). A version 1 document (samples inline) is
+// brought up to this version: its schedule counts and sample counts are
+// derived from its samples.
 func Read(r io.Reader) (*Run, error) {
 	var run Run
 	dec := json.NewDecoder(r)
@@ -248,13 +308,41 @@ func Read(r io.Reader) (*Run, error) {
 	switch {
 	case run.SchemaVersion == 0:
 		return nil, errors.New("decode results: no schema_version: not a computeladder results.json")
+	case run.SchemaVersion == 1:
+		upgradeV1(&run)
 	case run.SchemaVersion != SchemaVersion:
-		return nil, fmt.Errorf("decode results: schema version %d, this computeladder reads %d", run.SchemaVersion, SchemaVersion)
+		return nil, fmt.Errorf("decode results: schema version %d, this computeladder reads 1 to %d: use a newer computeladder", run.SchemaVersion, SchemaVersion)
 	}
 	return &run, nil
 }
 
-// ReadFile reads a results.json file.
+// upgradeV1 fills in what version 1 did not record, from the samples it
+// kept inline. Its achieved rate stays what it recorded (requests, not
+// responses, per second).
+func upgradeV1(run *Run) {
+	run.SchemaVersion = SchemaVersion
+	for _, v := range run.Variants {
+		if v.Warm == nil || v.Warm.Result == nil {
+			continue
+		}
+		res := v.Warm.Result
+		s := &res.Summary
+		s.Answered, s.Latency.N = 0, 0
+		for _, x := range res.Samples {
+			if x.Code != 0 {
+				s.Answered++
+			}
+			if x.OK() {
+				s.Latency.N++
+			}
+		}
+		if res.Rate > 0 {
+			s.Scheduled = int(res.Duration / (time.Second / time.Duration(res.Rate)))
+		}
+	}
+}
+
+// ReadFile reads a results.json file and the sample files beside it.
 func ReadFile(path string) (*Run, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -264,6 +352,23 @@ func ReadFile(path string) (*Run, error) {
 	run, err := Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, v := range run.Variants {
+		if v.Warm == nil || v.Warm.Result == nil || v.Warm.SamplesFile == "" {
+			continue
+		}
+		name := v.Warm.SamplesFile
+		if filepath.Base(name) != name || name == "." || name == ".." {
+			return nil, fmt.Errorf("%s: %s: samples_file %q must name a file beside it", path, v.Variant, name)
+		}
+		samples, err := ReadSamples(filepath.Join(filepath.Dir(path), name))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", path, v.Variant, err)
+		}
+		if n := v.Warm.SampleCount; len(samples) != n {
+			return nil, fmt.Errorf("%s: %s: %s holds %d samples, results.json counts %d: the files do not belong together", path, v.Variant, name, len(samples), n)
+		}
+		v.Warm.Result.Samples = samples
 	}
 	return run, nil
 }

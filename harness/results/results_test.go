@@ -70,7 +70,7 @@ func TestReadRejects(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"not json", "nope", "decode results"},
 		{"no version", `{"run_id":"x"}`, "no schema_version"},
-		{"future version", `{"schema_version":99}`, "schema version 99"},
+		{"future version", `{"schema_version":99}`, "schema version 99, this computeladder reads 1 to 2: use a newer computeladder"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

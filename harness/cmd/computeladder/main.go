@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/computeladder/computeladder/harness/load"
 )
 
 // onSecondInterrupt is what a second Ctrl-C does: commands that create
@@ -18,6 +20,10 @@ import (
 var onSecondInterrupt atomic.Pointer[func()]
 
 func main() {
+	// Started again as the load generator's worker process (see
+	// load.RunIsolated), this executable does only that.
+	load.ServeWorkerIfAsked()
+
 	// The first Ctrl-C cancels the context: commands stop measuring and
 	// tear down. The second stops waiting for that and sweeps.
 	ctx, cancel := context.WithCancel(context.Background())

@@ -71,7 +71,7 @@ func (f *runFlags) register(cmd *cobra.Command, measure bool) {
 	fl.IntVar(&f.burstN, "burst-clients", 10, "scaling burst: concurrent clients, each sending back to back (closed loop)")
 	fl.DurationVar(&f.burstDur, "burst-duration", 3*time.Second, "scaling burst: how long, after the warm load (0 skips the burst and the scale to zero)")
 	fl.DurationVar(&f.keep, "keep-alive", 2*time.Second, "local function: how long an idle execution environment stays warm (Lambda keeps them minutes; shortened so a run sees the scale to zero)")
-	fl.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the report")
+	fl.BoolVar(&f.json, "json", false, "print results.json to stdout instead of the report (the raw samples stay in their files beside it)")
 	fl.StringVar(&f.outDir, "out", "results", "directory for results/<run-id>/")
 }
 
@@ -194,7 +194,8 @@ the local function) and counts what still runs, prices the run's
 workload on each variant's cloud counterpart (infra/pricing.json), and
 tears everything down — also on error and on Ctrl-C (press it twice to
 stop waiting; the run is then swept). Results go to results/<run-id>/:
-results.json (raw samples), report.md and report.html.
+results.json (the figures), warm-<variant>.samples.zst (every raw load
+sample), report.md and report.html.
 
 Exit codes: 0 success, 1 a variant failed, 2 bad input or a missing
 prerequisite (nothing created).`,
@@ -307,7 +308,7 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 	if f.json {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(run); err != nil {
+		if err := enc.Encode(run.Document()); err != nil {
 			return errors.Join(runErr, err)
 		}
 	} else {
