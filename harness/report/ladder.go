@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -144,10 +145,6 @@ func preparation(st results.Startup) string {
 	return strings.Join(parts, "; ")
 }
 
-// minP99Samples is the fewest samples a p99 is shown for: below it the
-// p99 is one of the last samples, not a percentile.
-const minP99Samples = 100
-
 // scaling renders the burst ("10 clients → 10 instances (9 started), 812
 // req/s, p50 9.10 ms, p99 410 ms, first response 2.10 ms, all served
 // 1.20 s") and what ran after the keep-alive ("0 running 2.40 s after
@@ -170,7 +167,7 @@ func scaling(sc *results.Scaling) (burst, idle string) {
 		}
 		p99 := "—"
 		n := b.Requests - b.Errors
-		if n >= minP99Samples {
+		if n >= load.MinSamples(0.99) { // the one rule for every percentile shown
 			p99 = dur(b.Latency.P99)
 		}
 		all := "not every client was answered"
