@@ -18,11 +18,15 @@ const (
 	markerPrefix    = "computeladder-vm: "
 	markerStarted   = "started"
 	markerListening = "listening"
+	// markerAnswered: the app served its first request (the readiness
+	// probe's): its own account, held against the moment the probe saw the
+	// 200 arrive.
+	markerAnswered = "answered"
 )
 
 // marker is one parsed marker line.
 type marker struct {
-	kind      string        // markerStarted or markerListening
+	kind      string        // markerStarted, markerListening or markerAnswered
 	pid       int           // started
 	uptime    time.Duration // started: time since the kernel booted
 	hasUptime bool          // started: the adapter could read /proc/uptime
@@ -69,6 +73,7 @@ func parseMarker(line string) (marker, bool) {
 			return marker{}, false
 		}
 		m.addr = kv["addr"]
+	case markerAnswered:
 	default:
 		return marker{}, false
 	}
@@ -85,6 +90,8 @@ func (m marker) String() string {
 		return fmt.Sprintf("%sstarted pid=%d uptime=%.2f", markerPrefix, m.pid, m.uptime.Seconds())
 	case markerListening:
 		return markerPrefix + "listening addr=" + m.addr
+	case markerAnswered:
+		return markerPrefix + markerAnswered
 	}
 	return markerPrefix + m.kind
 }
@@ -103,6 +110,7 @@ type console struct {
 	tail      []string
 	started   *seenMarker
 	listening *seenMarker
+	answered  *seenMarker
 	appTail   []string      // the last lines that are not kernel messages
 	panicLine string        // the kernel's first "Kernel panic" line
 	changed   chan struct{} // closed and replaced whenever a marker arrives
@@ -170,6 +178,8 @@ func (c *console) add(line string, at time.Time) {
 		c.started = sm
 	case m.kind == markerListening && c.listening == nil:
 		c.listening = sm
+	case m.kind == markerAnswered && c.answered == nil:
+		c.answered = sm
 	default:
 		return
 	}
@@ -178,10 +188,10 @@ func (c *console) add(line string, at time.Time) {
 }
 
 // markers returns the markers seen so far and a channel closed at the next.
-func (c *console) markers() (started, listening *seenMarker, changed <-chan struct{}) {
+func (c *console) markers() (started, listening, answered *seenMarker, changed <-chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.started, c.listening, c.changed
+	return c.started, c.listening, c.answered, c.changed
 }
 
 // Panic returns the kernel's panic message, if it panicked.

@@ -20,6 +20,8 @@ func TestParseMarker(t *testing.T) {
 		{"\r[    2.1] noise computeladder-vm: started pid=7 uptime=2.5\r", marker{kind: markerStarted, pid: 7, uptime: 2500 * time.Millisecond, hasUptime: true}, true},
 		{"computeladder-vm: listening addr=[::]:8080", marker{kind: markerListening, addr: "[::]:8080"}, true},
 		{"computeladder-vm: listening addr=0.0.0.0:8080 proto=tcp", marker{kind: markerListening, addr: "0.0.0.0:8080"}, true},
+		{"computeladder-vm: answered", marker{kind: markerAnswered}, true},
+		{"computeladder-vm: answered path=/healthz", marker{kind: markerAnswered}, true},
 		{"computeladder-vm: started uptime=1.0", marker{}, false},          // no pid
 		{"computeladder-vm: started pid=0 uptime=1.0", marker{}, false},    // pid 0
 		{"computeladder-vm: started pid=x uptime=1.0", marker{}, false},    // bad pid
@@ -89,6 +91,7 @@ func TestConsoleRun(t *testing.T) {
 		"computeladder-vm: started pid=1 uptime=2.00\n" +
 		"computeladder-vm: started pid=2 uptime=9.00\n" + // only the first counts
 		"computeladder-vm: listening addr=[::]:8080\n" +
+		"computeladder-vm: answered\n" +
 		"no newline at the end"
 	before := time.Now()
 	if err := c.run(strings.NewReader(input), &log); err != nil {
@@ -97,14 +100,17 @@ func TestConsoleRun(t *testing.T) {
 	if log.String() != input {
 		t.Errorf("log = %q, want the input", log.String())
 	}
-	started, listening, _ := c.markers()
+	started, listening, answered, _ := c.markers()
+	if answered == nil || answered.at.Before(listening.at) {
+		t.Errorf("answered = %+v", answered)
+	}
 	if started == nil || started.pid != 1 || started.uptime != 2*time.Second || started.at.Before(before) {
 		t.Errorf("started = %+v", started)
 	}
 	if listening == nil || listening.addr != "[::]:8080" {
 		t.Errorf("listening = %+v", listening)
 	}
-	if got := c.Tail(2); got != "computeladder-vm: listening addr=[::]:8080\nno newline at the end" {
+	if got := c.Tail(2); got != "computeladder-vm: answered\nno newline at the end" {
 		t.Errorf("Tail(2) = %q", got)
 	}
 	if got := c.AppTail(10); strings.Contains(got, "Linux version") || !strings.HasPrefix(got, "computeladder-vm: started pid=1") {
@@ -145,15 +151,28 @@ func TestMarkBootPhases(t *testing.T) {
 		name      string
 		started   *seenMarker
 		listening *seenMarker
+		answered  *seenMarker
 		ready     time.Time
 		want      string
+		lag       time.Duration
 	}{
 		{
 			name:      "all markers",
 			started:   &seenMarker{marker{kind: markerStarted, pid: 1, uptime: 2 * time.Second, hasUptime: true}, at(3500)},
 			listening: &seenMarker{marker{kind: markerListening, addr: ":8080"}, at(3600)},
+			answered:  &seenMarker{marker{kind: markerAnswered}, at(3695)},
 			ready:     at(3700),
-			want:      "deploy 0s → qemu-started 50ms → kernel 1.5s → init 3.5s → listening 3.6s → first-200 3.7s",
+			want:      "deploy 0s → qemu-started 50ms → kernel 1.5s → init 3.5s → listening 3.6s → answered 3.695s → first-200 3.7s",
+			lag:       5 * time.Millisecond,
+		},
+		{
+			name:      "answered line later than the 200: clamped, the lag says so",
+			started:   &seenMarker{marker{kind: markerStarted, pid: 1}, at(3500)},
+			listening: &seenMarker{marker{kind: markerListening, addr: ":8080"}, at(3600)},
+			answered:  &seenMarker{marker{kind: markerAnswered}, at(3702)},
+			ready:     at(3700),
+			want:      "deploy 0s → qemu-started 50ms → init 3.5s → listening 3.6s → answered 3.7s → first-200 3.7s",
+			lag:       -2 * time.Millisecond,
 		},
 		{
 			name:    "kernel clamped at qemu-started, no listening marker",
@@ -177,14 +196,17 @@ func TestMarkBootPhases(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newConsole()
-			c.started, c.listening = tt.started, tt.listening
+			c.started, c.listening, c.answered = tt.started, tt.listening, tt.answered
 			var tl deployers.Timeline
 			tl.Mark("deploy", t0)
 			tl.Mark("qemu-started", at(50))
 			start := time.Now()
-			markBootPhases(&tl, c, tt.ready)
-			if tt.started != nil && tt.listening != nil && time.Since(start) > markerGrace/2 {
-				t.Errorf("waited %v although both markers were there", time.Since(start))
+			lag, seen := markBootPhases(&tl, c, tt.ready)
+			if tt.started != nil && tt.listening != nil && tt.answered != nil && time.Since(start) > markerGrace/2 {
+				t.Errorf("waited %v although every marker was there", time.Since(start))
+			}
+			if seen != (tt.answered != nil) || lag != tt.lag {
+				t.Errorf("probe lag %v (answered seen %v), want %v (%v)", lag, seen, tt.lag, tt.answered != nil)
 			}
 			tl.Mark("first-200", tt.ready)
 			if got := tl.String(); got != tt.want {

@@ -190,7 +190,11 @@ func (d *Deployer) start(ctx context.Context, dep *deployers.Deployment, p prepa
 		}
 		return fmt.Errorf("vm %s: %w", id, err)
 	}
-	markBootPhases(&dep.Phases, v.console, ready)
+	if lag, ok := markBootPhases(&dep.Phases, v.console, ready); ok {
+		// For display: how long after the app's own "answered" line the
+		// probe saw the 200 (both on this machine's clock).
+		dep.Details["probe_lag"] = lag.Round(100 * time.Microsecond).String()
+	}
 	dep.Phases.Mark(PhaseFirst200, ready)
 	return nil
 }

@@ -31,10 +31,13 @@ import (
 )
 
 // Phase names of the startup timeline, in order; the console adds
-// "kernel", "init" and "listening" between the last two where it shows them.
+// "kernel", "init", "listening" and "answered" between the last two where
+// it shows them.
 const (
 	PhaseDeploy      = "deploy"       // Deploy was called
 	PhaseQEMUStarted = "qemu-started" // the QEMU process runs
+	PhaseListening   = "listening"    // the app's socket is bound (its console line)
+	PhaseAnswered    = "answered"     // the app served its first request (its console line)
 	PhaseFirst200    = deployers.PhaseFirst200
 )
 

@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,6 +49,11 @@ type Options struct {
 	// OnListen is called once the listener is bound, before the first
 	// request is accepted: the moment a platform can call the app ready.
 	OnListen func(addr net.Addr)
+	// OnFirstResponse is called once, when the handler has returned from
+	// the first request served: the app's own account of its first answer,
+	// which a platform can hold against the moment its readiness probe saw
+	// the answer arrive.
+	OnFirstResponse func()
 }
 
 // Serve binds opts.Addr and serves h until ctx ends, then stops accepting
@@ -71,6 +78,9 @@ func Serve(ctx context.Context, h http.Handler, opts Options) error {
 		opts.OnListen(ln.Addr())
 	}
 	log.Info("listening", "addr", ln.Addr().String())
+	if opts.OnFirstResponse != nil {
+		h = afterFirst(h, opts.OnFirstResponse)
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -96,6 +106,18 @@ func Serve(ctx context.Context, h http.Handler, opts Options) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// afterFirst calls f once, after h has served its first request.
+func afterFirst(h http.Handler, f func()) http.Handler {
+	var done atomic.Bool
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if !done.Load() {
+			once.Do(func() { done.Store(true); f() })
+		}
+	})
 }
 
 // LogRequests wraps h so that every request is logged with its method, path,

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,5 +169,30 @@ func TestLogRequests(t *testing.T) {
 	}
 	if line.Msg != "request" || line.Method != "POST" || line.Path != "/checkout" || line.Status != http.StatusTeapot {
 		t.Errorf("logged %+v, want request POST /checkout 418", line)
+	}
+}
+
+func TestOnFirstResponseCalledOnceAfterTheFirstAnswer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var answered atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The hook must not have run before the first answer was made.
+		if answered.Load() != 0 && r.URL.Path == "/first" {
+			t.Error("OnFirstResponse ran before the first request was served")
+		}
+		io.WriteString(w, "ok")
+	})
+	url, _ := serve(t, ctx, h, httpserve.Options{OnFirstResponse: func() { answered.Add(1) }})
+	for _, path := range []string{"/first", "/second", "/third"} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if got := answered.Load(); got != 1 {
+			t.Fatalf("after %s: OnFirstResponse called %d times, want once", path, got)
+		}
 	}
 }

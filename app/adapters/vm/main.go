@@ -1,8 +1,9 @@
 // Command vm is the VM adapter. On a cloud VM systemd runs it (see
 // computeladder.service); in a local microVM it is the initramfs's /init, so
 // as PID 1 it also does the little an init must: mount /proc, /sys and /dev,
-// and reap orphans. It prints two marker lines to the console, which the
-// QEMU deployer parses for its startup timeline.
+// and reap orphans. It prints three marker lines to the console — started,
+// listening, and answered (its first request served) — which the QEMU
+// deployer parses for its startup timeline.
 package main
 
 import (
@@ -53,9 +54,10 @@ func run() error {
 	defer closeOrders()
 	h := app.New(app.Config{Platform: app.PlatformVM, Started: started, Orders: orders})
 	return httpserve.Serve(ctx, h, httpserve.Options{
-		Addr:     addr,
-		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		OnListen: func(a net.Addr) { fmt.Printf("computeladder-vm: listening addr=%s\n", a) },
+		Addr:            addr,
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		OnListen:        func(a net.Addr) { fmt.Printf("computeladder-vm: listening addr=%s\n", a) },
+		OnFirstResponse: func() { fmt.Println("computeladder-vm: answered") },
 	})
 }
 
