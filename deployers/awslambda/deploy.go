@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -94,15 +93,15 @@ func (dp *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers
 		return nil, fmt.Errorf("awslambda: %w", err)
 	}
 	d := &deployers.Deployment{
-		RunID:   spec.RunID,
-		Variant: deployers.Function,
-		Backend: BackendName,
-		ID:      c.name,
+		RunID:    spec.RunID,
+		Variant:  deployers.Lambda,
+		Backend:  BackendName,
+		ID:       c.name,
+		MemoryMB: int(c.memoryMB),
 		Details: map[string]string{
 			DetailRegion:       dp.cfg.Region,
 			DetailRuntime:      Runtime,
 			DetailArchitecture: string(c.arch),
-			DetailMemoryMB:     strconv.Itoa(int(c.memoryMB)),
 			DetailTimeout:      (time.Duration(c.timeout) * time.Second).String(),
 			DetailAuth:         string(dp.authType()),
 		},
@@ -128,7 +127,7 @@ func (dp *Deployer) authType() types.FunctionUrlAuthType {
 }
 
 func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig, d *deployers.Deployment) error {
-	pairs := awsenv.TagPairs(spec.RunID, deployers.Function)
+	pairs := awsenv.TagPairs(spec.RunID, deployers.Lambda)
 	// Looked up before anything is created: the role needs it.
 	boundary := ""
 	if dp.opts.roleARN == "" {
@@ -190,7 +189,6 @@ func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig,
 	}
 	d.Phases.Mark(PhaseURLCreated, time.Now())
 	d.StartupFrom, d.Preparation = StartupOrigin, PreparationRole
-	d.MemoryMB = int(c.memoryMB)
 	if dp.opts.roleARN != "" {
 		d.Preparation = PreparationGivenRole
 	}
@@ -214,7 +212,7 @@ func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig,
 }
 
 func (dp *Deployer) resource(kind, id, runID string) deployers.Resource {
-	return deployers.Resource{Kind: kind, ID: id, RunID: runID, Variant: deployers.Function}
+	return deployers.Resource{Kind: kind, ID: id, RunID: runID, Variant: deployers.Lambda}
 }
 
 // createFunction retries while the role is not yet assumable: a new role

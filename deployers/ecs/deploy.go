@@ -22,7 +22,7 @@ import (
 	"github.com/computeladder/computeladder/app/adapters/httpserve"
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/awsenv"
-	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // containerName is the one container of the task definition.
@@ -124,7 +124,7 @@ func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment
 		dep.Resources = append(dep.Resources, deployers.Resource{Kind: kind, ID: id, RunID: spec.RunID, Variant: deployers.Container})
 	}
 	dep.Details[DetailCPU] = strconv.Itoa(p.size.CPU)
-	dep.Details[DetailMemoryMB] = strconv.Itoa(p.size.MemoryMB)
+	dep.MemoryMB = p.size.MemoryMB
 	dep.Details[DetailUser] = User
 	dep.Details[DetailReadOnly] = "true"
 	dep.Details[DetailIngress] = p.ingress.Prefix.String()
@@ -252,7 +252,7 @@ func (d *Deployer) push(ctx context.Context, spec deployers.Spec, dep *deployers
 	digest, err := d.pusher.Push(ctx, Image{
 		ContextDir: spec.Artifacts.ContainerContext,
 		Ref:        ref,
-		Labels:     docker.Labels(spec.RunID, deployers.Container),
+		Labels:     engine.Labels(spec.RunID, deployers.Container),
 		Auth:       auth,
 		Platform:   platform,
 	})

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
+	"github.com/computeladder/computeladder/deployers/rie/internal/frontend"
 )
 
 const (
