@@ -343,8 +343,11 @@ func (d *Deployer) runTask(ctx context.Context, cluster, tdARN, subnet, sg strin
 		}},
 		Tags: ecsTags(tags),
 	}
+	// An execution role ECS cannot assume yet is retried for roleRetry;
+	// the retries for ECS's service-linked role have their own bound.
+	var arn string
 	deadline := time.Now().Add(roleRetry)
-	for {
+	err := deployers.Poll(ctx, 2*time.Second, roleRetry+d.slrWait, func(ctx context.Context) (bool, error) {
 		var out *ecs.RunTaskOutput
 		err := d.retrySLR(ctx, "run task in "+cluster, func() (err error) {
 			out, err = d.ecs.RunTask(ctx, in)
@@ -352,21 +355,20 @@ func (d *Deployer) runTask(ctx context.Context, cluster, tdARN, subnet, sg strin
 		})
 		switch {
 		case err != nil && !slrNotReady(err) && strings.Contains(err.Error(), "assume") && time.Now().Before(deadline):
-			// The new execution role is not visible to ECS yet.
+			return false, nil // the new execution role is not visible to ECS yet
 		case err != nil:
-			return "", fmt.Errorf("run task in %s: %w", cluster, err)
+			return false, err
 		case len(out.Failures) > 0:
 			f := out.Failures[0]
-			return "", fmt.Errorf("run task in %s: %s %s", cluster, aws.ToString(f.Reason), aws.ToString(f.Detail))
+			return false, fmt.Errorf("%s %s", aws.ToString(f.Reason), aws.ToString(f.Detail))
 		case len(out.Tasks) == 0:
-			return "", fmt.Errorf("run task in %s: no task returned", cluster)
-		default:
-			return aws.ToString(out.Tasks[0].TaskArn), nil
+			return false, errors.New("no task returned")
 		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("run task in %s: %w", cluster, ctx.Err())
-		case <-time.After(2 * time.Second):
-		}
+		arn = aws.ToString(out.Tasks[0].TaskArn)
+		return true, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("run task in %s: %w", cluster, err)
 	}
+	return arn, nil
 }

@@ -246,7 +246,8 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithPollInterval sets how often the task state is polled.
+// WithPollInterval sets how often the task state is polled; Teardown's wait
+// for the stopped task starts at it and backs off.
 func WithPollInterval(iv time.Duration) Option {
 	return func(d *Deployer) error {
 		if iv <= 0 {

@@ -278,15 +278,17 @@ func (dp *Deployer) Environments(ctx context.Context, d *deployers.Deployment) (
 	var errs []error
 	for i, e := range live {
 		var facts LogFacts
-		var err error
 		// The engine copies the emulator's output to the log a little
 		// after the emulator answered: wait briefly for the INIT REPORT
-		// of an environment that has served.
-		for deadline := time.Now().Add(logLag); ; time.Sleep(10 * time.Millisecond) {
+		// of an environment that has served. The logs are read at least
+		// once, also when the wait is over.
+		err := deployers.Poll(ctx, 10*time.Millisecond, logLag, func(context.Context) (bool, error) {
+			var err error
 			_, facts, err = dp.collectLogs(ctx, e.id)
-			if err != nil || !served[i] || len(facts.InitReports) > 0 || time.Now().After(deadline) {
-				break
-			}
+			return !served[i] || len(facts.InitReports) > 0, err
+		})
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = nil // no INIT REPORT yet: the facts are what the log holds
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("environment %s: %w", e.name, err))
