@@ -209,8 +209,8 @@ type Deployment struct {
 	// where the backend does not say.
 	MemoryMB int
 	// Details are backend facts worth showing (e.g. "kernel": the path of
-	// the VM's kernel), keyed by the backend's Detail* constants: for
-	// display only, never read back by another package.
+	// the VM's kernel), under keys the backend chooses: for display only,
+	// never read by another package.
 	Details map[string]string
 	// Resources lists what was created, for teardown and reporting.
 	Resources []Resource
