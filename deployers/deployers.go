@@ -1,11 +1,19 @@
 // Package deployers defines the one interface through which the harness
 // deploys an artifact to a backend, measures it through its HTTP endpoint and
-// removes it again. Each backend lives in its own sub-package (docker, rie,
-// qemu, and later the cloud ones); the harness sees only this package.
+// removes it again. Each backend lives in its own sub-package: qemu, docker
+// and rie run locally, ec2, ecs and awslambda on AWS or an AWS-compatible
+// endpoint (configured by awsenv). The harness measures through this
+// package's types. A backend never imports another: what the backends on a
+// Docker engine share is in deployers/internal/engine.
 //
 // Every resource a backend creates carries the run id, as the Docker label
 // LabelRunID or the AWS tag TagRunID, so that Teardown and Sweep find it from
 // the platform itself and never depend only on what a process holds in memory.
+//
+// What another package relies on is a typed field of Deployment or Info
+// (NotMeasured, MemoryMB, Accel, StartupFrom, ...) or an exported constant.
+// Deployment.Details is for display only: outside the backend that wrote
+// it, no code reads a value from it by key (a test keeps it so).
 package deployers
 
 import (
@@ -40,11 +48,11 @@ type Variant string
 const (
 	VM        Variant = "vm"
 	Container Variant = "container"
-	Function  Variant = "lambda"
+	Lambda    Variant = "lambda"
 )
 
 // Variants lists the variants in ladder order.
-var Variants = []Variant{VM, Container, Function}
+var Variants = []Variant{VM, Container, Lambda}
 
 // ParseVariant accepts "vm", "container" or "lambda".
 func ParseVariant(s string) (Variant, error) {
@@ -107,8 +115,6 @@ type Info struct {
 	// awsenv.TargetOf their config: "aws", or "endpoint" for any custom
 	// endpoint (LocalStack, moto, AWS_ENDPOINT_URL).
 	Target string
-	// CanForceColdStart is true when the deployer implements ColdStarter.
-	CanForceColdStart bool
 	// ColdStartMethod says how ForceColdStart makes the next request cold.
 	ColdStartMethod string
 	// Description is a one-line, human description of the platform, e.g.
@@ -202,7 +208,9 @@ type Deployment struct {
 	// function's memory size, the container's or the VM's limit); zero
 	// where the backend does not say.
 	MemoryMB int
-	// Details are backend facts worth reporting (e.g. "accel": "tcg").
+	// Details are backend facts worth showing (e.g. "kernel": the path of
+	// the VM's kernel), under keys the backend chooses: for display only,
+	// never read by another package.
 	Details map[string]string
 	// Resources lists what was created, for teardown and reporting.
 	Resources []Resource

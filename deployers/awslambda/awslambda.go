@@ -80,7 +80,6 @@ const (
 	DetailRegion       = "region"        // the function's region, for signing
 	DetailRuntime      = "runtime"       // provided.al2023
 	DetailArchitecture = "architecture"  // x86_64 or arm64
-	DetailMemoryMB     = "memory_mb"     // function memory size
 	DetailTimeout      = "timeout"       // function timeout
 	DetailBoundary     = "role_boundary" // the execution role's permissions boundary
 )
@@ -180,13 +179,12 @@ func (dp *Deployer) Info() deployers.Info {
 		auth = "public (auth NONE)"
 	}
 	return deployers.Info{
-		Name:              BackendName,
-		Variant:           deployers.Function,
-		Target:            awsenv.TargetOf(dp.cfg),
-		CanForceColdStart: true,
-		ColdStartMethod:   "a configuration change (an environment variable), then waiting until the update finished — lambda-perf's method",
-		Description:       fmt.Sprintf("AWS Lambda (%s, %s) behind an %s Function URL", Runtime, dp.cfg.Region, auth),
-		TeardownBudget:    cleanupTimeout,
+		Name:            BackendName,
+		Variant:         deployers.Lambda,
+		Target:          awsenv.TargetOf(dp.cfg),
+		ColdStartMethod: "a configuration change (an environment variable), then waiting until the update finished — lambda-perf's method",
+		Description:     fmt.Sprintf("AWS Lambda (%s, %s) behind an %s Function URL", Runtime, dp.cfg.Region, auth),
+		TeardownBudget:  cleanupTimeout,
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -94,15 +93,15 @@ func (dp *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers
 		return nil, fmt.Errorf("awslambda: %w", err)
 	}
 	d := &deployers.Deployment{
-		RunID:   spec.RunID,
-		Variant: deployers.Function,
-		Backend: BackendName,
-		ID:      c.name,
+		RunID:    spec.RunID,
+		Variant:  deployers.Lambda,
+		Backend:  BackendName,
+		ID:       c.name,
+		MemoryMB: int(c.memoryMB),
 		Details: map[string]string{
 			DetailRegion:       dp.cfg.Region,
 			DetailRuntime:      Runtime,
 			DetailArchitecture: string(c.arch),
-			DetailMemoryMB:     strconv.Itoa(int(c.memoryMB)),
 			DetailTimeout:      (time.Duration(c.timeout) * time.Second).String(),
 			DetailAuth:         string(dp.authType()),
 		},
@@ -128,7 +127,7 @@ func (dp *Deployer) authType() types.FunctionUrlAuthType {
 }
 
 func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig, d *deployers.Deployment) error {
-	pairs := awsenv.TagPairs(spec.RunID, deployers.Function)
+	pairs := awsenv.TagPairs(spec.RunID, deployers.Lambda)
 	// Looked up before anything is created: the role needs it.
 	boundary := ""
 	if dp.opts.roleARN == "" {
@@ -170,7 +169,7 @@ func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig,
 	d.Details[DetailFunctionARN] = fnARN
 	d.Phases.Mark(PhaseFunctionCreated, time.Now())
 
-	if _, err := dp.waitUpdated(ctx, c.name, true); err != nil {
+	if err := dp.waitActive(ctx, c.name); err != nil {
 		return err
 	}
 	d.Phases.Mark(PhaseActive, time.Now())
@@ -190,7 +189,6 @@ func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig,
 	}
 	d.Phases.Mark(PhaseURLCreated, time.Now())
 	d.StartupFrom, d.Preparation = StartupOrigin, PreparationRole
-	d.MemoryMB = int(c.memoryMB)
 	if dp.opts.roleARN != "" {
 		d.Preparation = PreparationGivenRole
 	}
@@ -214,7 +212,7 @@ func (dp *Deployer) deploy(ctx context.Context, spec deployers.Spec, c fnConfig,
 }
 
 func (dp *Deployer) resource(kind, id, runID string) deployers.Resource {
-	return deployers.Resource{Kind: kind, ID: id, RunID: runID, Variant: deployers.Function}
+	return deployers.Resource{Kind: kind, ID: id, RunID: runID, Variant: deployers.Lambda}
 }
 
 // createFunction retries while the role is not yet assumable: a new role
@@ -235,53 +233,107 @@ func (dp *Deployer) createFunction(ctx context.Context, c fnConfig, roleARN stri
 		Tags:          pairs,
 		PackageType:   types.PackageTypeZip,
 	}
+	// A new role takes some seconds to become assumable by Lambda: until
+	// then CreateFunction refuses it, and is tried again for roleWait (0:
+	// once). The wait's own bound leaves the calls time on top.
+	var arn string
+	var refused error
 	deadline := time.Now().Add(dp.opts.roleWait)
-	for {
+	err := deployers.Poll(ctx, time.Second, dp.opts.roleWait+time.Minute, func(ctx context.Context) (bool, error) {
 		out, err := dp.lambda.CreateFunction(ctx, in)
 		if err == nil {
 			d.Resources = append(d.Resources, dp.resource(KindFunction, c.name, d.RunID))
-			return aws.ToString(out.FunctionArn), nil
+			arn = aws.ToString(out.FunctionArn)
+			return true, nil
 		}
 		var bad *types.InvalidParameterValueException
 		if !errors.As(err, &bad) || !strings.Contains(bad.ErrorMessage(), "role") {
-			return "", fmt.Errorf("create function %s: %w%s", c.name, err, exists(err, d.RunID))
+			return false, fmt.Errorf("create function %s: %w%s", c.name, err, exists(err, d.RunID))
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("create function %s: role %s cannot be assumed by Lambda after %s: check that it exists and trusts lambda.amazonaws.com: %w", c.name, roleARN, dp.opts.roleWait, err)
+			return false, fmt.Errorf("create function %s: role %s cannot be assumed by Lambda after %s: check that it exists and trusts lambda.amazonaws.com: %w", c.name, roleARN, dp.opts.roleWait, err)
 		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("create function %s: waiting for role %s: %w", c.name, roleARN, ctx.Err())
-		case <-time.After(time.Second):
-		}
+		refused = err
+		return false, nil
+	})
+	if err != nil && refused != nil && ctx.Err() != nil {
+		return "", fmt.Errorf("create function %s: waiting for role %s: %w", c.name, roleARN, err)
 	}
+	return arn, err
 }
 
-// waitUpdated polls the function's configuration until it is Active (and,
-// unless initial, its last update Successful), or fails fast when Lambda
-// says Failed.
-func (dp *Deployer) waitUpdated(ctx context.Context, name string, initial bool) (*lambda.GetFunctionConfigurationOutput, error) {
-	ctx, cancel := context.WithTimeout(ctx, dp.opts.activeWait)
-	defer cancel()
-	for {
+// waitActive polls the function's configuration every pollInterval until
+// it is Active, or fails fast when Lambda says Failed. It is a startup
+// wait (the caller marks the moment it returns), so it uses no SDK waiter,
+// whose backoff would make that moment late by seconds.
+func (dp *Deployer) waitActive(ctx context.Context, name string) error {
+	var last *lambda.GetFunctionConfigurationOutput
+	err := deployers.Poll(ctx, dp.opts.pollInterval, dp.opts.activeWait, func(ctx context.Context) (bool, error) {
 		out, err := dp.lambda.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &name})
 		if err != nil {
-			return nil, fmt.Errorf("get function %s: %w", name, err)
+			return false, fmt.Errorf("get function %s: %w", name, err)
 		}
-		switch {
-		case out.State == types.StateFailed:
-			return out, fmt.Errorf("function %s failed to become active: %s: %s", name, out.StateReasonCode, aws.ToString(out.StateReason))
-		case out.LastUpdateStatus == types.LastUpdateStatusFailed:
-			return out, fmt.Errorf("function %s update failed: %s: %s", name, out.LastUpdateStatusReasonCode, aws.ToString(out.LastUpdateStatusReason))
-		case out.State == types.StateActive && (initial || out.LastUpdateStatus == types.LastUpdateStatusSuccessful || out.LastUpdateStatus == ""):
-			return out, nil
+		last = out
+		if err := failed(name, out); err != nil {
+			return false, err
 		}
-		select {
-		case <-ctx.Done():
-			return out, fmt.Errorf("function %s: state %s, last update %s: %w", name, out.State, out.LastUpdateStatus, ctx.Err())
-		case <-time.After(dp.opts.pollInterval):
-		}
+		return out.State == types.StateActive, nil
+	})
+	if last != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		return fmt.Errorf("function %s: state %s: %w", name, last.State, err)
 	}
+	return err
+}
+
+// waitUpdated waits, with the SDK's FunctionUpdated waiter bounded by
+// activeWait, until the function's last update is Successful, and returns
+// its configuration then. Its checks start pollInterval apart and back off
+// to deployers.WaiterMaxDelay. A function that was never updated (an
+// emulator reports no LastUpdateStatus after CreateFunction) counts as
+// updated once Active; a Failed state or update fails at once, with
+// Lambda's reason.
+func (dp *Deployer) waitUpdated(ctx context.Context, name string) (*lambda.GetFunctionConfigurationOutput, error) {
+	var last *lambda.GetFunctionConfigurationOutput
+	var stopped error // Lambda said Failed, or the API refused
+	w := lambda.NewFunctionUpdatedWaiter(dp.lambda, func(o *lambda.FunctionUpdatedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = dp.opts.pollInterval, max(dp.opts.pollInterval, deployers.WaiterMaxDelay)
+		modelled := o.Retryable
+		o.Retryable = func(ctx context.Context, in *lambda.GetFunctionConfigurationInput, out *lambda.GetFunctionConfigurationOutput, err error) (bool, error) {
+			if err != nil {
+				stopped = fmt.Errorf("get function %s: %w", name, err)
+				return false, stopped
+			}
+			last = out
+			if stopped = failed(name, out); stopped != nil {
+				return false, stopped
+			}
+			if out.LastUpdateStatus == "" && out.State == types.StateActive {
+				return false, nil
+			}
+			return modelled(ctx, in, out, nil)
+		}
+	})
+	out, err := w.WaitForOutput(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: &name}, dp.opts.activeWait)
+	switch {
+	case err == nil:
+		return out, nil
+	case stopped != nil:
+		return nil, stopped
+	case last != nil:
+		return nil, fmt.Errorf("function %s: state %s, last update %s after %s: %w", name, last.State, last.LastUpdateStatus, dp.opts.activeWait, err)
+	}
+	return nil, err
+}
+
+// failed is the error of a function whose creation or last update failed.
+func failed(name string, out *lambda.GetFunctionConfigurationOutput) error {
+	switch {
+	case out.State == types.StateFailed:
+		return fmt.Errorf("function %s failed to become active: %s: %s", name, out.StateReasonCode, aws.ToString(out.StateReason))
+	case out.LastUpdateStatus == types.LastUpdateStatusFailed:
+		return fmt.Errorf("function %s update failed: %s: %s", name, out.LastUpdateStatusReasonCode, aws.ToString(out.LastUpdateStatusReason))
+	}
+	return nil
 }
 
 // allowPublic adds the resource policy a public Function URL needs: the

@@ -128,7 +128,7 @@ func (dp *Deployer) ForceColdStart(ctx context.Context, d *deployers.Deployment)
 		return errors.New("awslambda: force cold start: no deployment: deploy first")
 	}
 	// An update still in progress would make this one fail with a conflict.
-	cur, err := dp.waitUpdated(ctx, d.ID, false)
+	cur, err := dp.waitUpdated(ctx, d.ID)
 	if err != nil {
 		return fmt.Errorf("awslambda: force cold start: %w", err)
 	}
@@ -145,7 +145,7 @@ func (dp *Deployer) ForceColdStart(ctx context.Context, d *deployers.Deployment)
 	}); err != nil {
 		return fmt.Errorf("awslambda: force cold start: update configuration of %s: %w", d.ID, err)
 	}
-	updated, err := dp.waitUpdated(ctx, d.ID, false)
+	updated, err := dp.waitUpdated(ctx, d.ID)
 	if err != nil {
 		return fmt.Errorf("awslambda: force cold start: %w", err)
 	}
@@ -200,8 +200,6 @@ func (dp *Deployer) LastInitDuration(ctx context.Context, d *deployers.Deploymen
 // starts a minute before since (AWS's clock; none when unknown), never at
 // a time of this machine's clock.
 func (dp *Deployer) reportOf(ctx context.Context, name, id string, since time.Time) (Report, bool) {
-	ctx, cancel := context.WithTimeout(ctx, logWait)
-	defer cancel()
 	group := LogGroupName(name)
 	in := &cloudwatchlogs.FilterLogEventsInput{
 		LogGroupName: &group,
@@ -211,26 +209,25 @@ func (dp *Deployer) reportOf(ctx context.Context, name, id string, since time.Ti
 	if !since.IsZero() {
 		in.StartTime = aws.Int64(since.Add(-logSlack).UnixMilli())
 	}
-	for {
+	var found Report
+	err := deployers.Poll(ctx, time.Second, logWait, func(ctx context.Context) (bool, error) {
 		p := cloudwatchlogs.NewFilterLogEventsPaginator(dp.logs, in)
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
-			if notFound(err) || ctx.Err() != nil {
-				return Report{}, false
+			if notFound(err) {
+				return false, err
 			}
 			if err != nil {
-				break // try the whole search again after the pause
+				return false, nil // try the whole search again after the pause
 			}
 			for _, e := range page.Events {
 				if r, ok := ParseReport(aws.ToString(e.Message)); ok && r.RequestID == id {
-					return r, true
+					found = r
+					return true, nil
 				}
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return Report{}, false
-		case <-time.After(time.Second):
-		}
-	}
+		return false, nil
+	})
+	return found, err == nil
 }

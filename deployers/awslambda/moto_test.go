@@ -149,6 +149,9 @@ func TestDeployDescribeTeardown(t *testing.T) {
 	if d.StartupFrom != awslambda.StartupOrigin || d.Preparation != awslambda.PreparationRole {
 		t.Errorf("startup from %q after %q, want from %q after %q", d.StartupFrom, d.Preparation, awslambda.StartupOrigin, awslambda.PreparationRole)
 	}
+	if d.MemoryMB != 256 {
+		t.Errorf("MemoryMB = %d, want the spec's 256", d.MemoryMB)
+	}
 	if d.Details[awslambda.DetailAuth] != "AWS_IAM" {
 		t.Errorf("Details[auth] = %q, want AWS_IAM", d.Details[awslambda.DetailAuth])
 	}
@@ -282,7 +285,7 @@ func TestSweepAfterCrash(t *testing.T) {
 		t.Errorf("Sweep removed %v, want %v", removed, want)
 	}
 	for _, r := range removed {
-		if r.RunID != crashed || r.Variant != deployers.Function {
+		if r.RunID != crashed || r.Variant != deployers.Lambda {
 			t.Errorf("Sweep removed %s of run %s variant %s, want only run %s", r, r.RunID, r.Variant, crashed)
 		}
 	}

@@ -108,7 +108,7 @@ var kindOrder = []string{KindFunctionURL, KindFunction, KindRole, KindLogGroup}
 // matches says whether tags mark a resource of the function variant of
 // runID (of any run when runID is empty).
 func matches(tags map[string]string, runID string) bool {
-	if tags[awsenv.TagVariant] != string(deployers.Function) {
+	if tags[awsenv.TagVariant] != string(deployers.Lambda) {
 		return false
 	}
 	id, ok := tags[deployers.TagRunID]

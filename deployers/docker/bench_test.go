@@ -15,6 +15,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // The two benchmarks measure the same thing, container create request →
@@ -70,7 +71,7 @@ func BenchmarkBaselineDockerRun(b *testing.B) {
 	d := newTestDeployer(b, runID)
 	tag := benchImage(b, d, runID)
 	ctx := context.Background()
-	labels := Labels(runID, deployers.Container)
+	labels := engine.Labels(runID, deployers.Container)
 	poll := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
 
 	samples := make([]time.Duration, 0, b.N)
@@ -116,7 +117,7 @@ func benchImage(b *testing.B, d *Deployer, runID string) string {
 	b.Helper()
 	ctx := context.Background()
 	tag := ImageRepo + ":" + runID + "-bench"
-	_, err := BuildImage(ctx, d.api, testArtifacts(b).ContainerContext, tag, Labels(runID, deployers.Container))
+	_, err := engine.BuildImage(ctx, d.api, testArtifacts(b).ContainerContext, tag, engine.Labels(runID, deployers.Container))
 	b.Cleanup(func() {
 		if err := d.removeImage(context.Background(), tag, false); err != nil {
 			b.Error(err)

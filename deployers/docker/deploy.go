@@ -18,6 +18,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 	"github.com/computeladder/computeladder/deployers/internal/runcache"
 )
 
@@ -62,8 +63,8 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 }
 
 func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deployers.Deployment, suffix string) error {
-	labels := Labels(spec.RunID, deployers.Container)
-	tarball, err := TarDir(spec.Artifacts.ContainerContext)
+	labels := engine.Labels(spec.RunID, deployers.Container)
+	tarball, err := engine.TarDir(spec.Artifacts.ContainerContext)
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deploye
 	d.log.DebugContext(ctx, "building image", "tag", tag, "context", spec.Artifacts.ContainerContext, "kept", kept)
 	imageID, reused, err := d.images.Get(ctx, spec.RunID, digest, tag, func(ctx context.Context, ref string) (id string, err error) {
 		err = deployers.Detached(ctx, func(bctx context.Context) (err error) {
-			id, err = BuildImageTar(bctx, d.api, tarball, ref, labels)
+			id, err = engine.BuildImageTar(bctx, d.api, tarball, ref, labels)
 			return err
 		})
 		return id, err
@@ -116,7 +117,6 @@ func (d *Deployer) run(ctx context.Context, spec deployers.Spec, dep *deployers.
 	cfg, host := d.containerConfig(spec, image, memMB, cpus)
 	dep.Details[DetailContainer] = name
 	dep.MemoryMB = memMB
-	dep.Details[DetailMemoryMB] = strconv.Itoa(memMB)
 	dep.Details[DetailCPUs] = strconv.FormatFloat(cpus, 'g', -1, 64)
 	dep.Details[DetailUser] = User
 	dep.Details[DetailReadOnly] = "true"
@@ -196,7 +196,7 @@ func (d *Deployer) containerConfig(spec deployers.Spec, image string, memMB int,
 	cfg := &container.Config{
 		Image:        image,
 		Env:          env,
-		Labels:       Labels(spec.RunID, deployers.Container),
+		Labels:       engine.Labels(spec.RunID, deployers.Container),
 		User:         User,
 		ExposedPorts: network.PortSet{appPort: {}},
 	}

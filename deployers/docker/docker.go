@@ -28,6 +28,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 	"github.com/computeladder/computeladder/deployers/internal/runcache"
 )
 
@@ -59,7 +60,6 @@ const (
 	DetailHostPort  = "host_port"   // host port published for 8080/tcp
 	DetailBuild     = "build"       // image build duration
 	DetailStartup   = "startup"     // container create request → first 200, comparable with `docker run`
-	DetailMemoryMB  = "memory_mb"   // memory limit
 	DetailCPUs      = "cpus"        // CPU limit
 	DetailUser      = "user"        // uid:gid the app runs as
 	DetailReadOnly  = "read_only"   // read-only root file system
@@ -90,7 +90,7 @@ const cleanupTimeout = 30 * time.Second
 // API is the part of the Docker client the deployer uses; *client.Client
 // implements it.
 type API interface {
-	ImageBuilder
+	engine.ImageBuilder
 	ImageRemove(ctx context.Context, image string, options client.ImageRemoveOptions) (client.ImageRemoveResult, error)
 	ImageList(ctx context.Context, options client.ImageListOptions) (client.ImageListResult, error)
 	ContainerCreate(ctx context.Context, options client.ContainerCreateOptions) (client.ContainerCreateResult, error)

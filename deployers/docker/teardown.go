@@ -9,6 +9,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // Teardown stops and removes the deployment's container, then its image. It
@@ -65,7 +66,7 @@ func (d *Deployer) removeImage(ctx context.Context, ref string, force bool) erro
 // reports them. Images include intermediate ones, which carry the labels
 // only when a Dockerfile sets them itself.
 func (d *Deployer) List(ctx context.Context, runID string) ([]deployers.Resource, error) {
-	f := LabelFilters(runID, deployers.Container)
+	f := engine.LabelFilters(runID, deployers.Container)
 	cs, err := d.api.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w: is Docker running?", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/computeladder/computeladder/app/apptest"
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // TestImageServesAppUnderTestcontainers runs the image BuildImage makes with
@@ -26,8 +27,8 @@ func TestImageServesAppUnderTestcontainers(t *testing.T) {
 	defer cancel()
 
 	tag := ImageRepo + ":" + runID + "-tc"
-	labels := Labels(runID, deployers.Container)
-	_, err := BuildImage(ctx, d.api, testArtifacts(t).ContainerContext, tag, labels)
+	labels := engine.Labels(runID, deployers.Container)
+	_, err := engine.BuildImage(ctx, d.api, testArtifacts(t).ContainerContext, tag, labels)
 	t.Cleanup(func() {
 		if err := d.removeImage(context.Background(), tag, false); err != nil {
 			t.Error(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/computeladder/computeladder/deployers"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 )
@@ -91,15 +92,11 @@ func (d *Deployer) lastLogs(ctx context.Context, id string) string {
 // exitedWithin returns the exit error if the container exits within the
 // given time (checking every 20 ms), or nil if it is still running then.
 func (w *exitWatch) exitedWithin(ctx context.Context, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
+	var exited error
+	_ = deployers.Poll(ctx, 20*time.Millisecond, within, func(context.Context) (bool, error) {
 		w.lastInspect = time.Time{} // inspect now if the wait stream broke
-		if err := w.check(ctx); err != nil {
-			return err
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		exited = w.check(ctx)
+		return exited != nil, nil
+	})
+	return exited
 }

@@ -142,6 +142,16 @@ func InstanceTypeFor(memoryMB int, goarch string) (string, error) {
 	return "", fmt.Errorf("memory %d MB: the largest lab instance has %d MB: use less", memoryMB, instanceTypes[len(instanceTypes)-1].memoryMB)
 }
 
+// memoryOf is the memory of one of the lab's instance types, 0 for another.
+func memoryOf(instanceType string) int {
+	for _, it := range instanceTypes {
+		if it.amd64 == instanceType || it.arm64 == instanceType {
+			return it.memoryMB
+		}
+	}
+	return 0
+}
+
 // chooseInstanceType is the override, or InstanceTypeFor.
 func (d *Deployer) chooseInstanceType(memoryMB int, goarch string) (string, error) {
 	if d.instanceType != "" {

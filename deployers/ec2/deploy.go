@@ -49,6 +49,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 		RunID:   spec.RunID,
 		Variant: deployers.VM,
 		Backend: BackendName,
+		// The instance type's memory; 0 for a type outside the lab's list
+		// (WithInstanceType).
+		MemoryMB: memoryOf(p.instanceType),
 		Details: map[string]string{
 			DetailAMI:           p.image.id,
 			DetailAMISource:     p.image.source,

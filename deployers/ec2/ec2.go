@@ -43,7 +43,8 @@
 // loopback address /32, and Details[DetailIngressSource] says so.
 //
 // Teardown asks EC2 to terminate the instance, deletes the objects and the
-// bucket (which nothing needs once the instance booted), waits (bounded)
+// bucket (which nothing needs once the instance booted), waits (bounded,
+// with the SDK's InstanceTerminated waiter: a teardown's wait is no clock)
 // until the instance is terminated and deletes the security group
 // (retrying while the instance's network interface still holds it). A wait
 // that times out does not stop it: it removes what it can and its error
@@ -251,7 +252,8 @@ func WithEmulator(on bool) Option {
 }
 
 // WithPollInterval sets how often the instance state, the port and
-// /healthz are polled (default DefaultPollInterval, at most MaxPollInterval).
+// /healthz are polled (default DefaultPollInterval, at most MaxPollInterval);
+// Teardown's wait for the terminated instance starts at it and backs off.
 func WithPollInterval(iv time.Duration) Option {
 	return func(d *Deployer) error {
 		if iv <= 0 || iv > MaxPollInterval {

@@ -133,8 +133,8 @@ func TestDeployMotoFullFlow(t *testing.T) {
 	if got := dep.Details[DetailAMISource]; got != "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" {
 		t.Errorf("ami_source = %q", got)
 	}
-	if got := dep.Details[DetailInstanceType]; got != "t3.micro" {
-		t.Errorf("instance type = %q, want t3.micro", got)
+	if got := dep.Details[DetailInstanceType]; got != "t3.micro" || dep.MemoryMB != 1024 {
+		t.Errorf("instance type = %q with %d MB, want t3.micro with 1024", got, dep.MemoryMB)
 	}
 	instances, sgs, buckets := byKind(dep.Resources, KindInstance), byKind(dep.Resources, KindSecurityGroup), byKind(dep.Resources, KindBucket)
 	if len(instances) != 1 || len(sgs) != 1 || len(buckets) != 1 || dep.ID != instances[0] {

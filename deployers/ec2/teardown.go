@@ -118,43 +118,72 @@ func (d *Deployer) requestTerminate(ctx context.Context, id string) (done bool, 
 	return false, nil
 }
 
-// waitTerminated waits until EC2 reports the instance terminated (or
-// forgets it), polling every pollInterval for at most terminateWait.
+// waitTerminated waits, with the SDK's InstanceTerminated waiter, until
+// EC2 reports the instance terminated or forgets it, for at most
+// terminateWait. Its checks start pollInterval apart and back off to
+// deployers.WaiterMaxDelay. Unlike the waiter's own model, which gives up
+// on "pending", any state short of terminated (a stale read of an
+// instance launched a moment ago) and a failed check are retried until
+// the wait runs out: the error then says what was last seen.
 func (d *Deployer) waitTerminated(ctx context.Context, id string) error {
-	wctx, cancel := context.WithTimeout(ctx, d.terminateWait)
-	defer cancel()
-	for {
-		in, found, err := d.describe(wctx, id)
-		if err == nil && (!found || (in.State != nil && in.State.Name == types.InstanceStateNameTerminated)) {
-			return nil
-		}
-		if serr := sleep(wctx, d.pollInterval); serr != nil {
-			if err != nil {
-				serr = errors.Join(serr, err)
+	var last error
+	w := ec2.NewInstanceTerminatedWaiter(d.ec2, func(o *ec2.InstanceTerminatedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = d.pollInterval, max(d.pollInterval, deployers.WaiterMaxDelay)
+		o.Retryable = func(_ context.Context, _ *ec2.DescribeInstancesInput, out *ec2.DescribeInstancesOutput, err error) (bool, error) {
+			if isCode(err, "InvalidInstanceID.NotFound") {
+				return false, nil
 			}
-			return fmt.Errorf("wait for instance %s to terminate: %w", id, serr)
+			if err != nil {
+				last = err
+				return true, nil
+			}
+			for _, r := range out.Reservations {
+				for _, in := range r.Instances {
+					if in.State == nil || in.State.Name != types.InstanceStateNameTerminated {
+						last = fmt.Errorf("last seen %s", stateName(in))
+						return true, nil
+					}
+				}
+			}
+			return false, nil // terminated, or no longer known
 		}
+	})
+	if err := w.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}}, d.terminateWait); err != nil {
+		return fmt.Errorf("wait for instance %s to terminate: %w", id, errors.Join(err, last))
 	}
+	return nil
+}
+
+func stateName(in types.Instance) types.InstanceStateName {
+	if in.State == nil {
+		return "in no state"
+	}
+	return in.State.Name
 }
 
 // deleteSecurityGroup deletes the group, retrying while it is still
 // attached (DependencyViolation): a terminated instance's network interface
 // is released some seconds after the instance is reported terminated.
 func (d *Deployer) deleteSecurityGroup(ctx context.Context, id string) error {
-	wctx, cancel := context.WithTimeout(ctx, d.terminateWait)
-	defer cancel()
-	for {
-		_, err := d.ec2.DeleteSecurityGroup(wctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+	var inUse error
+	err := deployers.Poll(ctx, sgRetryEvery, d.terminateWait, func(ctx context.Context) (bool, error) {
+		_, err := d.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 		switch {
 		case err == nil, isCode(err, "InvalidGroup.NotFound", "InvalidGroupId.NotFound", "InvalidGroupId.Malformed"):
-			return nil
-		case !isCode(err, "DependencyViolation"):
-			return fmt.Errorf("delete security group %s: %w", id, err)
+			return true, nil
+		case isCode(err, "DependencyViolation"):
+			inUse = err
+			return false, nil
 		}
-		if serr := sleep(wctx, sgRetryEvery); serr != nil {
-			return fmt.Errorf("delete security group %s: still in use: %w", id, err)
-		}
+		return false, err
+	})
+	switch {
+	case inUse != nil && errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("delete security group %s: still in use: %w", id, errors.Join(err, inUse))
+	case err != nil:
+		return fmt.Errorf("delete security group %s: %w", id, err)
 	}
+	return nil
 }
 
 // List returns the VM variant's instances that are not terminated, its

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/computeladder/computeladder/deployers"
 )
 
 // aliveEvery spaces the instance-state checks made while the port and
@@ -44,25 +45,27 @@ func (d *Deployer) describe(ctx context.Context, id string) (types.Instance, boo
 // is running; the moment is when the poll that saw it returned, so it is
 // late by at most one interval.
 func (d *Deployer) waitRunning(ctx context.Context, id string) (observed, error) {
-	for {
+	var seen observed
+	err := deployers.Poll(ctx, d.pollInterval, 0, func(ctx context.Context) (bool, error) {
 		in, found, err := d.describe(ctx, id)
 		now := time.Now()
-		if err != nil {
-			return observed{}, err
+		if err != nil || !found || in.State == nil {
+			return false, err
 		}
-		if found && in.State != nil {
-			switch in.State.Name {
-			case types.InstanceStateNameRunning:
-				return observed{inst: in, at: now}, nil
-			case types.InstanceStateNameShuttingDown, types.InstanceStateNameTerminated,
-				types.InstanceStateNameStopping, types.InstanceStateNameStopped:
-				return observed{}, stoppedError(id, in)
-			}
+		switch in.State.Name {
+		case types.InstanceStateNameRunning:
+			seen = observed{inst: in, at: now}
+			return true, nil
+		case types.InstanceStateNameShuttingDown, types.InstanceStateNameTerminated,
+			types.InstanceStateNameStopping, types.InstanceStateNameStopped:
+			return false, stoppedError(id, in)
 		}
-		if err := sleep(ctx, d.pollInterval); err != nil {
-			return observed{}, fmt.Errorf("wait for instance %s to run: %w", id, err)
-		}
+		return false, nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return observed{}, fmt.Errorf("wait for instance %s to run: %w", id, err)
 	}
+	return seen, err
 }
 
 func stoppedError(id string, in types.Instance) error {
@@ -101,26 +104,19 @@ func (d *Deployer) aliveCheck(ctx context.Context, id string) func() error {
 
 // waitPort dials addr every pollInterval until a TCP connection opens.
 func (d *Deployer) waitPort(ctx context.Context, addr, ingress string, alive func() error) (time.Time, error) {
-	for {
+	var open time.Time
+	err := deployers.Poll(ctx, d.pollInterval, 0, func(ctx context.Context) (bool, error) {
 		if err := alive(); err != nil {
-			return time.Time{}, err
+			return false, err
 		}
 		if dialable(ctx, addr, time.Second) {
-			return time.Now(), nil
+			open = time.Now()
+			return true, nil
 		}
-		if err := sleep(ctx, d.pollInterval); err != nil {
-			return time.Time{}, fmt.Errorf("wait for port %s: %w: the security group lets only %s in; if your public address is another, pass it with --ingress", addr, err, ingress)
-		}
+		return false, nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return time.Time{}, fmt.Errorf("wait for port %s: %w: the security group lets only %s in; if your public address is another, pass it with --ingress", addr, err, ingress)
 	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return open, err
 }

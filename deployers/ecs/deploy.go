@@ -22,7 +22,7 @@ import (
 	"github.com/computeladder/computeladder/app/adapters/httpserve"
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/awsenv"
-	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // containerName is the one container of the task definition.
@@ -124,7 +124,7 @@ func (d *Deployer) deploy(ctx context.Context, p plan, dep *deployers.Deployment
 		dep.Resources = append(dep.Resources, deployers.Resource{Kind: kind, ID: id, RunID: spec.RunID, Variant: deployers.Container})
 	}
 	dep.Details[DetailCPU] = strconv.Itoa(p.size.CPU)
-	dep.Details[DetailMemoryMB] = strconv.Itoa(p.size.MemoryMB)
+	dep.MemoryMB = p.size.MemoryMB
 	dep.Details[DetailUser] = User
 	dep.Details[DetailReadOnly] = "true"
 	dep.Details[DetailIngress] = p.ingress.Prefix.String()
@@ -252,7 +252,7 @@ func (d *Deployer) push(ctx context.Context, spec deployers.Spec, dep *deployers
 	digest, err := d.pusher.Push(ctx, Image{
 		ContextDir: spec.Artifacts.ContainerContext,
 		Ref:        ref,
-		Labels:     docker.Labels(spec.RunID, deployers.Container),
+		Labels:     engine.Labels(spec.RunID, deployers.Container),
 		Auth:       auth,
 		Platform:   platform,
 	})
@@ -343,8 +343,11 @@ func (d *Deployer) runTask(ctx context.Context, cluster, tdARN, subnet, sg strin
 		}},
 		Tags: ecsTags(tags),
 	}
+	// An execution role ECS cannot assume yet is retried for roleRetry;
+	// the retries for ECS's service-linked role have their own bound.
+	var arn string
 	deadline := time.Now().Add(roleRetry)
-	for {
+	err := deployers.Poll(ctx, 2*time.Second, roleRetry+d.slrWait, func(ctx context.Context) (bool, error) {
 		var out *ecs.RunTaskOutput
 		err := d.retrySLR(ctx, "run task in "+cluster, func() (err error) {
 			out, err = d.ecs.RunTask(ctx, in)
@@ -352,21 +355,20 @@ func (d *Deployer) runTask(ctx context.Context, cluster, tdARN, subnet, sg strin
 		})
 		switch {
 		case err != nil && !slrNotReady(err) && strings.Contains(err.Error(), "assume") && time.Now().Before(deadline):
-			// The new execution role is not visible to ECS yet.
+			return false, nil // the new execution role is not visible to ECS yet
 		case err != nil:
-			return "", fmt.Errorf("run task in %s: %w", cluster, err)
+			return false, err
 		case len(out.Failures) > 0:
 			f := out.Failures[0]
-			return "", fmt.Errorf("run task in %s: %s %s", cluster, aws.ToString(f.Reason), aws.ToString(f.Detail))
+			return false, fmt.Errorf("%s %s", aws.ToString(f.Reason), aws.ToString(f.Detail))
 		case len(out.Tasks) == 0:
-			return "", fmt.Errorf("run task in %s: no task returned", cluster)
-		default:
-			return aws.ToString(out.Tasks[0].TaskArn), nil
+			return false, errors.New("no task returned")
 		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("run task in %s: %w", cluster, ctx.Err())
-		case <-time.After(2 * time.Second):
-		}
+		arn = aws.ToString(out.Tasks[0].TaskArn)
+		return true, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("run task in %s: %w", cluster, err)
 	}
+	return arn, nil
 }

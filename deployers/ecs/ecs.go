@@ -85,7 +85,6 @@ const (
 	DetailPublicIP    = "public_ip"      // the task's public address
 	DetailIngress     = "ingress"        // the only source allowed in
 	DetailCPU         = "cpu_units"      // Fargate CPU units
-	DetailMemoryMB    = "memory_mb"      // Fargate memory
 	DetailUser        = "user"           // uid:gid the app runs as
 	DetailReadOnly    = "read_only"      // read-only root file system
 	DetailNotMeasured = "not_measured"   // phases this endpoint cannot give, with why (display; the contract is Deployment.NotMeasured)
@@ -247,7 +246,8 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithPollInterval sets how often the task state is polled.
+// WithPollInterval sets how often the task state is polled; Teardown's wait
+// for the stopped task starts at it and backs off.
 func WithPollInterval(iv time.Duration) Option {
 	return func(d *Deployer) error {
 		if iv <= 0 {

@@ -124,6 +124,9 @@ func TestDeployOnMotoRecordsLockedDownTaskThenTeardownLeavesNothing(t *testing.T
 	if from := dep.Phases.From(dep.StartupFrom); len(from) == 0 || from[0].Name != PhaseRunTask {
 		t.Errorf("phases %s: want %s in them", dep.Phases, PhaseRunTask)
 	}
+	if dep.MemoryMB != DefaultMemoryMB {
+		t.Errorf("MemoryMB = %d, want Fargate's default %d", dep.MemoryMB, DefaultMemoryMB)
+	}
 	if img.Platform != "linux/amd64" || dep.Details[DetailPlatform] != "linux/amd64" {
 		t.Errorf("image platform %q (detail %q), want the artifacts' linux/amd64", img.Platform, dep.Details[DetailPlatform])
 	}

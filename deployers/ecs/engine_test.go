@@ -12,7 +12,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
-	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // TestBuildOnTheLocalEngineIsForTheAskedPlatform builds a FROM-scratch
@@ -21,7 +21,7 @@ import (
 // or, where the engine ignores the request (the classic builder of older
 // engines), the refusal that names both platforms. Nothing is pushed.
 func TestBuildOnTheLocalEngineIsForTheAskedPlatform(t *testing.T) {
-	c, err := docker.NewClient()
+	c, err := engine.NewClient()
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err = c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
@@ -38,7 +38,7 @@ func TestBuildOnTheLocalEngineIsForTheAskedPlatform(t *testing.T) {
 	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
 		ref := "computeladder-" + runID + ":" + strings.ReplaceAll(platform, "/", "-")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		id, err := p.build(ctx, Image{ContextDir: dir, Ref: ref, Labels: docker.Labels(runID, deployers.Container), Platform: platform})
+		id, err := p.build(ctx, Image{ContextDir: dir, Ref: ref, Labels: engine.Labels(runID, deployers.Container), Platform: platform})
 		if id != "" {
 			t.Cleanup(func() {
 				_, _ = c.ImageRemove(context.Background(), ref, client.ImageRemoveOptions{PruneChildren: true})

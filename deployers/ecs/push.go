@@ -13,7 +13,7 @@ import (
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // Image is what a Pusher builds and pushes.
@@ -44,7 +44,7 @@ type Pusher interface {
 
 // DockerAPI is the part of the Docker client DockerPusher uses.
 type DockerAPI interface {
-	docker.ImageBuilder
+	engine.ImageBuilder
 	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
 	ImagePush(ctx context.Context, image string, options client.ImagePushOptions) (client.ImagePushResponse, error)
 }
@@ -67,7 +67,7 @@ type DockerPusher struct {
 // Push builds img and pushes it.
 func (p *DockerPusher) Push(ctx context.Context, img Image) (string, error) {
 	if p.API == nil {
-		c, err := docker.NewClient()
+		c, err := engine.NewClient()
 		if err != nil {
 			return "", err
 		}
@@ -121,7 +121,7 @@ func (p *DockerPusher) build(ctx context.Context, img Image) (string, error) {
 		return "", fmt.Errorf("image platform %q: want os/arch, e.g. linux/amd64", img.Platform)
 	}
 	want := ocispec.Platform{OS: goos, Architecture: arch}
-	id, err := docker.BuildImage(ctx, platformBuilder{p.API, want}, img.ContextDir, img.Ref, img.Labels)
+	id, err := engine.BuildImage(ctx, platformBuilder{p.API, want}, img.ContextDir, img.Ref, img.Labels)
 	if err != nil {
 		return "", err
 	}
@@ -138,7 +138,7 @@ func (p *DockerPusher) build(ctx context.Context, img Image) (string, error) {
 
 // platformBuilder asks the engine to build every image for one platform.
 type platformBuilder struct {
-	docker.ImageBuilder
+	engine.ImageBuilder
 	platform ocispec.Platform
 }
 

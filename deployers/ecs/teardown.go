@@ -102,8 +102,11 @@ func (d *Deployer) deleteTaskDefinition(ctx context.Context, arn string) error {
 	return nil
 }
 
-// stopTask stops the task and waits, bounded by the stop wait, until ECS
-// reports it stopped: a cluster with a running task cannot be deleted.
+// stopTask stops the task and waits, with the SDK's TasksStopped waiter
+// bounded by the stop wait, until ECS reports it stopped or no longer
+// knows it: a cluster with a running task cannot be deleted. The waiter's
+// checks start pollInterval apart and back off to
+// deployers.WaiterMaxDelay.
 func (d *Deployer) stopTask(ctx context.Context, cluster, task string) error {
 	if cluster == "" {
 		return errors.New("cluster unknown: run sweep")
@@ -117,19 +120,26 @@ func (d *Deployer) stopTask(ctx context.Context, cluster, task string) error {
 	if _, err := d.ecs.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String(cluster), Task: aws.String(task), Reason: aws.String("computeladder teardown")}); err != nil {
 		return fmt.Errorf("stop task: %w", err)
 	}
-	wctx, cancel := context.WithTimeout(ctx, d.stopWait)
-	defer cancel()
-	for {
-		st, err := d.taskStatus(wctx, cluster, task)
-		if err != nil || st == "STOPPED" || st == "" {
-			return err
+	st = ""
+	w := ecs.NewTasksStoppedWaiter(d.ecs, func(o *ecs.TasksStoppedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = d.pollInterval, max(d.pollInterval, deployers.WaiterMaxDelay)
+		modelled := o.Retryable
+		o.Retryable = func(ctx context.Context, in *ecs.DescribeTasksInput, out *ecs.DescribeTasksOutput, err error) (bool, error) {
+			if err != nil {
+				return false, fmt.Errorf("describe task: %w", err)
+			}
+			if len(out.Tasks) == 0 {
+				return false, nil // no longer known: a MISSING failure
+			}
+			st = aws.ToString(out.Tasks[0].LastStatus)
+			return modelled(ctx, in, out, nil)
 		}
-		select {
-		case <-wctx.Done():
-			return fmt.Errorf("task still %s after %s: run sweep later", st, d.stopWait)
-		case <-time.After(d.pollInterval):
-		}
+	})
+	err = w.Wait(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: []string{task}}, d.stopWait)
+	if err != nil && st != "" && st != "STOPPED" && ctx.Err() == nil {
+		return fmt.Errorf("task still %s after %s: run sweep later", st, d.stopWait)
 	}
+	return err
 }
 
 // taskStatus returns the task's last status, "" when the API does not know it.
@@ -145,18 +155,19 @@ func (d *Deployer) taskStatus(ctx context.Context, cluster, task string) (string
 }
 
 func (d *Deployer) deleteSecurityGroup(ctx context.Context, id string) error {
-	deadline := time.Now().Add(sgRetry)
-	for {
+	var inUse error
+	err := deployers.Poll(ctx, 2*time.Second, sgRetry, func(ctx context.Context) (bool, error) {
 		_, err := d.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
-		if err == nil || !isCode(err, "DependencyViolation") || time.Now().After(deadline) {
-			return err
+		if isCode(err, "DependencyViolation") {
+			inUse = err
+			return false, nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (after: %w)", ctx.Err(), err)
-		case <-time.After(2 * time.Second):
-		}
+		return err == nil, err
+	})
+	if inUse != nil && err != nil && !errors.Is(err, inUse) {
+		return fmt.Errorf("%w (after: %w)", err, inUse)
 	}
+	return err
 }
 
 func (d *Deployer) deleteRole(ctx context.Context, name string) error {

@@ -104,26 +104,28 @@ func taskPhases(task ecstypes.Task) (phases, missing string) {
 // waitRunning polls DescribeTasks until the task is RUNNING; a task that
 // stops on the way fails the wait at once with ECS's reason.
 func (d *Deployer) waitRunning(ctx context.Context, cluster, taskARN string) (ecstypes.Task, error) {
-	for {
+	var task ecstypes.Task
+	err := deployers.Poll(ctx, d.pollInterval, 0, func(ctx context.Context) (bool, error) {
 		out, err := d.ecs.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: []string{taskARN}})
 		if err != nil {
-			return ecstypes.Task{}, fmt.Errorf("describe task: %w", err)
+			return false, fmt.Errorf("describe task: %w", err)
 		}
-		if len(out.Tasks) == 1 {
-			t := out.Tasks[0]
-			switch aws.ToString(t.LastStatus) {
-			case "RUNNING":
-				return t, nil
-			case "STOPPED", "DEPROVISIONING", "STOPPING", "DEACTIVATING":
-				return t, fmt.Errorf("task stopped: %s", stopReason(t))
-			}
+		if len(out.Tasks) != 1 {
+			return false, nil
 		}
-		select {
-		case <-ctx.Done():
-			return ecstypes.Task{}, fmt.Errorf("task not running: %w", ctx.Err())
-		case <-time.After(d.pollInterval):
+		task = out.Tasks[0]
+		switch aws.ToString(task.LastStatus) {
+		case "RUNNING":
+			return true, nil
+		case "STOPPED", "DEPROVISIONING", "STOPPING", "DEACTIVATING":
+			return false, fmt.Errorf("task stopped: %s", stopReason(task))
 		}
+		return false, nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return ecstypes.Task{}, fmt.Errorf("task not running: %w", err)
 	}
+	return task, err
 }
 
 func stopReason(t ecstypes.Task) string {

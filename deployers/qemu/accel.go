@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/computeladder/computeladder/deployers"
 )
 
 // Accel is QEMU's accelerator: KVM (Linux) or HVF (macOS's
@@ -256,8 +258,6 @@ func probeArgs(a Accel, g guest, kernel string) []string {
 // root fs", after which QEMU exits (-no-reboot); a broken one reports an
 // internal error or hangs.
 func probeAccel(ctx context.Context, a Accel, g guest, qemuBin, kernel string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	cmd := exec.Command(qemuBin, probeArgs(a, g, kernel)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out := &lockedBuffer{}
@@ -271,24 +271,25 @@ func probeAccel(ctx context.Context, a Accel, g guest, qemuBin, kernel string, t
 		_ = cmd.Process.Kill()
 		<-done
 	}()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	err := deployers.Poll(ctx, 20*time.Millisecond, timeout, func(context.Context) (bool, error) {
 		select {
 		case err := <-done:
 			done <- err // for the deferred receive
 			if strings.Contains(out.String(), "Kernel panic") {
-				return nil
+				return true, nil
 			}
-			return fmt.Errorf("qemu exited before the kernel ran (%v): %s", err, lastLine(out.String()))
-		case <-tick.C:
-			if s := out.String(); strings.Contains(s, "KVM internal error") || strings.Contains(s, "emulation failure") {
-				return errors.New("KVM internal error (nested KVM cannot run this guest)")
-			}
-		case <-ctx.Done():
-			return fmt.Errorf("guest did not boot within %s under %s", timeout, a.Label())
+			return false, fmt.Errorf("qemu exited before the kernel ran (%v): %s", err, lastLine(out.String()))
+		default:
 		}
+		if s := out.String(); strings.Contains(s, "KVM internal error") || strings.Contains(s, "emulation failure") {
+			return false, errors.New("KVM internal error (nested KVM cannot run this guest)")
+		}
+		return false, nil
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("guest did not boot within %s under %s", timeout, a.Label())
 	}
+	return err
 }
 
 type probeCache struct {

@@ -33,11 +33,9 @@ func (d *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.
 		MemoryMB: cfg.memoryMB,
 		Details: map[string]string{
 			"guest_arch":   cfg.guest.arch,
-			"accel":        string(cfg.accel),
 			"accel_reason": cfg.accelReason,
 			"kernel":       cfg.kernel,
 			"qemu":         cfg.qemu,
-			"memory_mb":    strconv.Itoa(cfg.memoryMB),
 			"cpus":         strconv.Itoa(cfg.cpus),
 		},
 	}

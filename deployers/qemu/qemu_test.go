@@ -111,7 +111,7 @@ func testDeployServesApp(t *testing.T, arch string) {
 	}
 	t.Logf("timeline: %s", dep.Phases)
 	t.Logf("details: %v", dep.Details)
-	if dep.Accel != "tcg" || dep.Details["accel"] != "tcg" || dep.Details["guest_arch"] != arch || dep.Variant != deployers.VM || dep.Backend != "qemu" || !strings.HasPrefix(dep.URL, "http://127.0.0.1:") {
+	if dep.Accel != "tcg" || dep.MemoryMB != DefaultMemoryMB || dep.Details["guest_arch"] != arch || dep.Variant != deployers.VM || dep.Backend != "qemu" || !strings.HasPrefix(dep.URL, "http://127.0.0.1:") {
 		t.Errorf("deployment = %+v", dep)
 	}
 	if want := "local microVM (QEMU " + guests[arch].machine + ", " + arch + " guest, TCG, 1 vCPU)"; d.Info().Description != want {

@@ -192,29 +192,20 @@ func stopQEMU(ctx context.Context, dir string, pids []int, exited <-chan struct{
 		return left
 	}
 	wait := func(d time.Duration) bool {
-		deadline := time.NewTimer(d)
-		defer deadline.Stop()
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			if len(alive()) == 0 {
-				if exited != nil { // reap our child, so no zombie is left
-					select {
-					case <-exited:
-					case <-deadline.C:
-					case <-ctx.Done():
-					}
-				}
-				return true
-			}
+		wctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		if deployers.Poll(wctx, 10*time.Millisecond, 0, func(context.Context) (bool, error) {
+			return len(alive()) == 0, nil
+		}) != nil {
+			return false
+		}
+		if exited != nil { // reap our child, so no zombie is left
 			select {
-			case <-tick.C:
-			case <-deadline.C:
-				return false
-			case <-ctx.Done():
-				return false
+			case <-exited:
+			case <-wctx.Done():
 			}
 		}
+		return true
 	}
 	signal := func(sig syscall.Signal) error {
 		var errs []error

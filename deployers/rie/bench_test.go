@@ -14,9 +14,9 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/rie/internal/frontend"
 )
 
 // benchDeploy deploys the app for a benchmark (timer stopped).

@@ -90,12 +90,11 @@ func (dp *Deployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers
 	suffix := deployers.RandomHex(3)
 	d := &deployers.Deployment{
 		RunID:    spec.RunID,
-		Variant:  deployers.Function,
+		Variant:  deployers.Lambda,
 		Backend:  BackendName,
 		ID:       ImageRepo + ":" + spec.RunID + "-" + suffix,
 		MemoryMB: c.memoryMB,
 		Details: map[string]string{
-			DetailMemoryMB:       strconv.Itoa(c.memoryMB),
 			DetailCPUs:           formatCPUs(c.cpus),
 			DetailTimeout:        c.timeout.String(),
 			DetailMaxConcurrency: strconv.Itoa(dp.opts.maxConcurrency),
@@ -133,7 +132,7 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 	} else {
 		// Recorded before the import, which runs to its end even after
 		// Ctrl-C, so that the teardown that follows removes the image.
-		d.Resources = append(d.Resources, deployers.Resource{Kind: "image", ID: d.ID, RunID: d.RunID, Variant: deployers.Function})
+		d.Resources = append(d.Resources, deployers.Resource{Kind: "image", ID: d.ID, RunID: d.RunID, Variant: deployers.Lambda})
 	}
 	d.Details[DetailImage] = ref
 	imageID, reused, err := dp.images.Get(ctx, d.RunID, digest, ref, func(ctx context.Context, ref string) (id string, err error) {
@@ -162,7 +161,7 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 	}
 	d.State = g
 	d.URL = "http://" + g.addr
-	d.Resources = append(d.Resources, deployers.Resource{Kind: "gateway", ID: g.addr, RunID: d.RunID, Variant: deployers.Function})
+	d.Resources = append(d.Resources, deployers.Resource{Kind: "gateway", ID: g.addr, RunID: d.RunID, Variant: deployers.Lambda})
 	// The first invoke of a new environment goes out next: the probe.
 	d.Phases.Mark(PhaseGatewayListening, time.Now())
 	d.StartupFrom = StartupOrigin
@@ -279,15 +278,17 @@ func (dp *Deployer) Environments(ctx context.Context, d *deployers.Deployment) (
 	var errs []error
 	for i, e := range live {
 		var facts LogFacts
-		var err error
 		// The engine copies the emulator's output to the log a little
 		// after the emulator answered: wait briefly for the INIT REPORT
-		// of an environment that has served.
-		for deadline := time.Now().Add(logLag); ; time.Sleep(10 * time.Millisecond) {
+		// of an environment that has served. The logs are read at least
+		// once, also when the wait is over.
+		err := deployers.Poll(ctx, 10*time.Millisecond, logLag, func(context.Context) (bool, error) {
+			var err error
 			_, facts, err = dp.collectLogs(ctx, e.id)
-			if err != nil || !served[i] || len(facts.InitReports) > 0 || time.Now().After(deadline) {
-				break
-			}
+			return !served[i] || len(facts.InitReports) > 0, err
+		})
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = nil // no INIT REPORT yet: the facts are what the log holds
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("environment %s: %w", e.name, err))
@@ -331,14 +332,14 @@ func (dp *Deployer) List(ctx context.Context, runID string) ([]deployers.Resourc
 	}
 	var out []deployers.Resource
 	for _, c := range cs.Items {
-		out = append(out, deployers.Resource{Kind: "container", ID: c.ID, RunID: c.Labels[deployers.LabelRunID], Variant: deployers.Function})
+		out = append(out, deployers.Resource{Kind: "container", ID: c.ID, RunID: c.Labels[deployers.LabelRunID], Variant: deployers.Lambda})
 	}
 	is, err := dp.api.ImageList(ctx, client.ImageListOptions{Filters: f})
 	if err != nil {
 		return nil, fmt.Errorf("list images: %w", err)
 	}
 	for _, im := range is.Items {
-		out = append(out, deployers.Resource{Kind: "image", ID: im.ID, RunID: im.Labels[deployers.LabelRunID], Variant: deployers.Function})
+		out = append(out, deployers.Resource{Kind: "image", ID: im.ID, RunID: im.Labels[deployers.LabelRunID], Variant: deployers.Lambda})
 	}
 	return out, nil
 }

@@ -19,8 +19,8 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/rie/internal/frontend"
 )
 
 // rieInvokePath is the emulator's invoke endpoint (the Lambda Invoke API's

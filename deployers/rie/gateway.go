@@ -12,7 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/rie/internal/frontend"
 )
 
 const (
@@ -333,13 +334,10 @@ func (g *gateway) crashed(e *env, res invokeResult, err error) string {
 	}
 	var facts LogFacts
 	var log string
-	for deadline := time.Now().Add(crashLogWait); ; {
+	_ = deployers.Poll(g.ctx, 20*time.Millisecond, crashLogWait, func(context.Context) (bool, error) {
 		log, facts, _ = g.dp.collectLogs(g.ctx, e.id)
-		if len(facts.Errors) > 0 || time.Now().After(deadline) || g.ctx.Err() != nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(facts.Errors) > 0, nil // after the wait, what the log holds
+	})
 	if len(facts.Errors) > 0 {
 		msg = strings.Join(facts.Errors, "; ")
 	}

@@ -4,21 +4,16 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 )
 
 // The image is laid out like a Lambda custom runtime: the emulator as
@@ -42,72 +37,22 @@ var imageChanges = []string{
 
 // labels are the labels of every resource of one deployment.
 func labels(runID, deployment string) map[string]string {
-	return map[string]string{
-		deployers.LabelRunID:   runID,
-		deployers.LabelVariant: string(deployers.Function),
-		LabelBackend:           BackendName,
-		LabelDeployment:        deployment,
-	}
+	l := engine.Labels(runID, deployers.Lambda)
+	l[LabelBackend] = BackendName
+	l[LabelDeployment] = deployment
+	return l
 }
 
 // labelFilters selects this backend's resources of runID (every run's when
 // runID is empty).
 func labelFilters(runID string) client.Filters {
-	f := client.Filters{}
-	f.Add("label", deployers.LabelVariant+"="+string(deployers.Function))
-	f.Add("label", LabelBackend+"="+BackendName)
-	if runID == "" {
-		f.Add("label", deployers.LabelRunID)
-	} else {
-		f.Add("label", deployers.LabelRunID+"="+runID)
-	}
-	return f
+	return engine.LabelFilters(runID, deployers.Lambda).Add("label", LabelBackend+"="+BackendName)
 }
 
 // importImage imports the function image from its root file system as
-// ref, labelled, and returns its id. It never pulls; an import either
-// makes the image or nothing.
+// ref, labelled, and returns its id.
 func (dp *Deployer) importImage(ctx context.Context, rootfs []byte, ref string, labels map[string]string) (string, error) {
-	changes := slices.Clone(imageChanges)
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		changes = append(changes, "LABEL "+strconv.Quote(k)+"="+strconv.Quote(labels[k]))
-	}
-	res, err := dp.api.ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(rootfs), SourceName: "-"}, ref, client.ImageImportOptions{Changes: changes})
-	if err != nil {
-		return "", fmt.Errorf("import image %s: %w", ref, err)
-	}
-	defer res.Close()
-	id, err := readImportStream(res)
-	if err != nil {
-		return "", fmt.Errorf("import image %s: %w", ref, err)
-	}
-	return id, nil
-}
-
-// readImportStream returns the image id an import reports ("status" of
-// its last message), or the engine's error.
-func readImportStream(r io.Reader) (string, error) {
-	dec := json.NewDecoder(r)
-	var id string
-	for {
-		var m jsonstream.Message
-		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return "", fmt.Errorf("read import output: %w", err)
-		}
-		if m.Error != nil {
-			return "", errors.New(m.Error.Message)
-		}
-		if strings.HasPrefix(m.Status, "sha256:") {
-			id = strings.TrimSpace(m.Status)
-		}
-	}
-	if id == "" {
-		return "", errors.New("the engine reported no image id")
-	}
-	return id, nil
+	return engine.ImportImage(ctx, dp.api, rootfs, ref, imageChanges, labels)
 }
 
 // rootFS is the image's root file system as a tar: the emulator and the

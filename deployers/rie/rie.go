@@ -51,7 +51,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/docker"
+	"github.com/computeladder/computeladder/deployers/internal/engine"
 	"github.com/computeladder/computeladder/deployers/internal/runcache"
 )
 
@@ -80,7 +80,6 @@ const (
 const (
 	DetailImage          = "image"           // image tag
 	DetailRIEVersion     = "rie_version"     // emulator module version
-	DetailMemoryMB       = "memory_mb"       // function memory size
 	DetailCPUs           = "cpus"            // vCPU share of each environment
 	DetailTimeout        = "timeout"         // function timeout
 	DetailMaxConcurrency = "max_concurrency" // environments at most
@@ -147,9 +146,9 @@ const (
 // when the caller's context is already done.
 const cleanupTimeout = 30 * time.Second
 
-// engine is the part of the Docker client the deployer uses.
-type engine interface {
-	ImageImport(ctx context.Context, source client.ImageImportSource, ref string, options client.ImageImportOptions) (client.ImageImportResult, error)
+// dockerAPI is the part of the Docker client the deployer uses.
+type dockerAPI interface {
+	engine.ImageImporter
 	ImageList(ctx context.Context, options client.ImageListOptions) (client.ImageListResult, error)
 	ImageRemove(ctx context.Context, image string, options client.ImageRemoveOptions) (client.ImageRemoveResult, error)
 	ContainerCreate(ctx context.Context, options client.ContainerCreateOptions) (client.ContainerCreateResult, error)
@@ -164,7 +163,7 @@ type engine interface {
 
 // Deployer deploys the function variant on the emulator. Create it with New.
 type Deployer struct {
-	api    engine
+	api    dockerAPI
 	closer io.Closer
 	opts   options
 	images runcache.Cache
@@ -289,7 +288,7 @@ func WithModuleRoot(dir string) Option {
 	}
 }
 
-// New returns a deployer talking to the Docker engine docker.NewClient finds
+// New returns a deployer talking to the Docker engine engine.NewClient finds
 // (DOCKER_HOST, the current Docker context, or a well-known socket),
 // negotiating the API version.
 func New(opts ...Option) (*Deployer, error) {
@@ -304,7 +303,7 @@ func New(opts ...Option) (*Deployer, error) {
 			return nil, fmt.Errorf("rie: %w", err)
 		}
 	}
-	cli, err := docker.NewClient()
+	cli, err := engine.NewClient()
 	if err != nil {
 		return nil, fmt.Errorf("rie: %w", err)
 	}
@@ -364,11 +363,10 @@ func (dp *Deployer) Close() error {
 // Info describes the backend.
 func (dp *Deployer) Info() deployers.Info {
 	return deployers.Info{
-		Name:              BackendName,
-		Variant:           deployers.Function,
-		Target:            "local",
-		CanForceColdStart: true,
-		ColdStartMethod:   "a new execution environment (the idle ones are retired)",
-		Description:       "local Lambda Runtime Interface Emulator, one Docker container per execution environment, behind a Function URL gateway",
+		Name:            BackendName,
+		Variant:         deployers.Lambda,
+		Target:          "local",
+		ColdStartMethod: "a new execution environment (the idle ones are retired)",
+		Description:     "local Lambda Runtime Interface Emulator, one Docker container per execution environment, behind a Function URL gateway",
 	}
 }

@@ -453,7 +453,7 @@ func TestSweep(t *testing.T) {
 	kinds := map[string]int{}
 	for _, r := range found {
 		kinds[r.Kind]++
-		if r.RunID != runID || r.Variant != deployers.Function {
+		if r.RunID != runID || r.Variant != deployers.Lambda {
 			t.Errorf("listed %+v: want run %s, variant lambda", r, runID)
 		}
 	}

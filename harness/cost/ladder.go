@@ -70,7 +70,7 @@ func variantCost(v *results.Variant, p *Pricing, arch Arch, rate float64, loaded
 	s := v.Warm.Result.Summary
 	served := fmt.Sprintf("one local instance served %d req/s (achieved %.1f/s, %d errors of %d)", v.Warm.Result.Rate, s.AchievedRate, s.Errors, s.Requests)
 	switch v.Variant {
-	case deployers.Function:
+	case deployers.Lambda:
 		m, err := measure(*v, p.Lambda.BillingGranularityMS)
 		if err != nil {
 			c.NotComputed = err.Error()

@@ -27,7 +27,7 @@ func ladderRun() *results.Run {
 		Variants: []results.Variant{
 			{Variant: deployers.VM, MemoryMB: 256, Warm: warm()},
 			{Variant: deployers.Container, MemoryMB: 256, Warm: warm()},
-			{Variant: deployers.Function, MemoryMB: 128, Warm: warm()},
+			{Variant: deployers.Lambda, MemoryMB: 128, Warm: warm()},
 		},
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -42,7 +41,7 @@ func FromResults(run *results.Run, granularityMS float64) (Measured, error) {
 		return Measured{}, errors.New("results: no run")
 	}
 	for _, v := range run.Variants {
-		if v.Variant != deployers.Function {
+		if v.Variant != deployers.Lambda {
 			continue
 		}
 		m, err := measure(v, granularityMS)
@@ -50,8 +49,8 @@ func FromResults(run *results.Run, granularityMS float64) (Measured, error) {
 			return Measured{}, fmt.Errorf("results %s: %w: run make lab-lambda again, or pass --duration-ms", run.RunID, err)
 		}
 		m.Target = run.Target
-		if mb, err := strconv.Atoi(v.Details["memory_mb"]); err == nil && mb > 0 {
-			m.MemoryMB = mb
+		if v.MemoryMB > 0 {
+			m.MemoryMB = v.MemoryMB
 		}
 		return m, nil
 	}

@@ -30,8 +30,8 @@ func syntheticRun() *results.Run {
 		Variants: []results.Variant{
 			{Variant: deployers.Container},
 			{
-				Variant: deployers.Function,
-				Details: map[string]string{"memory_mb": "128"},
+				Variant:  deployers.Lambda,
+				MemoryMB: 128,
 				Warm: &results.Warm{Endpoint: "POST /checkout", Result: &load.Result{
 					Rate: 50, Samples: samples,
 					Summary: load.Summary{Latency: load.Quantiles{P50: ms(2.0)}},

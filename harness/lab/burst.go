@@ -49,7 +49,7 @@ func runBurst(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deplo
 	if lister == nil {
 		b.Instances, b.InstancesMeasured = 1, true
 		b.InstancesHow = "one: the deployment is one " + instanceNoun(d.Variant) + "; nothing starts more"
-		if d.Variant == deployers.Function {
+		if d.Variant == deployers.Lambda {
 			b.Instances, b.InstancesMeasured = 0, false
 			b.InstancesHow = "not measured: the platform does not list its execution environments to the harness"
 		}
@@ -183,7 +183,7 @@ func scaleToZero(ctx context.Context, cfg *Config, dep deployers.Deployer, d *de
 	lister, ok := dep.(InstanceLister)
 	if !ok {
 		z := &results.ScaleToZero{How: "GET /whoami still answers: the " + instanceNoun(d.Variant) + " runs until it is stopped"}
-		if d.Variant == deployers.Function {
+		if d.Variant == deployers.Lambda {
 			z.NotMeasured = "the platform does not list its execution environments to the harness"
 			return z, nil
 		}

@@ -23,7 +23,7 @@ type inProcessDeployer struct {
 }
 
 func (d *inProcessDeployer) Info() deployers.Info {
-	return deployers.Info{Name: "in-process", Variant: deployers.Function, Target: "local"}
+	return deployers.Info{Name: "in-process", Variant: deployers.Lambda, Target: "local"}
 }
 
 func (d *inProcessDeployer) Deploy(ctx context.Context, spec deployers.Spec) (*deployers.Deployment, error) {
@@ -34,7 +34,7 @@ func (d *inProcessDeployer) Deploy(ctx context.Context, spec deployers.Spec) (*d
 		}
 		h.ServeHTTP(w, r)
 	}))
-	dep := &deployers.Deployment{RunID: spec.RunID, Variant: deployers.Function, Backend: "in-process", ID: "d1", URL: d.srv.URL}
+	dep := &deployers.Deployment{RunID: spec.RunID, Variant: deployers.Lambda, Backend: "in-process", ID: "d1", URL: d.srv.URL}
 	dep.Phases.Mark("deploy", time.Now())
 	at, err := deployers.WaitReady(ctx, d.srv.URL+"/healthz", 0, nil)
 	dep.Phases.Mark(deployers.PhaseFirst200, at)
@@ -69,8 +69,8 @@ func TestWarmLoadLeavesTheMeasuredUncapped(t *testing.T) {
 	d := &inProcessDeployer{}
 	d.lowest.Store(int64(before))
 	cfg := Config{
-		RunID: "t-iso", Target: "local", Variants: []deployers.Variant{deployers.Function},
-		Deployers: map[deployers.Variant]deployers.Deployer{deployers.Function: d},
+		RunID: "t-iso", Target: "local", Variants: []deployers.Variant{deployers.Lambda},
+		Deployers: map[deployers.Variant]deployers.Deployer{deployers.Lambda: d},
 		Spec:      deployers.Spec{Artifacts: &artifact.Set{}}, Runs: 1,
 		Rate: 100, Duration: 500 * time.Millisecond,
 	}

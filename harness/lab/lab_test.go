@@ -189,7 +189,7 @@ func TestRunMeasuresEveryVariant(t *testing.T) {
 	fakes := map[deployers.Variant]deployers.Deployer{
 		deployers.VM:        newFake(deployers.VM),
 		deployers.Container: newFake(deployers.Container),
-		deployers.Function:  coldFake{newFake(deployers.Function)},
+		deployers.Lambda:    coldFake{newFake(deployers.Lambda)},
 	}
 	cfg := baseConfig(fakes)
 	var checked []string
@@ -264,7 +264,7 @@ func TestCancelDuringEachPhaseLeavesNothing(t *testing.T) {
 		t.Run(phase, func(t *testing.T) {
 			fakes := map[deployers.Variant]deployers.Deployer{
 				deployers.Container: newFake(deployers.Container),
-				deployers.Function:  coldFake{newFake(deployers.Function)},
+				deployers.Lambda:    coldFake{newFake(deployers.Lambda)},
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -341,10 +341,10 @@ func TestBehaviourTableAgainstTheApp(t *testing.T) {
 // An emulator that only records resources: the run measures what it can,
 // sends no request, says what was not measured, tears down, and succeeds.
 func TestRecordOnlyBackendIsNotMeasured(t *testing.T) {
-	f := newFake(deployers.Function)
+	f := newFake(deployers.Lambda)
 	f.record = true
 	var hits atomic.Int64
-	cfg := baseConfig(map[deployers.Variant]deployers.Deployer{deployers.Function: coldFake{f}})
+	cfg := baseConfig(map[deployers.Variant]deployers.Deployer{deployers.Lambda: coldFake{f}})
 	cfg.Check = func(context.Context, string, string, *http.Client) results.Behaviour {
 		hits.Add(1)
 		return results.Behaviour{}
@@ -365,5 +365,5 @@ func TestRecordOnlyBackendIsNotMeasured(t *testing.T) {
 	if vr.Startup.Total.N != 0 || len(vr.Startup.Samples) != 0 || len(vr.Startup.Phases) != 0 || vr.Startup.Prepare.N != 0 {
 		t.Errorf("startup = %+v: an emulator's recorded times were kept as a startup", vr.Startup)
 	}
-	assertNothingLeft(t, map[deployers.Variant]deployers.Deployer{deployers.Function: f})
+	assertNothingLeft(t, map[deployers.Variant]deployers.Deployer{deployers.Lambda: f})
 }

@@ -182,7 +182,7 @@ func (l listerFake) KeepAlive() time.Duration { return l.p.keep }
 var _ InstanceLister = listerFake{}
 
 func newListerFake(keep time.Duration) listerFake {
-	f := newFake(deployers.Function)
+	f := newFake(deployers.Lambda)
 	p := &pool{keep: keep, work: 5 * time.Millisecond}
 	f.handler = func(h http.Handler) http.Handler { p.next = h; return p }
 	return listerFake{coldFake: coldFake{f}, p: p}
@@ -193,7 +193,7 @@ func TestBurstAndScaleToZero(t *testing.T) {
 	fakes := map[deployers.Variant]deployers.Deployer{
 		deployers.VM:        newFake(deployers.VM),
 		deployers.Container: newFake(deployers.Container),
-		deployers.Function:  fn,
+		deployers.Lambda:    fn,
 	}
 	cfg := baseConfig(fakes)
 	cfg.Runs = 1
@@ -217,7 +217,7 @@ func TestBurstAndScaleToZero(t *testing.T) {
 			t.Errorf("%s: instances not measured: %s", vr.Variant, b.InstancesHow)
 		}
 		switch vr.Variant {
-		case deployers.Function:
+		case deployers.Lambda:
 			// Four clients at once on a platform that runs one request
 			// per environment: it scaled out, and back to zero.
 			if b.Instances < 2 || b.Instances > 4 || b.Started < 1 {
@@ -241,7 +241,7 @@ func TestBurstAndScaleToZero(t *testing.T) {
 // A keep-alive longer than the run may wait is reported, not waited for.
 func TestScaleToZeroBounded(t *testing.T) {
 	fn := newListerFake(time.Hour)
-	cfg := baseConfig(map[deployers.Variant]deployers.Deployer{deployers.Function: fn})
+	cfg := baseConfig(map[deployers.Variant]deployers.Deployer{deployers.Lambda: fn})
 	cfg.Runs, cfg.Duration = 1, 0
 	cfg.BurstClients, cfg.BurstDuration = 2, 50*time.Millisecond
 	start := time.Now()

@@ -24,7 +24,7 @@ type rung struct {
 var rungs = map[deployers.Variant]rung{
 	deployers.VM:        {Manage: "whole OS + app", Scaling: "manual", PayFor: "the VM while it is on"},
 	deployers.Container: {Manage: "app + dependencies", Scaling: "orchestrated", PayFor: "hosts running containers"},
-	deployers.Function:  {Manage: "function code", Scaling: "automatic, to zero", PayFor: "execution time (per request)"},
+	deployers.Lambda:    {Manage: "function code", Scaling: "automatic, to zero", PayFor: "execution time (per request)"},
 }
 
 // row is one variant's column of the ladder table, as strings.

@@ -42,7 +42,7 @@ func sampleRun() *results.Run {
 		}
 		return vr
 	}
-	fn := variant(deployers.Function, []string{"deploy", "env-started", "first-200"}, []time.Duration{0, 400 * ms, 520 * ms}, 2*ms)
+	fn := variant(deployers.Lambda, []string{"deploy", "env-started", "first-200"}, []time.Duration{0, 400 * ms, 520 * ms}, 2*ms)
 	init := results.StatsOf([]time.Duration{4 * ms, 6 * ms})
 	fn.ColdStart.InitDuration = &init
 	return &results.Run{

@@ -71,7 +71,7 @@ func openCloud(ctx context.Context, target string, variants []deployers.Variant,
 				co = append(co, ecs.WithIngress(opts.Ingress))
 			}
 			d, err = ecs.New(cfg, co...)
-		case deployers.Function:
+		case deployers.Lambda:
 			lo := []awslambda.Option{awslambda.WithLogger(opts.Logger)}
 			if opts.PublicURL {
 				lo = append(lo, awslambda.WithPublicURL())
@@ -139,7 +139,7 @@ func Plan(variants []deployers.Variant, region string, memoryMB int, goarch stri
 			total += h
 			fmt.Fprintf(&b, "  container: an ECR repository, an ECS cluster and a Fargate task (%g vCPU, %g GB, %s) with a public IPv4 address,\n"+
 				"             exiting after %s; a security group open to your address only, a log group   ~$%.4f/hour\n", vcpu, gb, arch, ecs.DefaultTTL, h)
-		case deployers.Function:
+		case deployers.Lambda:
 			fmt.Fprintf(&b, "  lambda:    a Lambda function with an IAM-auth Function URL, a log-only role, a log group    per request (~$0)\n")
 		}
 	}

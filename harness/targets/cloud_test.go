@@ -56,7 +56,7 @@ func TestPlanPricesWhatIsCreated(t *testing.T) {
 			p.EC2.Instances["t4g.medium"].Hourly + volume + p.PublicIPv4.Hourly},
 		{"container 3000 MB", []deployers.Variant{deployers.Container}, 3000, "amd64", []string{"Fargate task (0.5 vCPU, 3 GB, x86_64)"},
 			0.5*p.Fargate.X86.VCPUHour + 3*p.Fargate.X86.GBHour + p.PublicIPv4.Hourly},
-		{"function", []deployers.Variant{deployers.Function}, 0, "", []string{"per request"}, 0},
+		{"function", []deployers.Variant{deployers.Lambda}, 0, "", []string{"per request"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Plan(tc.variants, "eu-west-1", tc.memoryMB, tc.goarch)

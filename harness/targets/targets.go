@@ -1,5 +1,5 @@
-// Package targets turns a target name (local, and later localstack and aws)
-// into the deployers of each variant, after checking that what they need is
+// Package targets turns a target name (local, localstack or aws) into the
+// deployers of each variant, after checking that what they need is
 // there — so that a missing Docker or QEMU is one clear line before anything
 // is created.
 package targets
@@ -120,7 +120,7 @@ func newLocal(v deployers.Variant, opts Options) (deployers.Deployer, error) {
 		return qemu.New(qopts...)
 	case deployers.Container:
 		return docker.New(docker.WithLogger(opts.Logger))
-	case deployers.Function:
+	case deployers.Lambda:
 		ropts := []rie.Option{rie.WithLogger(opts.Logger)}
 		if opts.KeepAlive > 0 {
 			ropts = append(ropts, rie.WithKeepAlive(opts.KeepAlive))

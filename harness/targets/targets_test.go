@@ -169,7 +169,7 @@ func TestDockerEnvHostIsNamed(t *testing.T) {
 func TestArches(t *testing.T) {
 	all := deployers.Variants
 	got, err := Arches(context.Background(), "aws", all, "aarch64")
-	if err != nil || got[deployers.VM] != "arm64" || got[deployers.Container] != "arm64" || got[deployers.Function] != "arm64" {
+	if err != nil || got[deployers.VM] != "arm64" || got[deployers.Container] != "arm64" || got[deployers.Lambda] != "arm64" {
 		t.Errorf("explicit aarch64 = %v, %v", got, err)
 	}
 	if _, err := Arches(context.Background(), "local", all, "riscv64"); err == nil || !strings.Contains(err.Error(), "use amd64 or arm64") {
@@ -184,7 +184,7 @@ func TestArches(t *testing.T) {
 		t.Errorf("local container without an engine: %v", err)
 	}
 	got, err = Arches(context.Background(), "aws", all, "")
-	if err != nil || got[deployers.Function] != runtime.GOARCH {
+	if err != nil || got[deployers.Lambda] != runtime.GOARCH {
 		t.Errorf("aws without an engine = %v, %v; want this machine's %s", got, err, runtime.GOARCH)
 	}
 }
@@ -206,13 +206,13 @@ func TestArchesAsksTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[deployers.Container] != docker.GOARCH(v.Arch) || got[deployers.Function] != docker.GOARCH(v.Arch) || got[deployers.VM] != runtime.GOARCH {
+	if got[deployers.Container] != docker.GOARCH(v.Arch) || got[deployers.Lambda] != docker.GOARCH(v.Arch) || got[deployers.VM] != runtime.GOARCH {
 		t.Errorf("Arches = %v; engine says %s, this machine %s", got, v.Arch, runtime.GOARCH)
 	}
 }
 
 func TestOneArch(t *testing.T) {
-	if a, err := OneArch(map[deployers.Variant]string{deployers.VM: "arm64", deployers.Function: "arm64"}); err != nil || a != "arm64" {
+	if a, err := OneArch(map[deployers.Variant]string{deployers.VM: "arm64", deployers.Lambda: "arm64"}); err != nil || a != "arm64" {
 		t.Errorf("OneArch(same) = %q, %v", a, err)
 	}
 	if _, err := OneArch(map[deployers.Variant]string{deployers.VM: "arm64", deployers.Container: "amd64"}); err == nil || !strings.Contains(err.Error(), "pass --arch") {

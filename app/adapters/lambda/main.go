@@ -1,7 +1,7 @@
 // Command lambda is the function adapter, built as `bootstrap` for the
 // provided.al2023 runtime: each Function URL or HTTP API (payload v2) event
 // becomes a request to the app's http.Handler, and its response goes back
-// buffered (see package furl for the mapping).
+// buffered (see package functionurl for the mapping).
 package main
 
 import (
@@ -13,7 +13,7 @@ import (
 
 	"github.com/computeladder/computeladder/app"
 	"github.com/computeladder/computeladder/app/adapters/internal/pgstore"
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl"
+	"github.com/computeladder/computeladder/app/adapters/lambda/functionurl"
 )
 
 func main() {
@@ -26,5 +26,5 @@ func main() {
 		log.Fatalf("computeladder-lambda: %v", err) // an init error, as Lambda reports it
 	}
 	h := app.New(app.Config{Platform: app.PlatformLambda, Started: started, Orders: orders})
-	lambda.Start(furl.Handler(h))
+	lambda.Start(functionurl.Handler(h))
 }

@@ -16,21 +16,12 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/computeladder/computeladder/app"
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl"
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
-	"github.com/computeladder/computeladder/app/apptest"
+	"github.com/computeladder/computeladder/app/adapters/lambda/functionurl"
 )
 
 // handler is the function as main wires it, invocable without the runtime.
 func handler() lambda.Handler {
-	return lambda.NewHandler(furl.Handler(app.New(app.Config{Platform: app.PlatformLambda, Started: time.Now()})))
-}
-
-// TestBehaviourTable runs the app's behaviour table through the adapter:
-// each request becomes a Function URL event and each response comes back
-// through the response event, as on AWS.
-func TestBehaviourTable(t *testing.T) {
-	apptest.Run(t, app.PlatformLambda, frontend.Doer(handler().Invoke))
+	return lambda.NewHandler(functionurl.Handler(app.New(app.Config{Platform: app.PlatformLambda, Started: time.Now()})))
 }
 
 // TestFixtures invokes the function with real-shaped Function URL and HTTP

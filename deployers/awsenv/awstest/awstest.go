@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
 )
 
@@ -112,24 +113,28 @@ func start(path string) (string, *exec.Cmd, error) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
 	client := &http.Client{Timeout: time.Second}
-	for {
-		resp, err := client.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return endpoint, cmd, nil
-		}
+	err = deployers.Poll(context.Background(), 20*time.Millisecond, startTimeout, func(context.Context) (bool, error) {
 		select {
 		case err := <-exited:
-			return "", nil, fmt.Errorf("moto_server exited: %v", err)
-		case <-ctx.Done():
-			stop(cmd)
-			return "", nil, errors.New("moto_server did not answer within 30s")
-		case <-time.After(20 * time.Millisecond):
+			return false, fmt.Errorf("moto_server exited: %v", err)
+		default:
 		}
+		resp, err := client.Get(endpoint + "/moto-api/")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return true, nil
+	})
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		stop(cmd)
+		return "", nil, fmt.Errorf("moto_server did not answer within %s", startTimeout)
+	case err != nil:
+		return "", nil, err
 	}
+	return endpoint, cmd, nil
 }
 
 func stop(cmd *exec.Cmd) {

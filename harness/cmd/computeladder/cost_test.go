@@ -24,8 +24,8 @@ func writeRun(t *testing.T, variants ...deployers.Variant) string {
 	run := &results.Run{SchemaVersion: results.SchemaVersion, RunID: "20261125-000000-c0ffee", Target: "local"}
 	for _, v := range variants {
 		rv := results.Variant{Variant: v}
-		if v == deployers.Function {
-			rv.Details = map[string]string{"memory_mb": "256"}
+		if v == deployers.Lambda {
+			rv.MemoryMB = 256
 			var s []load.Sample
 			for i, us := range []int{1500, 2500, 2900} {
 				d := time.Duration(us) * time.Microsecond
@@ -48,7 +48,7 @@ var crossoverLine = regexp.MustCompile(`(?m)^  (\S+ \S+)\s+\$[0-9.]+/month\s+at 
 // file it prints a crossover for every always-on option that is finite and
 // positive, and writes the chart next to the results.
 func TestCostLabSmoke(t *testing.T) {
-	path := writeRun(t, deployers.Container, deployers.Function)
+	path := writeRun(t, deployers.Container, deployers.Lambda)
 	out, err := run(t, "cost", path)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ func TestCostFlags(t *testing.T) {
 		t.Errorf("defaults:\n%s", out)
 	}
 	// The flag beats the measurement, and arm64 prices Fargate ARM.
-	out, err = run(t, "cost", writeRun(t, deployers.Function), "--duration-ms", "10.2", "--memory", "1024", "--arch", "arm64", "--free-tier", "--chart", filepath.Join(t.TempDir(), "c.svg"))
+	out, err = run(t, "cost", writeRun(t, deployers.Lambda), "--duration-ms", "10.2", "--memory", "1024", "--arch", "arm64", "--free-tier", "--chart", filepath.Join(t.TempDir(), "c.svg"))
 	if err != nil {
 		t.Fatal(err)
 	}

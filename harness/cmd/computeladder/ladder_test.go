@@ -42,7 +42,7 @@ func TestLadderLabSmoke(t *testing.T) {
 			t.Errorf("%s: warm load %+v", v.Variant, v.Warm)
 		}
 	}
-	vm, ctr, fn := byVariant[deployers.VM], byVariant[deployers.Container], byVariant[deployers.Function]
+	vm, ctr, fn := byVariant[deployers.VM], byVariant[deployers.Container], byVariant[deployers.Lambda]
 	if vm.Startup.Total.Median <= ctr.Startup.Total.Median {
 		t.Errorf("the VM started in %v, no slower than the container's %v", vm.Startup.Total.Median, ctr.Startup.Total.Median)
 	}
@@ -71,7 +71,7 @@ func TestLadderLabSmoke(t *testing.T) {
 			t.Fatalf("%s: scaling %+v", v.Variant, sc)
 		}
 		wantRunning, scaled := 1, sc.Burst.Instances == 1
-		if v.Variant == deployers.Function {
+		if v.Variant == deployers.Lambda {
 			wantRunning, scaled = 0, sc.Burst.Instances >= 2 && sc.Burst.Started >= 1
 		}
 		if !scaled || sc.ScaleToZero.Running != wantRunning {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go/modules/localstack"
 
+	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/harness/results"
 	"github.com/computeladder/computeladder/infra"
 )
@@ -39,16 +40,24 @@ func TestRunOnLocalStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	endpoint := "http://" + host + ":" + port.Port()
-	out := t.TempDir()
-	if _, err := run(t, "run", "vm", "--target", "localstack", "--endpoint", endpoint,
-		"--runs", "1", "--quiet", "--out", out, "--run-id", "t-localstack"); err != nil {
-		t.Fatalf("run vm on LocalStack: %v", err)
-	}
-	got, err := results.ReadFile(filepath.Join(out, "t-localstack", "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if vr := got.Variants[0]; vr.Error != "" || len(vr.Teardown.Leftovers) > 0 {
-		t.Fatalf("vm on LocalStack: error %q, left %v", vr.Error, vr.Teardown.Leftovers)
+	for _, v := range []deployers.Variant{deployers.VM, deployers.Lambda} {
+		t.Run(string(v), func(t *testing.T) {
+			out := t.TempDir()
+			runID := "t-localstack-" + string(v)
+			if _, err := run(t, "run", string(v), "--target", "localstack", "--endpoint", endpoint,
+				"--runs", "1", "--quiet", "--out", out, "--run-id", runID); err != nil {
+				t.Fatalf("run %s on LocalStack: %v", v, err)
+			}
+			got, err := results.ReadFile(filepath.Join(out, runID, "results.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Variants) != 1 || got.Variants[0].Variant != v {
+				t.Fatalf("results hold %d variants, want %s alone", len(got.Variants), v)
+			}
+			if vr := got.Variants[0]; vr.Error != "" || len(vr.Teardown.Leftovers) > 0 {
+				t.Fatalf("%s on LocalStack: error %q, left %v", v, vr.Error, vr.Teardown.Leftovers)
+			}
+		})
 	}
 }

@@ -327,7 +327,7 @@ func artifactSize(v deployers.Variant, a *artifact.Set) int64 {
 	if a == nil {
 		return 0
 	}
-	p := map[deployers.Variant]string{deployers.VM: a.VMBinary, deployers.Container: a.ContainerBinary(), deployers.Function: a.FunctionZip}[v]
+	p := map[deployers.Variant]string{deployers.VM: a.VMBinary, deployers.Container: a.ContainerBinary(), deployers.Lambda: a.FunctionZip}[v]
 	fi, err := os.Stat(p)
 	if err != nil {
 		return 0

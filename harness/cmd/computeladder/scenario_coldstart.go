@@ -72,7 +72,7 @@ is torn down, also on error and Ctrl-C.`,
 					prog.printf(format, a...)
 				}
 			}
-			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Function}); err != nil {
+			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Lambda}); err != nil {
 				return err
 			}
 			fn, err := rie.New(rie.WithKeepAlive(keepAlive), rie.WithMaxConcurrency(coldstart.MaxConcurrency(burst, prewarm)))
@@ -80,7 +80,7 @@ is torn down, also on error and Ctrl-C.`,
 				return err
 			}
 			defer fn.Close()
-			arts, runID, err := prepareScenario(cmd, arch, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn})
+			arts, runID, err := prepareScenario(cmd, arch, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Lambda: fn})
 			if err != nil {
 				return err
 			}

@@ -64,7 +64,7 @@ error and Ctrl-C.`,
 					prog.printf(format, a...)
 				}
 			}
-			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Function, deployers.Container}); err != nil {
+			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Lambda, deployers.Container}); err != nil {
 				return err
 			}
 			if _, err := pgserver.BinDir(); err != nil {
@@ -93,7 +93,7 @@ error and Ctrl-C.`,
 				return err
 			}
 			defer ctr.Close()
-			arts, runID, err := prepareScenario(cmd, arch, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Function: fn, deployers.Container: ctr})
+			arts, runID, err := prepareScenario(cmd, arch, runID, say, map[deployers.Variant]deployers.Deployer{deployers.Lambda: fn, deployers.Container: ctr})
 			if err != nil {
 				return err
 			}

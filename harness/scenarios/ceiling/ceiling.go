@@ -222,7 +222,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr Varia
 
 	spec := deployers.Spec{RunID: cfg.RunID, Artifacts: cfg.Artifacts, MemoryMB: cfg.MemoryMB}
 	detail := ""
-	if v == deployers.Function {
+	if v == deployers.Lambda {
 		spec.Timeout = cfg.FunctionTimeout
 		detail = "function timeout " + cfg.FunctionTimeout.String()
 	}
@@ -239,7 +239,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr Varia
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true}}
 	defer client.CloseIdleConnections()
 
-	if v == deployers.Function {
+	if v == deployers.Lambda {
 		// Within the timeout first, on the environment the deploy warmed:
 		// no cold start blurs when its lines arrive.
 		short := cfg.FunctionTimeout / 2
@@ -253,7 +253,7 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr Varia
 	if err != nil {
 		return vr, err
 	}
-	if v == deployers.Function {
+	if v == deployers.Lambda {
 		vr.StepsUnseen = min(vr.Long.Steps, int(cfg.FunctionTimeout/(100*time.Millisecond)))
 		if el, ok := dep.(environmentLister); ok {
 			envs, eerr := el.Environments(ctx, d)

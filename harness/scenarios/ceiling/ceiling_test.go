@@ -149,7 +149,7 @@ func passing() *Result {
 		Variants: []Variant{
 			{Variant: deployers.VM, Long: long(true)},
 			{Variant: deployers.Container, Long: long(true)},
-			{Variant: deployers.Function, Long: long(false), StepsUnseen: 10,
+			{Variant: deployers.Lambda, Long: long(false), StepsUnseen: 10,
 				Short: &Job{Seconds: 0.5, Status: 200, Done: true, ProgressLines: 5, LastStep: 5, Steps: 5,
 					FirstLine: 590 * time.Millisecond, Wall: 590 * time.Millisecond}},
 		},

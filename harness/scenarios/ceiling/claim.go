@@ -40,7 +40,7 @@ func Check(r *Result) Claim {
 		byVariant[r.Variants[i].Variant] = &r.Variants[i]
 	}
 
-	if fn := byVariant[deployers.Function]; fn == nil || fn.Long.Status == 0 {
+	if fn := byVariant[deployers.Lambda]; fn == nil || fn.Long.Status == 0 {
 		add(false, "the function answered the long job", "no answer: "+errOf(fn))
 	} else {
 		j := fn.Long

@@ -41,7 +41,7 @@ func Markdown(w io.Writer, r *Result) error {
 	}
 	ew.printf("\n")
 	for _, v := range r.Variants {
-		if v.Variant == deployers.Function && v.Long.ErrorType != "" {
+		if v.Variant == deployers.Lambda && v.Long.ErrorType != "" {
 			ew.printf("The function answered `%s: %s` and lost its work: it had run about %d of %d steps, none of which reached the client.\n\n",
 				v.Long.ErrorType, v.Long.ErrorMessage, v.StepsUnseen, v.Long.Steps)
 		}

@@ -63,7 +63,7 @@ func TestSmokeExecutionCeiling(t *testing.T) {
 	for _, v := range res.Variants {
 		byVariant[v.Variant] = v
 	}
-	fn := byVariant[deployers.Function].Long
+	fn := byVariant[deployers.Lambda].Long
 	if fn.Done || (fn.ErrorType != ceiling.TimedOut && fn.Status != http.StatusOK) {
 		t.Errorf("function long job: got %d %q done=%t, want it unfinished: 502 %s or cancelled at its deadline", fn.Status, fn.ErrorType, fn.Done, ceiling.TimedOut)
 	}

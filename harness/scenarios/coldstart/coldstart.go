@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -148,7 +147,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("deploy the function: %w", err)
 	}
-	res.MemoryMB, _ = strconv.Atoi(d.Details[rie.DetailMemoryMB])
+	res.MemoryMB = d.MemoryMB
 	res.Startup = d.Phases.From(d.StartupFrom).Total()
 	cfg.Logf("lambda    ready      %s (first environment's init on /healthz)", res.Startup.Round(time.Millisecond))
 

@@ -104,7 +104,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		defer cancel()
 		s.teardownAll(tctx, res)
 	}()
-	res.Function.Variant = deployers.Function
+	res.Function.Variant = deployers.Lambda
 	if err := s.function(ctx, &res.Function); err != nil {
 		return res, fmt.Errorf("function: %w", err)
 	}

@@ -1,9 +1,9 @@
-// Package frontend does what a Lambda Function URL's front end does, for a
-// local gateway in front of the Runtime Interface Emulator and for tests: it
+// Package frontend does what a Lambda Function URL's front end does, for the
+// emulator backend's gateway in front of the Runtime Interface Emulator: it
 // turns an HTTP request into the function's event (EncodeRequest) and the
 // function's response payload back into HTTP (DecodeResponse, WriteResponse),
-// in BUFFERED mode. The function side of the mapping is package furl; this
-// half never ships in the function.
+// in BUFFERED mode. The function side of the mapping is
+// app/adapters/lambda/functionurl; this half never ships in the function.
 package frontend
 
 import (
@@ -25,7 +25,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl"
+	"github.com/computeladder/computeladder/app/adapters/lambda/functionurl"
 )
 
 // MaxPayload is Lambda's limit for a synchronous request or response
@@ -100,7 +100,7 @@ func EncodeRequest(r *http.Request) ([]byte, error) {
 		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
 	}
 	if len(body) > 0 {
-		if furl.IsText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
+		if functionurl.IsText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
 			ev.Body = string(body)
 		} else {
 			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true

@@ -6,12 +6,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl"
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl/frontend"
+	"github.com/computeladder/computeladder/app"
+	"github.com/computeladder/computeladder/app/adapters/lambda/functionurl"
+	"github.com/computeladder/computeladder/app/apptest"
+	"github.com/computeladder/computeladder/deployers/rie/internal/frontend"
 )
+
+// TestBehaviourTable runs the app's behaviour table through the function's
+// mapping as the lambda adapter's main wires it (functionurl.Handler over
+// app.New) and this front end: each request becomes a Function URL event
+// and each response comes back through the response event, as on AWS. The
+// emulator backend's tests run the same table through the built adapter.
+func TestBehaviourTable(t *testing.T) {
+	h := lambda.NewHandler(functionurl.Handler(app.New(app.Config{Platform: app.PlatformLambda, Started: time.Now()})))
+	apptest.Run(t, app.PlatformLambda, frontend.Doer(h.Invoke))
+}
 
 // TestRoundTrip sends HTTP requests through the client half (EncodeRequest,
 // DecodeResponse) and the function half (Handler): what a handler sees and
@@ -29,7 +42,7 @@ func TestRoundTrip(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 		w.Write(body)
 	})
-	do := frontend.Doer(lambda.NewHandler(furl.Handler(echo)).Invoke)
+	do := frontend.Doer(lambda.NewHandler(functionurl.Handler(echo)).Invoke)
 	binary := []byte{0, 1, 2, 0xff, 0xfe, 'x'}
 	for _, tc := range []struct {
 		name, method, target, contentType string

@@ -1,4 +1,4 @@
-package docker
+package engine
 
 import (
 	"context"
@@ -205,7 +205,7 @@ func TestSocketAnswers(t *testing.T) {
 }
 
 // TestEngineClientTalksToFoundHost: the client goes to the engine found,
-// not to the default socket; EngineArch maps the engine's answer to GOARCH.
+// not to the default socket; Arch maps the engine's answer to GOARCH.
 func TestEngineClientTalksToFoundHost(t *testing.T) {
 	ln, dir := listenUnix(t, "docker.sock")
 	sock := filepath.Join(dir, "docker.sock")
@@ -228,9 +228,9 @@ func TestEngineClientTalksToFoundHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	arch, err := EngineArch(context.Background(), c)
+	arch, err := Arch(context.Background(), c)
 	if err != nil || arch != "arm64" {
-		t.Fatalf("EngineArch = %q, %v; want arm64 from the fake engine", arch, err)
+		t.Fatalf("Arch = %q, %v; want arm64 from the fake engine", arch, err)
 	}
 	if _, err := c.Ping(context.Background(), client.PingOptions{}); err != nil {
 		t.Errorf("ping the found engine: %v", err)

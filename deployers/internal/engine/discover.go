@@ -1,4 +1,4 @@
-package docker
+package engine
 
 // Engine discovery, as the Docker ecosystem does it: DOCKER_HOST, then the
 // current Docker context (what `docker context use` chose), then the
@@ -74,13 +74,13 @@ func socketAnswers(path string) bool {
 	return true
 }
 
-// FindEngine finds the Docker engine: DOCKER_HOST; else the current Docker
+// Find finds the Docker engine: DOCKER_HOST; else the current Docker
 // context (DOCKER_CONTEXT, else currentContext in the Docker CLI's
 // config.json) unless it is "default"; else the first socket that accepts a
 // connection among /var/run/docker.sock, rootless Docker's, Docker
 // Desktop's, Colima's, OrbStack's and Rancher Desktop's. The error says what
 // was tried and what to do.
-func FindEngine() (Engine, error) { return defaultLocator().find() }
+func Find() (Engine, error) { return defaultLocator().find() }
 
 func (l locator) find() (Engine, error) {
 	if h := l.getenv("DOCKER_HOST"); h != "" {

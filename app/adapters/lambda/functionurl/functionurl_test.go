@@ -1,4 +1,4 @@
-package furl_test
+package functionurl_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/computeladder/computeladder/app/adapters/lambda/furl"
+	"github.com/computeladder/computeladder/app/adapters/lambda/functionurl"
 )
 
 // seen is what the handler behind the adapter received.
@@ -43,7 +43,7 @@ func recorder(got *seen) http.Handler {
 
 func invoke(t *testing.T, h http.Handler, payload []byte) events.LambdaFunctionURLResponse {
 	t.Helper()
-	out, err := lambda.NewHandler(furl.Handler(h)).Invoke(context.Background(), payload)
+	out, err := lambda.NewHandler(functionurl.Handler(h)).Invoke(context.Background(), payload)
 	if err != nil {
 		t.Fatalf("invoke: %v", err)
 	}
@@ -230,7 +230,7 @@ func TestHandlerRejectsBadEvents(t *testing.T) {
 		{"bad base64", `{"rawPath":"/","requestContext":{"http":{"method":"POST"}},"body":"%%%","isBase64Encoded":true}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := lambda.NewHandler(furl.Handler(http.NotFoundHandler())).Invoke(context.Background(), []byte(tc.payload))
+			_, err := lambda.NewHandler(functionurl.Handler(http.NotFoundHandler())).Invoke(context.Background(), []byte(tc.payload))
 			if err == nil {
 				t.Error("invoke succeeded, want an error")
 			}
@@ -250,7 +250,7 @@ func TestIsText(t *testing.T) {
 		"":                                   false,
 		"multipart/form-data; boundary=abcd": false,
 	} {
-		if got := furl.IsText(ct); got != want {
+		if got := functionurl.IsText(ct); got != want {
 			t.Errorf("IsText(%q) = %v, want %v", ct, got, want)
 		}
 	}
@@ -267,7 +267,7 @@ func FuzzHandler(f *testing.F) {
 		f.Add(b)
 	}
 	var got seen
-	h := lambda.NewHandler(furl.Handler(recorder(&got)))
+	h := lambda.NewHandler(functionurl.Handler(recorder(&got)))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		_, _ = h.Invoke(context.Background(), payload)
 	})
