@@ -124,7 +124,7 @@ func testDeployServesApp(t *testing.T, arch string) {
 			t.Errorf("phase %s before %s", p.Name, dep.Phases[i-1].Name)
 		}
 	}
-	if got := strings.Join(names, " "); got != "deploy qemu-started kernel init listening first-200" {
+	if got := strings.Join(names, " "); got != "deploy qemu-started kernel init listening answered first-200" {
 		t.Errorf("phases = %s", got)
 	}
 	dir := dep.Details["state_dir"]
