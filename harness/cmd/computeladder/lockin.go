@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/deployers/artifact"
-	"github.com/computeladder/computeladder/harness/lockin"
+	lockin "github.com/computeladder/computeladder/labs/lock-in"
 )
 
 func newLockinCmd() *cobra.Command {

@@ -18,10 +18,10 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/harness/cost"
-	"github.com/computeladder/computeladder/harness/lab"
 	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 	"github.com/computeladder/computeladder/harness/targets"
+	"github.com/computeladder/computeladder/labs/ladder"
 )
 
 // runFlags are the flags shared by run and up.
@@ -224,8 +224,8 @@ prerequisite (nothing created).`,
 			if f.burstDur < 0 || f.burstDur > time.Minute {
 				return usagef(fmt.Errorf("--burst-duration %s: use 0 (no burst) to 1m", f.burstDur))
 			}
-			if f.burstDur > 0 && (f.burstN < 1 || f.burstN > lab.MaxBurstClients) {
-				return usagef(fmt.Errorf("--burst-clients %d: use 1 to %d", f.burstN, lab.MaxBurstClients))
+			if f.burstDur > 0 && (f.burstN < 1 || f.burstN > ladder.MaxBurstClients) {
+				return usagef(fmt.Errorf("--burst-clients %d: use 1 to %d", f.burstN, ladder.MaxBurstClients))
 			}
 			if f.keep <= 0 {
 				return usagef(fmt.Errorf("--keep-alive %s: must be positive", f.keep))
@@ -274,18 +274,18 @@ func runLab(cmd *cobra.Command, f *runFlags, variants []deployers.Variant) error
 	say("run %s: %d run(s) per variant, load %d req/s for %s", runID, f.runs, f.rate, f.duration)
 	forceSweep(set, runID, stderr)
 
-	cfg := lab.Config{
+	cfg := ladder.Config{
 		RunID: runID, Target: f.target, Variants: variants, Deployers: set.Deployers,
 		Spec:      deployers.Spec{Artifacts: arts[variants[0]], MemoryMB: f.memoryMB},
 		Artifacts: arts,
 		Runs:      f.runs, Rate: f.rate, Duration: f.duration, Warmup: f.warmup,
 		BurstClients: f.burstN, BurstDuration: f.burstDur,
-		Check: lab.BehaviourTable(),
+		Check: ladder.BehaviourTable(),
 	}
 	if prog != nil {
 		cfg.Observer = prog
 	}
-	run, runErr := lab.Run(ctx, cfg)
+	run, runErr := ladder.Run(ctx, cfg)
 	if run == nil {
 		return runErr
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
-	"github.com/computeladder/computeladder/harness/scenarios/ceiling"
 	"github.com/computeladder/computeladder/harness/targets"
+	ceiling "github.com/computeladder/computeladder/labs/execution-ceiling"
 )
 
 func newScenarioCeilingCmd() *cobra.Command {

@@ -9,8 +9,8 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/cost"
-	"github.com/computeladder/computeladder/harness/scenarios/coldstart"
 	"github.com/computeladder/computeladder/harness/targets"
+	coldstart "github.com/computeladder/computeladder/labs/cold-start"
 )
 
 func newScenarioColdStartCmd() *cobra.Command {

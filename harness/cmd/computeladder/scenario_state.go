@@ -8,8 +8,8 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/docker"
 	"github.com/computeladder/computeladder/deployers/rie"
-	"github.com/computeladder/computeladder/harness/scenarios/state"
 	"github.com/computeladder/computeladder/harness/targets"
+	"github.com/computeladder/computeladder/labs/state"
 )
 
 func newScenarioStateCmd() *cobra.Command {

@@ -8,9 +8,9 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/docker"
 	"github.com/computeladder/computeladder/deployers/rie"
-	"github.com/computeladder/computeladder/harness/scenarios/storm"
-	"github.com/computeladder/computeladder/harness/scenarios/storm/pgserver"
 	"github.com/computeladder/computeladder/harness/targets"
+	storm "github.com/computeladder/computeladder/labs/connection-storm"
+	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
 )
 
 func newScenarioStormCmd() *cobra.Command {

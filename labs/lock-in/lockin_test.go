@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/computeladder/computeladder/harness/lockin"
+	lockin "github.com/computeladder/computeladder/labs/lock-in"
 )
 
 func TestCountLines(t *testing.T) {

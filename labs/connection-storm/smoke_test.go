@@ -12,7 +12,7 @@ import (
 	"github.com/computeladder/computeladder/deployers/deployertest"
 	"github.com/computeladder/computeladder/deployers/docker"
 	"github.com/computeladder/computeladder/deployers/rie"
-	"github.com/computeladder/computeladder/harness/scenarios/storm/pgserver"
+	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
 )
 
 // TestStormShort runs the lab in its short mode: the function's storm gets

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/computeladder/computeladder/harness/lockin"
+	lockin "github.com/computeladder/computeladder/labs/lock-in"
 )
 
 // TestAppIsPortable is the lock-in guard: every package under app/, except
@@ -46,7 +46,7 @@ func goList(t *testing.T, ctx context.Context, args ...string) []string {
 	t.Helper()
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "go", append([]string{"list"}, args...)...)
-	cmd.Dir = "../.." // the module root, from harness/lockin
+	cmd.Dir = "../.." // the module root, from labs/lock-in
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {

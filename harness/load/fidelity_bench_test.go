@@ -1,9 +1,9 @@
-package lab
+package load_test
 
 // Fidelity of the harness's own instruments, measured side by side against
 // one local container: how soon readiness polling sees the app's own
 // "listening" moment, and how the load generator's top rate compares with
-// wrk's. Run with: go test -run '^$' -bench Fidelity -benchtime 5x ./harness/lab
+// wrk's. Run with: go test -run '^$' -bench Fidelity -benchtime 5x ./harness/load
 
 import (
 	"bufio"

@@ -10,8 +10,8 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
-	"github.com/computeladder/computeladder/harness/scenarios/ceiling"
 	"github.com/computeladder/computeladder/harness/targets"
+	ceiling "github.com/computeladder/computeladder/labs/execution-ceiling"
 )
 
 // TestSmokeExecutionCeiling runs the lab in its short mode (timeout 1 s,

@@ -35,7 +35,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/rie"
-	"github.com/computeladder/computeladder/harness/scenarios/storm/pgserver"
+	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
 )
 
 // Defaults of Config, and the --short mode's.

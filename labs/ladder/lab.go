@@ -5,7 +5,7 @@
 // and on cancellation — then checks that nothing is left. A backend that
 // prepares once per run (deployers.RunCache) is told to keep what it
 // prepares for the run's deployments and to release it at the end.
-package lab
+package ladder
 
 import (
 	"context"

@@ -24,8 +24,8 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/deployers/rie"
-	"github.com/computeladder/computeladder/harness/lab"
 	"github.com/computeladder/computeladder/harness/results"
+	"github.com/computeladder/computeladder/labs/ladder"
 )
 
 // SchemaVersion is bumped on any incompatible change to Result.
@@ -48,7 +48,7 @@ type Observer interface {
 	Phase(v deployers.Variant, phase, detail string)
 }
 
-// Config is one run of the lab.
+// Config is one run of the ladder.
 type Config struct {
 	RunID string
 	// Deployers holds a deployer for each of deployers.Variants.
@@ -146,7 +146,7 @@ type environmentLister interface {
 	Environments(ctx context.Context, d *deployers.Deployment) ([]rie.Environment, error)
 }
 
-// Run runs the lab. The result holds what was measured even when the
+// Run runs the ladder. The result holds what was measured even when the
 // error is set; every deployment is torn down before Run returns.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
@@ -160,7 +160,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res := &Result{
 		SchemaVersion: SchemaVersion, RunID: cfg.RunID, Started: time.Now().UTC(),
-		Machine: lab.ThisMachine(), FunctionTimeout: cfg.FunctionTimeout, Job: cfg.Job,
+		Machine: ladder.ThisMachine(), FunctionTimeout: cfg.FunctionTimeout, Job: cfg.Job,
 	}
 	var firstErr error
 	for _, v := range deployers.Variants {
@@ -273,7 +273,7 @@ func sendJob(ctx context.Context, cfg *Config, v deployers.Variant, client *http
 	seconds := math.Round(d.Seconds()*1000) / 1000
 	obs.Phase(v, "job", fmt.Sprintf("POST /jobs {\"seconds\":%g}: %s", seconds, what))
 	// A VM under emulation runs the job at its own pace; the deadline only
-	// keeps a hung platform from hanging the lab.
+	// keeps a hung platform from hanging the ladder.
 	jctx, cancel := context.WithTimeout(ctx, 2*d+cfg.FunctionTimeout+30*time.Second)
 	defer cancel()
 	j, err := postJob(jctx, client, url, seconds, func(step, steps int, at time.Duration) {
