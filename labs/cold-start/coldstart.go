@@ -29,7 +29,9 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/cost"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // Function is what the scenario needs of the local function deployer:
@@ -56,8 +58,7 @@ const (
 	// the gateway's reaper looks at most once a second.
 	idleMargin = 1500 * time.Millisecond
 	// prewarmRounds bounds the warm-up rounds that bring the pool up to K.
-	prewarmRounds   = 4
-	teardownTimeout = 2 * time.Minute
+	prewarmRounds = 4
 )
 
 // MaxConcurrency is the concurrency limit the function deployer needs for
@@ -90,6 +91,9 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
 	if c.Function == nil {
 		return errors.New("cold-start: no function deployer")
 	}
@@ -118,9 +122,6 @@ func (c *Config) defaults() error {
 		}
 		c.Pricing = p
 	}
-	if c.Logf == nil {
-		c.Logf = func(string, ...any) {}
-	}
 	return nil
 }
 
@@ -131,22 +132,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	spec := cfg.Spec
-	spec.RunID = cfg.RunID
-	res := &Result{
-		RunID: cfg.RunID, Date: time.Now().UTC().Format(time.RFC3339),
+	res := &Result{Header: results.NewHeader(cfg.RunID),
 		KeepAlive: cfg.KeepAlive, Burst: cfg.Burst, Prewarm: cfg.Prewarm,
 	}
 	cfg.Logf("lambda    deploy     run %s, keep-alive %s", cfg.RunID, cfg.KeepAlive)
-	d, err := cfg.Function.Deploy(ctx, spec)
+	run := kit.NewRun(cfg.RunID)
 	// Teardown whatever was made, on every path, even after Ctrl-C.
 	defer func() {
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
-		defer cancel()
-		res.teardown(tctx, cfg, d)
+		td := run.Finish(ctx)
+		res.FlatTeardown = td.Flat()
+		cfg.Logf("lambda    teardown   %s", kit.Summary(td))
 	}()
+	d, err := run.Deploy(ctx, cfg.Function, cfg.Spec)
 	if err != nil {
-		return res, fmt.Errorf("deploy the function: %w", err)
+		return res, fmt.Errorf("the function: %w", err)
 	}
 	res.MemoryMB, _ = strconv.Atoi(d.Details[rie.DetailMemoryMB])
 	res.Startup = d.Phases.From(d.StartupFrom).Total()
@@ -317,22 +316,4 @@ func firstError(rs []Request) string {
 		}
 	}
 	return ""
-}
-
-// teardown removes the deployment and checks, on the engine, that nothing
-// with the run id is left.
-func (r *Result) teardown(ctx context.Context, cfg Config, d *deployers.Deployment) {
-	start := time.Now()
-	if err := cfg.Function.Teardown(ctx, d); err != nil {
-		r.TeardownError = err.Error()
-	}
-	r.Teardown = time.Since(start)
-	left, err := cfg.Function.List(ctx, cfg.RunID)
-	if err != nil {
-		r.TeardownError = errors.Join(errors.New(r.TeardownError), err).Error()
-	}
-	for _, x := range left {
-		r.Leftovers = append(r.Leftovers, x.String())
-	}
-	cfg.Logf("lambda    teardown   %s, %d resource(s) left", r.Teardown.Round(time.Millisecond), len(r.Leftovers))
 }

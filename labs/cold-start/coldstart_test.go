@@ -1,75 +1,12 @@
 package coldstart
 
 import (
-	"bytes"
-	"context"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/deployertest"
-	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/cost"
 )
-
-// TestColdStartShort runs the lab in its short mode on the local function
-// and checks the three claims it teaches, and that teardown left nothing.
-func TestColdStartShort(t *testing.T) {
-	deployertest.RequireDocker(t)
-	arts := deployertest.Artifacts(t)
-	runID := deployertest.RunID(t, "cold")
-	dp, err := rie.New(rie.WithKeepAlive(ShortKeepAlive), rie.WithMaxConcurrency(MaxConcurrency(ShortBurst, ShortBurst)))
-	t.Cleanup(func() {
-		if dp == nil {
-			return
-		}
-		// A failed assertion must not leave containers behind.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, err := dp.Sweep(ctx, runID); err != nil {
-			t.Errorf("sweep: %v", err)
-		}
-		dp.Close()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := Run(ctx, Config{
-		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: dp,
-		KeepAlive: ShortKeepAlive, Burst: ShortBurst, Logf: t.Logf,
-	})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	for _, name := range []string{ClaimIdleGoesCold, ClaimBurstScalesOut, ClaimPrewarmNoColds, ClaimPrewarmFasterP99} {
-		if c := res.Claim(name); !c.Holds {
-			t.Errorf("claim %s does not hold: %s", name, c.Detail)
-		}
-	}
-	if !strings.Contains(strings.Join(res.Idle.RetireReasons, ","), "keep-alive") {
-		t.Errorf("retire reasons %v: want an environment retired by its keep-alive", res.Idle.RetireReasons)
-	}
-	for _, e := range res.ColdBurst.NewEnvironments {
-		if e.InitDuration <= 0 || e.ColdStart < e.FirstInvoke {
-			t.Errorf("new environment %+v: want a positive Init Duration and a cold start that includes the first invoke", e)
-		}
-	}
-	if res.TeardownError != "" || len(res.Leftovers) > 0 {
-		t.Errorf("teardown: %q, left %v", res.TeardownError, res.Leftovers)
-	}
-	left, err := dp.List(context.Background(), runID)
-	if err != nil || len(left) > 0 {
-		t.Errorf("after the run, List(%s) = %v, %v: want nothing", runID, left, err)
-	}
-	var md bytes.Buffer
-	if err := Markdown(&md, res); err != nil || !strings.Contains(md.String(), "provisioned concurrency") {
-		t.Errorf("markdown: %v\n%s", err, md.String())
-	}
-}
 
 func TestWarmPoolCost(t *testing.T) {
 	p, err := cost.Default()

@@ -2,7 +2,6 @@ package coldstart
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers/rie"
@@ -12,8 +11,7 @@ import (
 
 // Result is everything one run measured; it is written as cold-start.json.
 type Result struct {
-	RunID     string        `json:"run_id"`
-	Date      string        `json:"date"`
+	results.Header
 	MemoryMB  int           `json:"memory_mb"`
 	KeepAlive time.Duration `json:"keep_alive_ns"`
 	Burst     int           `json:"burst"`
@@ -27,10 +25,7 @@ type Result struct {
 	Cost           WarmPoolCost      `json:"cost"`
 	Environments   []rie.Environment `json:"environments,omitempty"`
 	Claims         results.Claims    `json:"claims"`
-	Teardown       time.Duration     `json:"teardown_ns"`
-	TeardownError  string            `json:"teardown_error,omitempty"`
-	// Leftovers is what List still found with the run id after teardown.
-	Leftovers []string `json:"leftovers,omitempty"`
+	results.FlatTeardown
 }
 
 // IdleResult is step 1: warm, idle past the keep-alive, cold again.
@@ -102,12 +97,6 @@ func (r *Result) judge() {
 		results.ClaimOf(ClaimPrewarmFasterP99, pb.Latency.P99 < cb.Latency.P99,
 			fmt.Sprintf("burst p99 %s pre-warmed against %s cold", ms(pb.Latency.P99), ms(cb.Latency.P99))),
 	}
-}
-
-// Write writes cold-start.json and cold-start.md into dir and returns the
-// JSON file's path.
-func Write(dir string, r *Result) (string, error) {
-	return results.WriteScenario(dir, "cold-start", r, func(w io.Writer) error { return Markdown(w, r) })
 }
 
 // ms renders a duration in milliseconds with two decimals.

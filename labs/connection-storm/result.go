@@ -11,8 +11,7 @@ import (
 
 // Result is one run's figures: storm.json.
 type Result struct {
-	RunID    string         `json:"run_id"`
-	Date     string         `json:"date"`
+	results.Header
 	Postgres Postgres       `json:"postgres"`
 	DBHost   string         `json:"db_host"`
 	Burst    int            `json:"burst"`
@@ -20,11 +19,10 @@ type Result struct {
 	PoolSize int            `json:"pool_size"`
 	Cases    []Case         `json:"cases"`
 	Claims   results.Claims `json:"claims"`
-	// Teardown is the final teardown's duration; Leftovers what List found
-	// with the run id afterwards (deployers and server directories).
-	Teardown      time.Duration `json:"teardown_ns"`
-	TeardownError string        `json:"teardown_error,omitempty"`
-	Leftovers     []string      `json:"leftovers,omitempty"`
+	// FlatTeardown is the final teardown: the deployments, PgBouncer and
+	// the server; its Leftovers are what still carried the run id on the
+	// deployers and on disk (server directories).
+	results.FlatTeardown
 }
 
 // Postgres is the server's connection budget.
@@ -134,11 +132,6 @@ func (r *Result) judge() {
 			"%d environments × pool %d = %d client connections to PgBouncer, %d to PostgreSQL (peak seen %d): %d of %d created, %d refused",
 			c.Environments, c.PoolSize, c.WantedConnections, c.BouncerPool, c.PeakServerConnections, c.Created, c.Requests, c.DBUnavailable)
 	}
-}
-
-// Write writes storm.json and storm.md to dir and returns the JSON's path.
-func Write(dir string, r *Result) (string, error) {
-	return results.WriteScenario(dir, "storm", r, func(w io.Writer) error { return Markdown(w, r) })
 }
 
 // Markdown writes the short summary.

@@ -19,9 +19,10 @@
 // pooling proxy (PgBouncer in transaction mode: 60 client connections share
 // 10 server connections).
 //
-// Run tears everything down on every path (also when ctx ends): the
-// deployments, PgBouncer and PostgreSQL (its directory removed), then lists
-// by run id what is left.
+// Run tears everything down on every path (also when ctx ends) through
+// kit.Run: the deployments, PgBouncer and PostgreSQL (its directory
+// removed), then it lists by run id what is left, on the deployers and on
+// disk (pgserver.Sweeper), and sweeps it.
 package storm
 
 import (
@@ -35,6 +36,8 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/rie"
+	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/harness/results"
 	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
 )
 
@@ -48,7 +51,6 @@ const (
 	DefaultMaxConnections = 20
 	DefaultReserved       = 3
 	ShortRounds           = 2
-	teardownTimeout       = 2 * time.Minute
 	drainTimeout          = 15 * time.Second
 )
 
@@ -98,6 +100,9 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
 	if c.Function == nil || c.Container == nil || (c.Fixes && c.Capped == nil) {
 		return errors.New("storm: need a function and a container deployer (and a capped function for the fixes)")
 	}
@@ -122,9 +127,6 @@ func (c *Config) defaults() error {
 	if c.Burst < 2 || c.Rounds < 1 || c.PoolSize < 1 {
 		return fmt.Errorf("storm: burst %d, rounds %d, pool %d: use a burst of at least 2, 1 round and a pool of 1", c.Burst, c.Rounds, c.PoolSize)
 	}
-	if c.Logf == nil {
-		c.Logf = func(string, ...any) {}
-	}
 	return nil
 }
 
@@ -134,31 +136,38 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	res := &Result{
-		RunID: cfg.RunID, Date: time.Now().UTC().Format(time.RFC3339),
+	res := &Result{Header: results.NewHeader(cfg.RunID),
 		Burst: cfg.Burst, Rounds: cfg.Rounds, PoolSize: cfg.PoolSize, DBHost: cfg.DBHost,
 		Postgres: Postgres{MaxConnections: cfg.MaxConnections, Reserved: cfg.Reserved, Available: cfg.MaxConnections - cfg.Reserved},
 	}
-	s := &session{cfg: cfg, hc: &http.Client{
+	s := &session{cfg: cfg, run: kit.NewRun(cfg.RunID), hc: &http.Client{
 		Timeout: 60 * time.Second,
 		// One TCP connection per concurrent request, and none kept idle
 		// between rounds beyond the burst.
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: cfg.Burst},
 	}}
 	defer s.hc.CloseIdleConnections()
+	// Everything made goes, on every path, even after Ctrl-C: the
+	// deployments, then (OnFinish, last first) the admin connection,
+	// PgBouncer and PostgreSQL with its directory.
 	defer func() {
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
-		defer cancel()
-		s.teardownAll(tctx, res)
+		td := s.run.Finish(ctx)
+		res.FlatTeardown = td.Flat()
+		s.cfg.Logf("all       teardown   %s", kit.Summary(td))
 	}()
-	err := s.run(ctx, res)
+	err := s.session(ctx, res)
 	res.judge()
 	return res, err
 }
 
-func (s *session) run(ctx context.Context, res *Result) error {
+func (s *session) session(ctx context.Context, res *Result) error {
 	c := s.cfg
 	c.Logf("postgres  start      max_connections %d, %d reserved: %d for the app, on 127.0.0.1 and %s", c.MaxConnections, c.Reserved, c.MaxConnections-c.Reserved, c.DBHost)
+	// Tracked before it starts: a server a failed start left is found by
+	// its directory.
+	s.run.Track(pgserver.Sweeper{})
+	s.run.OnFinish(func(context.Context) error { return s.pg.Stop() })
+	s.run.OnFinish(func(context.Context) error { return s.bouncer.Stop() })
 	var err error
 	s.pg, err = pgserver.Start(ctx, pgserver.Options{
 		RunID: c.RunID, Listen: []string{"127.0.0.1", c.DBHost}, AllowNets: []string{c.DBNet},
@@ -170,6 +179,10 @@ func (s *session) run(ctx context.Context, res *Result) error {
 	if s.admin, err = pgx.Connect(ctx, s.pg.AdminDSN()); err != nil {
 		return fmt.Errorf("admin connection: %w", err)
 	}
+	s.run.OnFinish(func(ctx context.Context) error {
+		_ = s.admin.Close(ctx) // the server stops next: nothing is left either way
+		return nil
+	})
 	steps := []struct {
 		name, variant, what string
 		dp                  deployers.Deployer
@@ -204,19 +217,14 @@ func (s *session) run(ctx context.Context, res *Result) error {
 	return nil
 }
 
-// session tracks what was made, for the final teardown.
+// session is one run of the scenario; run holds what it made.
 type session struct {
 	cfg     Config
 	hc      *http.Client
+	run     *kit.Run
 	pg      *pgserver.Server
 	bouncer *pgserver.Bouncer
 	admin   *pgx.Conn
-	made    []made
-}
-
-type made struct {
-	dp deployers.Deployer
-	d  *deployers.Deployment
 }
 
 // runCase deploys the app with the pool and database URL, sends the bursts,
@@ -225,7 +233,6 @@ type made struct {
 func (s *session) runCase(ctx context.Context, dp deployers.Deployer, dsn string, cs *Case) error {
 	c := s.cfg
 	spec := c.Spec
-	spec.RunID = c.RunID
 	spec.Env = map[string]string{"DATABASE_URL": dsn, "DB_POOL_SIZE": fmt.Sprint(cs.PoolSize)}
 	for k, v := range c.Spec.Env {
 		spec.Env[k] = v
@@ -237,10 +244,9 @@ func (s *session) runCase(ctx context.Context, dp deployers.Deployer, dsn string
 		spec.Timeout = 30 * time.Second
 	}
 	c.Logf("%-9s deploy     %s: %s, pool %d", cs.Variant, cs.Name, cs.Description, cs.PoolSize)
-	d, err := dp.Deploy(ctx, spec)
-	s.made = append(s.made, made{dp, d}) // before the check: a half-made deployment is torn down too
+	d, err := s.run.Deploy(ctx, dp, spec)
 	if err != nil {
-		return fmt.Errorf("deploy: %w", err)
+		return err
 	}
 	for r := 1; r <= c.Rounds; r++ {
 		rd := burst(ctx, s.hc, d.URL, c.Burst)
@@ -263,10 +269,9 @@ func (s *session) runCase(ctx context.Context, dp deployers.Deployer, dsn string
 	cs.WantedConnections = cs.Environments * cs.PoolSize
 	c.Logf("%-9s %-10s %d instance(s) × pool %d = %d wanted connections for %d seats; peak %d held",
 		cs.Variant, "summary", cs.Environments, cs.PoolSize, cs.WantedConnections, c.MaxConnections-c.Reserved, cs.PeakServerConnections)
-	if err := dp.Teardown(ctx, d); err != nil {
+	if err := s.run.Teardown(ctx, d); err != nil {
 		return fmt.Errorf("teardown: %w", err)
 	}
-	s.made = s.made[:len(s.made)-1]
 	if s.bouncer != nil {
 		err := s.bouncer.Stop()
 		s.bouncer = nil
@@ -306,38 +311,4 @@ func (s *session) drain(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// teardownAll removes what is left of every deployment, stops PgBouncer and
-// PostgreSQL, then lists by run id what remains on each deployer and disk.
-func (s *session) teardownAll(ctx context.Context, res *Result) {
-	start := time.Now()
-	var errs []error
-	for _, m := range s.made {
-		errs = append(errs, m.dp.Teardown(ctx, m.d))
-	}
-	if s.admin != nil {
-		_ = s.admin.Close(ctx)
-	}
-	errs = append(errs, s.bouncer.Stop(), s.pg.Stop())
-	res.Teardown = time.Since(start)
-	seen := map[deployers.Deployer]bool{}
-	for _, dp := range []deployers.Deployer{s.cfg.Function, s.cfg.Capped, s.cfg.Container} {
-		if dp == nil || seen[dp] {
-			continue
-		}
-		seen[dp] = true
-		left, err := dp.List(ctx, s.cfg.RunID)
-		errs = append(errs, err)
-		for _, x := range left {
-			res.Leftovers = append(res.Leftovers, x.String())
-		}
-	}
-	dirs, err := pgserver.List(s.cfg.RunID)
-	errs = append(errs, err)
-	res.Leftovers = append(res.Leftovers, dirs...)
-	if err := errors.Join(errs...); err != nil {
-		res.TeardownError = err.Error()
-	}
-	s.cfg.Logf("all       teardown   %s, %d resource(s) left", res.Teardown.Round(time.Millisecond), len(res.Leftovers))
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 func TestBridgeFrom(t *testing.T) {
@@ -129,7 +130,7 @@ type fakeDeployer struct{ deployers.Deployer }
 func TestMarkdown(t *testing.T) {
 	c := Case{Name: CaseBouncer, Variant: "lambda", PoolSize: 5, BouncerPool: 10, Environments: 12, WantedConnections: 60}
 	c.add(round(12, 0, 0))
-	r := &Result{RunID: "r1", Postgres: Postgres{20, 3, 17}, Rounds: 1, Burst: 12, Cases: []Case{c}}
+	r := &Result{Header: results.Header{RunID: "r1"}, Postgres: Postgres{20, 3, 17}, Rounds: 1, Burst: 12, Cases: []Case{c}}
 	r.judge()
 	var b bytes.Buffer
 	if err := Markdown(&b, r); err != nil {

@@ -24,8 +24,8 @@ import (
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/deployers/rie"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/results"
-	"github.com/computeladder/computeladder/labs/ladder"
 )
 
 // SchemaVersion is bumped on any incompatible change to Result.
@@ -62,7 +62,8 @@ type Config struct {
 	MemoryMB int
 	// Observer is told what happens (nil: nothing is told).
 	Observer Observer
-	// TeardownTimeout bounds each teardown (default 2 minutes).
+	// TeardownTimeout bounds each teardown, or the backend's longer
+	// TeardownBudget (0: kit.DefaultTeardownTimeout).
 	TeardownTimeout time.Duration
 }
 
@@ -152,22 +153,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.TeardownTimeout == 0 {
-		cfg.TeardownTimeout = 2 * time.Minute
-	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
 	res := &Result{
 		SchemaVersion: SchemaVersion, RunID: cfg.RunID, Started: time.Now().UTC(),
-		Machine: ladder.ThisMachine(), FunctionTimeout: cfg.FunctionTimeout, Job: cfg.Job,
+		Machine: kit.ThisMachine(), FunctionTimeout: cfg.FunctionTimeout, Job: cfg.Job,
 	}
+	run := kit.NewRun(cfg.RunID, kit.WithTeardownTimeout(cfg.TeardownTimeout))
 	var firstErr error
 	for _, v := range deployers.Variants {
 		if ctx.Err() != nil {
 			break
 		}
-		vr, err := runVariant(ctx, &cfg, v)
+		vr, err := runVariant(ctx, &cfg, run, v)
 		if err != nil {
 			vr.Error = err.Error()
 			res.Errors = append(res.Errors, fmt.Sprintf("%s: %v", v, err))
@@ -175,10 +174,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		res.Variants = append(res.Variants, vr)
 	}
-	swept, left := leftovers(ctx, &cfg)
-	res.Leftovers = left
-	if len(swept) > 0 {
-		res.Errors = append(res.Errors, fmt.Sprintf("created after teardown and removed by a sweep by label: %v", swept))
+	// Once more over every backend: what a late platform operation created
+	// after its variant's teardown (an image an engine finished building
+	// after a cancelled deploy) is found by label and swept.
+	final := run.Finish(ctx)
+	res.Leftovers = final.Leftovers
+	if final.Error != "" {
+		res.Errors = append(res.Errors, "after every teardown: "+final.Error)
 	}
 	if len(res.Leftovers) > 0 {
 		firstErr = cmpOr(firstErr, fmt.Errorf("left after teardown: %v (run `computeladder sweep --run-id %s`)", res.Leftovers, cfg.RunID))
@@ -199,37 +201,30 @@ func cmpOr(a, b error) error {
 }
 
 // runVariant deploys v, sends the jobs and tears down, whatever happens.
-func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr Variant, err error) {
+func runVariant(ctx context.Context, cfg *Config, run *kit.Run, v deployers.Variant) (vr Variant, err error) {
 	dep := cfg.Deployers[v]
 	info := dep.Info()
 	vr = Variant{Variant: v, Backend: info.Name, Description: info.Description}
 	obs := cfg.Observer
 
-	var d *deployers.Deployment
 	defer func() {
-		vr.Teardown = teardown(ctx, cfg, dep, d)
-		td := vr.Teardown
-		switch {
-		case td.Error != "":
+		vr.Teardown = run.Finish(ctx, dep)
+		if td := vr.Teardown; td.Error != "" {
 			err = errors.Join(err, fmt.Errorf("teardown: %s", td.Error))
-			obs.Phase(v, "teardown", "failed: "+td.Error)
-		case len(td.Leftovers) > 0:
-			obs.Phase(v, "teardown", fmt.Sprintf("in %s, but left %v", td.Duration.Round(time.Millisecond), td.Leftovers))
-		default:
-			obs.Phase(v, "teardown", fmt.Sprintf("in %s, nothing left", td.Duration.Round(time.Millisecond)))
 		}
+		obs.Phase(v, "teardown", kit.Summary(vr.Teardown))
 	}()
 
-	spec := deployers.Spec{RunID: cfg.RunID, Artifacts: cfg.Artifacts, MemoryMB: cfg.MemoryMB}
+	spec := deployers.Spec{Artifacts: cfg.Artifacts, MemoryMB: cfg.MemoryMB}
 	detail := ""
 	if v == deployers.Function {
 		spec.Timeout = cfg.FunctionTimeout
 		detail = "function timeout " + cfg.FunctionTimeout.String()
 	}
 	obs.Phase(v, "deploy", detail)
-	d, err = dep.Deploy(ctx, spec)
+	d, err := run.Deploy(ctx, dep, spec)
 	if err != nil {
-		return vr, fmt.Errorf("deploy: %w", err)
+		return vr, err
 	}
 	vr.Details = d.Details
 	vr.Description = dep.Info().Description
@@ -307,73 +302,6 @@ func Describe(j Job) string {
 		return fmt.Sprintf("%d after %s: %d progress lines, no done line %s",
 			j.Status, wall, j.ProgressLines, j.Error)
 	}
-}
-
-// teardown removes d (nil-safe) with a context that outlives ctx, times it
-// and lists what of the variant still carries the run id. What Teardown
-// missed (an image the engine finished building after a cancelled deploy)
-// is swept by label, and the sweep is reported as a teardown error.
-func teardown(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deployers.Deployment) results.Teardown {
-	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.TeardownTimeout)
-	defer cancel()
-	var td results.Teardown
-	start := time.Now()
-	errs := []error{dep.Teardown(tctx, d)}
-	td.Duration = time.Since(start)
-	swept, left, err := sweepLeft(tctx, dep, cfg.RunID)
-	if len(swept) > 0 {
-		errs = append(errs, fmt.Errorf("teardown left %v: removed by a sweep by label", swept))
-	}
-	td.Leftovers = left
-	if err := errors.Join(append(errs, err)...); err != nil {
-		td.Error = err.Error()
-	}
-	return td
-}
-
-// sweepLeft lists what carries runID on dep's platform, sweeps it when
-// anything is there, and lists again.
-func sweepLeft(ctx context.Context, dep deployers.Deployer, runID string) (swept, left []string, err error) {
-	rs, err := dep.List(ctx, runID)
-	if err != nil || len(rs) == 0 {
-		return nil, nil, wrap("list", err)
-	}
-	removed, serr := dep.Sweep(ctx, runID)
-	for _, r := range removed {
-		swept = append(swept, r.String())
-	}
-	rs, lerr := dep.List(ctx, runID)
-	for _, r := range rs {
-		left = append(left, r.String())
-	}
-	return swept, left, errors.Join(wrap("sweep", serr), wrap("list", lerr))
-}
-
-func wrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, err)
-}
-
-// leftovers lists what any backend still holds with the run id, from the
-// platforms themselves (labels, state on disk), not from memory — sweeping
-// once more what a late platform operation created after its teardown.
-func leftovers(ctx context.Context, cfg *Config) (swept, left []string) {
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	for _, v := range deployers.Variants {
-		s, l, err := sweepLeft(lctx, cfg.Deployers[v], cfg.RunID)
-		for _, r := range s {
-			cfg.Observer.Phase(v, "sweep", "removed late: "+r)
-		}
-		swept = append(swept, s...)
-		left = append(left, l...)
-		if err != nil {
-			left = append(left, fmt.Sprintf("%s: %v", v, err))
-		}
-	}
-	return swept, left
 }
 
 type nopObserver struct{}

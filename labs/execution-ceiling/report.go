@@ -4,25 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/harness/results"
 )
-
-// File names in results/<run-id>/. Not results.json: that name holds a
-// `computeladder run` document, which report and cost read.
-const (
-	JSONFile     = "execution-ceiling.json"
-	MarkdownFile = "execution-ceiling.md"
-)
-
-// Write stores r as dir/execution-ceiling.json and its summary as
-// dir/execution-ceiling.md (creating dir), and returns the JSON's path.
-func Write(dir string, r *Result) (string, error) {
-	return results.WriteScenario(dir, strings.TrimSuffix(JSONFile, ".json"), r, func(w io.Writer) error { return Markdown(w, r) })
-}
 
 // Markdown writes the short summary of r.
 func Markdown(w io.Writer, r *Result) error {

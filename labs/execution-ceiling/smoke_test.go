@@ -3,13 +3,14 @@ package ceiling_test
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/targets"
 	ceiling "github.com/computeladder/computeladder/labs/execution-ceiling"
 )
@@ -25,35 +26,24 @@ func TestSmokeExecutionCeiling(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 
-	set, err := targets.Open(ctx, "local", deployers.Variants, targets.Options{})
-	t.Cleanup(func() { _ = set.Close() })
-	if err != nil {
-		t.Fatalf("open local deployers: %v", err)
-	}
 	runID := deployertest.RunID(t, "ceiling")
-	t.Cleanup(func() {
-		// Only a failed teardown leaves something: sweep it by label.
-		sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
-		defer scancel()
-		for _, d := range set.Deployers {
-			if rs, err := d.Sweep(sctx, runID); err != nil || len(rs) > 0 {
-				t.Errorf("sweep %s: removed %v, err %v", d.Info().Variant, rs, err)
-			}
-		}
-	})
+	deps := map[deployers.Variant]deployers.Deployer{}
+	var sweepers []kit.Sweeper
+	for _, v := range deployers.Variants {
+		deps[v] = kittest.Local(t, runID, v, targets.Options{})
+		sweepers = append(sweepers, deps[v])
+	}
 
 	res, err := ceiling.Run(ctx, ceiling.Config{
-		RunID: runID, Deployers: set.Deployers, Artifacts: arts,
+		RunID: runID, Deployers: deps, Artifacts: arts,
 		FunctionTimeout: ceiling.ShortFunctionTimeout, Job: ceiling.ShortJob,
 	})
 	if res != nil {
-		path, werr := ceiling.Write(t.TempDir(), res)
-		if werr != nil {
-			t.Errorf("write results: %v", werr)
+		var md strings.Builder
+		if merr := ceiling.Markdown(&md, res); merr != nil {
+			t.Errorf("summary: %v", merr)
 		}
-		if b, rerr := os.ReadFile(filepath.Join(filepath.Dir(path), ceiling.MarkdownFile)); rerr == nil {
-			t.Logf("summary:\n%s", b)
-		}
+		t.Logf("summary:\n%s", md.String())
 	}
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -85,15 +75,7 @@ func TestSmokeExecutionCeiling(t *testing.T) {
 	}
 
 	// Nothing carrying the run id may be left, asked of the platforms.
-	for v, d := range set.Deployers {
-		rs, err := d.List(ctx, runID)
-		if err != nil {
-			t.Errorf("list %s: %v", v, err)
-		}
-		if len(rs) > 0 {
-			t.Errorf("%s left after the lab: %v", v, rs)
-		}
-	}
+	kittest.NothingLeft(t, runID, sweepers...)
 	if len(res.Leftovers) > 0 {
 		t.Errorf("result reports leftovers: %v", res.Leftovers)
 	}

@@ -1,10 +1,12 @@
-// Package lab runs a lab: for each variant it deploys, measures startup,
-// cold start and warm latency through the deployed endpoint, then scaling
-// (a burst from idle, and what still runs after the platform's keep-alive),
-// checks the behaviour table, and tears down — always, on success, on error
-// and on cancellation — then checks that nothing is left. A backend that
-// prepares once per run (deployers.RunCache) is told to keep what it
-// prepares for the run's deployments and to release it at the end.
+// Package ladder is the ladder lab — and the vm, container and lambda labs,
+// which are its columns — and the engine of `computeladder run`: for each
+// variant it deploys, measures startup, cold start and warm latency
+// through the deployed endpoint, then scaling (a burst from idle, and what
+// still runs after the platform's keep-alive), checks the behaviour table,
+// and tears down through kit.Run — always, on success, on error and on
+// cancellation — which then checks that nothing is left. A backend that
+// prepares once per run (deployers.RunCache) keeps what it prepares for the
+// run's deployments and releases it at the variant's end.
 package ladder
 
 import (
@@ -16,6 +18,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/artifact"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/results"
 )
@@ -55,8 +58,9 @@ type Config struct {
 	Check Checker
 	// Observer is told what happens (nil: nothing is told).
 	Observer Observer
-	// TeardownTimeout bounds each teardown; teardown runs even after ctx
-	// is cancelled (default 2 minutes).
+	// TeardownTimeout bounds each teardown, or the backend's longer
+	// TeardownBudget; teardown runs even after ctx is cancelled (0:
+	// kit.DefaultTeardownTimeout).
 	TeardownTimeout time.Duration
 }
 
@@ -110,9 +114,6 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.TeardownTimeout == 0 {
-		cfg.TeardownTimeout = 2 * time.Minute
-	}
 	if cfg.ScaleToZeroMax == 0 {
 		cfg.ScaleToZeroMax = time.Minute
 	}
@@ -125,12 +126,13 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		RunID:         cfg.RunID,
 		Started:       time.Now().UTC(),
 		Target:        cfg.Target,
-		Machine:       ThisMachine(),
+		Machine:       kit.ThisMachine(),
 		Settings: results.Settings{
 			Runs: cfg.Runs, Rate: cfg.Rate, Duration: cfg.Duration, Warmup: cfg.Warmup,
 			BurstClients: cfg.BurstClients, BurstDuration: cfg.BurstDuration,
 		},
 	}
+	kr := kit.NewRun(cfg.RunID, kit.WithTeardownTimeout(cfg.TeardownTimeout))
 	var firstErr error
 	for _, v := range cfg.Variants {
 		if ctx.Err() != nil {
@@ -140,7 +142,7 @@ func Run(ctx context.Context, cfg Config) (*results.Run, error) {
 		if a := cfg.Artifacts[v]; a != nil {
 			vcfg.Spec.Artifacts = a
 		}
-		vr, err := runVariant(ctx, &vcfg, v)
+		vr, err := runVariant(ctx, &vcfg, kr, v)
 		if a := vcfg.Spec.Artifacts; a != nil {
 			vr.Arch = a.Arch
 		}

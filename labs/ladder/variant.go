@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/probe"
 	"github.com/computeladder/computeladder/harness/results"
@@ -20,25 +21,22 @@ type InitReporter interface {
 	LastInitDuration(ctx context.Context, d *deployers.Deployment) (time.Duration, bool)
 }
 
-// runVariant measures one variant. Every deployment it makes is torn down
-// before it returns, whatever happens; the last teardown is timed and
-// followed by a check that nothing carrying the run id is left.
-func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr results.Variant, err error) {
+// runVariant measures one variant. Every deployment it makes goes through
+// run, which tears it down before runVariant returns, whatever happens; the
+// last teardown is timed and followed by a check that nothing carrying the
+// run id is left.
+func runVariant(ctx context.Context, cfg *Config, run *kit.Run, v deployers.Variant) (vr results.Variant, err error) {
 	dep := cfg.Deployers[v]
 	info := dep.Info()
 	vr = results.Variant{Variant: v, Backend: info.Name, Description: info.Description}
 	obs := cfg.Observer
 
-	// What the backend prepares (an image) is prepared once per run and
-	// shared by its deployments, as a platform builds once and runs many.
-	if rc, ok := dep.(deployers.RunCache); ok {
-		rc.Keep(cfg.RunID)
-	}
 	var current *deployers.Deployment
-	// The deferred teardown is the guarantee: it runs on success, on error
-	// and after ctx is cancelled (with a context of its own).
+	// The deferred Finish is the guarantee: it runs on success, on error
+	// and after ctx is cancelled (with a context of its own). What the
+	// backend prepared once for the run (an image) goes with it.
 	defer func() {
-		td := teardown(ctx, cfg, dep, current, true)
+		td := run.Finish(ctx, dep)
 		vr.Teardown = td
 		if td.Error != "" || len(td.Leftovers) > 0 {
 			err = errors.Join(err, fmt.Errorf("teardown: %s (left: %v)", td.Error, td.Leftovers))
@@ -52,19 +50,18 @@ func runVariant(ctx context.Context, cfg *Config, v deployers.Variant) (vr resul
 		if current != nil {
 			// A fresh deployment per run: the previous one goes first.
 			obs.Phase(v, "teardown", fmt.Sprintf("deployment %d of %d", i, cfg.Runs))
-			if td := teardown(ctx, cfg, dep, current, false); td.Error != "" {
-				current = nil
-				return vr, fmt.Errorf("teardown between runs: %s", td.Error)
-			}
+			terr := run.Teardown(ctx, current)
 			current = nil
+			if terr != nil {
+				return vr, fmt.Errorf("teardown between runs: %w", terr)
+			}
 		}
 		obs.Phase(v, "deploy", fmt.Sprintf("deployment %d of %d", i+1, cfg.Runs))
-		spec := cfg.Spec
-		d, derr := dep.Deploy(ctx, spec)
-		current = d
+		d, derr := run.Deploy(ctx, dep, cfg.Spec)
 		if derr != nil {
-			return vr, fmt.Errorf("deploy: %w", derr)
+			return vr, derr
 		}
+		current = d
 		if i == 0 {
 			vr.Details, vr.Accel = d.Details, d.Accel
 			vr.MemoryMB = d.MemoryMB
@@ -168,35 +165,6 @@ func startupSample(d *deployers.Deployment) results.StartupSample {
 	s := results.StartupSample{Phases: d.Phases, From: from[0].Name, Total: from.Total(), Preparation: d.Preparation}
 	s.Prepare, _ = d.Phases.Since(s.From)
 	return s
-}
-
-// teardown removes d (nil-safe) with a context that outlives ctx, times it
-// and lists what still carries the run id. It gives the backend the
-// longer of cfg.TeardownTimeout and the backend's own TeardownBudget: an
-// EC2 instance takes minutes to terminate, and cutting its teardown short
-// would abandon what a longer wait removes. The final teardown also
-// releases what the backend kept for the whole run (its image).
-func teardown(ctx context.Context, cfg *Config, dep deployers.Deployer, d *deployers.Deployment, final bool) results.Teardown {
-	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(cfg.TeardownTimeout, dep.Info().TeardownBudget))
-	defer cancel()
-	var td results.Teardown
-	start := time.Now()
-	err := dep.Teardown(tctx, d)
-	if rc, ok := dep.(deployers.RunCache); ok && final {
-		err = errors.Join(err, rc.Release(tctx, cfg.RunID))
-	}
-	if err != nil {
-		td.Error = err.Error()
-	}
-	td.Duration = time.Since(start)
-	left, err := dep.List(tctx, cfg.RunID)
-	if err != nil {
-		td.Error = errors.Join(errors.New(td.Error), fmt.Errorf("list leftovers: %w", err)).Error()
-	}
-	for _, r := range left {
-		td.Leftovers = append(td.Leftovers, r.String())
-	}
-	return td
 }
 
 // Transporter is implemented by deployers whose endpoints need more than

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/harness/results"
@@ -12,19 +11,14 @@ import (
 
 // Result is everything one run saw; it is written as state.json.
 type Result struct {
-	RunID      string         `json:"run_id"`
-	Date       string         `json:"date"`
+	results.Header
 	Sequential int            `json:"sequential"`
 	Workers    int            `json:"workers"`
 	PerWorker  int            `json:"per_worker"`
 	Function   PlatformResult `json:"function"`
 	Container  PlatformResult `json:"container"`
 	Claims     results.Claims `json:"claims"`
-	Teardown   time.Duration  `json:"teardown_ns"`
-	// TeardownError and Leftovers say what teardown could not remove;
-	// Leftovers is what List still found with the run id.
-	TeardownError string   `json:"teardown_error,omitempty"`
-	Leftovers     []string `json:"leftovers,omitempty"`
+	results.FlatTeardown
 }
 
 // PlatformResult is one variant's counter through the three phases.
@@ -111,12 +105,6 @@ func first(rs []Request) string {
 		return "none"
 	}
 	return rs[0].InstanceID
-}
-
-// Write writes state.json and state.md into dir and returns the JSON
-// file's path.
-func Write(dir string, r *Result) (string, error) {
-	return results.WriteScenario(dir, "state", r, func(w io.Writer) error { return Markdown(w, r) })
 }
 
 // Markdown writes the run's short summary.

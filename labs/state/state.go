@@ -10,8 +10,9 @@
 // every request, concurrent or not, until a redeploy replaces it and its
 // counter starts again at 1 too.
 //
-// Run tears everything down on every path (also when ctx ends) and checks,
-// by label, that nothing with the run id is left.
+// Run tears everything down on every path (also when ctx ends) through
+// kit.Run, which then checks, by label, that nothing with the run id is
+// left.
 package state
 
 import (
@@ -22,6 +23,8 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // Function is what the scenario needs of the function deployer.
@@ -38,7 +41,6 @@ const (
 	ShortSequential   = 3
 	ShortWorkers      = 3
 	ShortPerWorker    = 3
-	teardownTimeout   = 2 * time.Minute
 )
 
 // Config is one run of the scenario.
@@ -60,6 +62,9 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
 	if c.Function == nil || c.Container == nil {
 		return errors.New("state: need a function and a container deployer")
 	}
@@ -78,9 +83,6 @@ func (c *Config) defaults() error {
 	if c.Sequential < 2 || c.Workers < 2 || c.PerWorker < 1 {
 		return fmt.Errorf("state: %d sequential, %d workers × %d: use at least 2 sequential requests, 2 workers and 1 request each", c.Sequential, c.Workers, c.PerWorker)
 	}
-	if c.Logf == nil {
-		c.Logf = func(string, ...any) {}
-	}
 	return nil
 }
 
@@ -90,19 +92,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	res := &Result{
-		RunID: cfg.RunID, Date: time.Now().UTC().Format(time.RFC3339),
+	res := &Result{Header: results.NewHeader(cfg.RunID),
 		Sequential: cfg.Sequential, Workers: cfg.Workers, PerWorker: cfg.PerWorker,
 	}
-	s := &session{cfg: cfg, hc: &http.Client{
+	s := &session{cfg: cfg, run: kit.NewRun(cfg.RunID), hc: &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64},
 	}}
 	defer s.hc.CloseIdleConnections()
+	// Everything made goes, on every path, even after Ctrl-C.
 	defer func() {
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
-		defer cancel()
-		s.teardownAll(tctx, res)
+		td := s.run.Finish(ctx)
+		res.FlatTeardown = td.Flat()
+		s.cfg.Logf("all       teardown   %s", kit.Summary(td))
 	}()
 	res.Function.Variant = deployers.Function
 	if err := s.function(ctx, &res.Function); err != nil {
@@ -116,34 +118,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// session tracks every deployment made, for the final teardown.
+// session is one run of the scenario; run holds what it deployed.
 type session struct {
-	cfg  Config
-	hc   *http.Client
-	made []made
-}
-
-type made struct {
-	dp deployers.Deployer
-	d  *deployers.Deployment
-}
-
-func (s *session) deploy(ctx context.Context, dp deployers.Deployer) (*deployers.Deployment, error) {
-	spec := s.cfg.Spec
-	spec.RunID = s.cfg.RunID
-	d, err := dp.Deploy(ctx, spec)
-	// Recorded before the error check: a half-made deployment is torn down too.
-	s.made = append(s.made, made{dp, d})
-	if err != nil {
-		return nil, fmt.Errorf("deploy: %w", err)
-	}
-	return d, nil
+	cfg Config
+	hc  *http.Client
+	run *kit.Run
 }
 
 // function: count up, reset by a cold start, split by concurrency.
 func (s *session) function(ctx context.Context, out *PlatformResult) error {
 	s.cfg.Logf("lambda    deploy     run %s", s.cfg.RunID)
-	d, err := s.deploy(ctx, s.cfg.Function)
+	d, err := s.run.Deploy(ctx, s.cfg.Function, s.cfg.Spec)
 	if err != nil {
 		return err
 	}
@@ -170,7 +155,7 @@ func (s *session) function(ctx context.Context, out *PlatformResult) error {
 // container: count up, one counter under concurrency, reset by a redeploy.
 func (s *session) container(ctx context.Context, out *PlatformResult) error {
 	s.cfg.Logf("container deploy     run %s", s.cfg.RunID)
-	d, err := s.deploy(ctx, s.cfg.Container)
+	d, err := s.run.Deploy(ctx, s.cfg.Container, s.cfg.Spec)
 	if err != nil {
 		return err
 	}
@@ -183,10 +168,10 @@ func (s *session) container(ctx context.Context, out *PlatformResult) error {
 	}
 	out.ResetBy = "redeploy (teardown, then a new container)"
 	s.cfg.Logf("container redeploy   tear down and deploy again")
-	if err := s.cfg.Container.Teardown(ctx, d); err != nil {
+	if err := s.run.Teardown(ctx, d); err != nil {
 		return fmt.Errorf("teardown before the redeploy: %w", err)
 	}
-	if d, err = s.deploy(ctx, s.cfg.Container); err != nil {
+	if d, err = s.run.Deploy(ctx, s.cfg.Container, s.cfg.Spec); err != nil {
 		return err
 	}
 	if out.AfterReset = whoami(ctx, s.hc, d.URL); !out.AfterReset.OK() {
@@ -225,26 +210,4 @@ func counters(in []Instance) []int64 {
 		out[i] = x.Counter
 	}
 	return out
-}
-
-// teardownAll removes every deployment made, then lists by label what is
-// left with the run id on each deployer.
-func (s *session) teardownAll(ctx context.Context, res *Result) {
-	start := time.Now()
-	var errs []error
-	for _, m := range s.made {
-		errs = append(errs, m.dp.Teardown(ctx, m.d))
-	}
-	res.Teardown = time.Since(start)
-	for _, dp := range []deployers.Deployer{s.cfg.Function, s.cfg.Container} {
-		left, err := dp.List(ctx, s.cfg.RunID)
-		errs = append(errs, err)
-		for _, x := range left {
-			res.Leftovers = append(res.Leftovers, x.String())
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		res.TeardownError = err.Error()
-	}
-	s.cfg.Logf("all       teardown   %s, %d resource(s) left", res.Teardown.Round(time.Millisecond), len(res.Leftovers))
 }

@@ -9,7 +9,7 @@
 // root, so when the caller is root the server runs as the "postgres" system
 // user (which Debian's postgresql package creates).
 //
-// The directory's name carries the run id, so Sweep finds a server that a
+// The directory's name carries the run id, so Sweeper finds a server that a
 // killed run left behind from the disk (its postmaster.pid), not from memory.
 package pgserver
 
@@ -34,6 +34,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shirou/gopsutil/v4/process"
+
+	"github.com/computeladder/computeladder/deployers"
 )
 
 // Defaults of Options.
@@ -56,7 +58,7 @@ var ErrNotInstalled = errors.New("PostgreSQL server binaries not found (initdb, 
 
 // Options configure Start.
 type Options struct {
-	// RunID names the directory, for Sweep; required.
+	// RunID names the directory, for Sweeper; required.
 	RunID string
 	// Listen are the addresses to listen on (default 127.0.0.1); never
 	// 0.0.0.0.
@@ -275,33 +277,57 @@ func stopProcess(p *os.Process, exited <-chan struct{}) error {
 	}
 }
 
-// List returns the directories of servers left with runID.
-func List(runID string) ([]string, error) {
-	if runID == "" {
-		return nil, errors.New("pgserver: a run id is required")
+// Sweeper finds the servers (and their PgBouncers) that runs left, from
+// the run id in their directories' names: what `computeladder sweep`, a
+// second Ctrl-C and the lab's leftover check see of this package.
+type Sweeper struct{}
+
+// String names what it sweeps.
+func (Sweeper) String() string { return "postgres" }
+
+// List returns the servers' directories left with runID (every run's when
+// empty).
+func (Sweeper) List(_ context.Context, runID string) ([]deployers.Resource, error) {
+	m, err := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	if err != nil {
+		return nil, fmt.Errorf("pgserver: %w", err)
 	}
-	m, err := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+runID+"-*"))
 	sort.Strings(m)
-	return m, err
+	var out []deployers.Resource
+	for _, dir := range m {
+		// dirPrefix, the run id, "-" and os.MkdirTemp's digits: a run id
+		// that another one begins with must not match it.
+		rest := strings.TrimPrefix(filepath.Base(dir), dirPrefix)
+		i := strings.LastIndexByte(rest, '-')
+		if i <= 0 || (runID != "" && rest[:i] != runID) {
+			continue
+		}
+		out = append(out, deployers.Resource{Kind: "postgres-server", ID: dir, RunID: rest[:i]})
+	}
+	return out, nil
 }
 
-// Sweep kills the processes of the servers (and bouncers) left with runID,
-// found from their pid files, and removes their directories.
-func Sweep(runID string) ([]string, error) {
-	dirs, err := List(runID)
+// Sweep kills the processes of the servers (and bouncers) left with runID
+// (every run's when empty), found from their pid files, removes their
+// directories, and returns what it removed.
+func (s Sweeper) Sweep(ctx context.Context, runID string) ([]deployers.Resource, error) {
+	rs, err := s.List(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
+	var removed []deployers.Resource
 	var errs []error
-	for _, d := range dirs {
-		for _, pidfile := range []string{filepath.Join(d, "data", "postmaster.pid"), filepath.Join(d, "pgbouncer.pid")} {
-			killFromPidfile(pidfile, d)
+	for _, r := range rs {
+		for _, pidfile := range []string{filepath.Join(r.ID, "data", "postmaster.pid"), filepath.Join(r.ID, "pgbouncer.pid")} {
+			killFromPidfile(pidfile, r.ID)
 		}
-		if err := os.RemoveAll(d); err != nil {
-			errs = append(errs, err)
+		if err := os.RemoveAll(r.ID); err != nil {
+			errs = append(errs, fmt.Errorf("pgserver: %w", err))
+			continue
 		}
+		removed = append(removed, r)
 	}
-	return dirs, errors.Join(errs...)
+	return removed, errors.Join(errs...)
 }
 
 // killFromPidfile kills the pid in pidfile if that process's command line

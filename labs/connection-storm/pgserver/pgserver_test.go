@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -90,7 +91,7 @@ func TestLimitAndBouncer(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s still there after Stop: %v", dir, err)
 	}
-	if left, err := List(runID); err != nil || len(left) > 0 {
+	if left, err := (Sweeper{}).List(context.Background(), runID); err != nil || len(left) > 0 {
 		t.Errorf("List = %v, %v; want nothing", left, err)
 	}
 }
@@ -106,14 +107,40 @@ func TestSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	swept, err := Sweep(runID)
-	if err != nil || len(swept) != 1 || swept[0] != srv.Dir() {
-		t.Fatalf("Sweep = %v, %v; want [%s]", swept, err, srv.Dir())
+	swept, err := (Sweeper{}).Sweep(ctx, runID)
+	if err != nil || len(swept) != 1 || swept[0].ID != srv.Dir() || swept[0].RunID != runID {
+		t.Fatalf("Sweep = %v, %v; want %s of run %s", swept, err, srv.Dir(), runID)
 	}
 	select {
 	case <-srv.exited:
 	case <-time.After(10 * time.Second):
 		t.Fatal("postgres still running after Sweep")
+	}
+}
+
+// TestSweeperFindsRunsByExactID: a run id that begins another's (storm,
+// storm-2) must not sweep the other run's server, and an empty one lists
+// every run's, as `computeladder sweep` without --run-id does.
+func TestSweeperFindsRunsByExactID(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, d := range []string{dirPrefix + "storm-123", dirPrefix + "storm-2-456", "unrelated-storm-789"} {
+		if err := os.Mkdir(filepath.Join(tmp, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	all, err := (Sweeper{}).List(ctx, "")
+	if err != nil || len(all) != 2 {
+		t.Fatalf("List(every run) = %v, %v; want the two servers", all, err)
+	}
+	swept, err := (Sweeper{}).Sweep(ctx, "storm")
+	if err != nil || len(swept) != 1 || swept[0].RunID != "storm" || swept[0].ID != filepath.Join(tmp, dirPrefix+"storm-123") {
+		t.Fatalf("Sweep(storm) = %v, %v; want only run storm's directory", swept, err)
+	}
+	left, err := (Sweeper{}).List(ctx, "")
+	if err != nil || len(left) != 1 || left[0].RunID != "storm-2" {
+		t.Fatalf("after Sweep(storm), List = %v, %v; want run storm-2's server untouched", left, err)
 	}
 }
 

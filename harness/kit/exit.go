@@ -1,4 +1,4 @@
-package main
+package kit
 
 import (
 	"errors"
@@ -7,18 +7,22 @@ import (
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
-// usageError is bad input on the command line: exit code 2, nothing created.
-type usageError struct{ error }
+// UsageError is bad input on the command line: exit code 2, nothing created.
+type UsageError struct{ error }
 
-func usagef(err error) error { return usageError{err} }
+// Unwrap returns the error it marks as a usage error.
+func (e UsageError) Unwrap() error { return e.error }
 
-// exitCode maps an error to the process's exit code: 2 for bad input and
+// Usage marks err as bad input on the command line.
+func Usage(err error) error { return UsageError{err} }
+
+// ExitCode maps an error to the process's exit code: 2 for bad input and
 // missing prerequisites (nothing was created), 1 for anything else.
-func exitCode(err error) int {
+func ExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	var ue usageError
+	var ue UsageError
 	var pe *targets.PrereqError
 	if errors.As(err, &ue) || errors.As(err, &pe) {
 		return 2

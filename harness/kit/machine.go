@@ -1,4 +1,4 @@
-package ladder
+package kit
 
 import (
 	"runtime"

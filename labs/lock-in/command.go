@@ -1,13 +1,17 @@
-package main
+package lockin
 
 import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/deployers/artifact"
-	lockin "github.com/computeladder/computeladder/labs/lock-in"
+	"github.com/computeladder/computeladder/harness/kit"
 )
 
-func newLockinCmd() *cobra.Command {
+// Lab is the lock-in lab's command, `computeladder lockin`.
+func Lab() kit.Lab { return kit.Lab{Command: Command} }
+
+// Command is `computeladder lockin`: the table of Analyze for this module.
+func Command() *cobra.Command {
 	return &cobra.Command{
 		Use:   "lockin",
 		Short: "Show the lines of code and platform imports of the portable app and each adapter",
@@ -17,11 +21,11 @@ func newLockinCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			comps, err := lockin.Analyze(root)
+			comps, err := Analyze(root)
 			if err != nil {
 				return err
 			}
-			return lockin.Write(cmd.OutOrStdout(), comps)
+			return Write(cmd.OutOrStdout(), comps)
 		},
 	}
 }

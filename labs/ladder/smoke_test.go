@@ -1,4 +1,4 @@
-package main
+package ladder
 
 import (
 	"path/filepath"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -19,8 +20,9 @@ func TestLadderLabSmoke(t *testing.T) {
 	deployertest.RequireQEMU(t)
 	out := t.TempDir()
 	runID := deployertest.RunID(t, "ladder")
-	sweepAfter(t, runID)
-	if _, err := run(t, "run", "all", "--runs", "1", "--rate", "20", "--duration", "1s", "--warmup", "0s",
+	sweepers := kittest.Sweepers(t)
+	t.Cleanup(func() { kittest.SweepAll(t, runID, sweepers...) })
+	if _, err := kittest.Execute(t, Command(), "all", "--runs", "1", "--rate", "20", "--duration", "1s", "--warmup", "0s",
 		"--burst-clients", "4", "--burst-duration", "1s", "--keep-alive", "1s",
 		"--quiet", "--out", out, "--run-id", runID); err != nil {
 		t.Fatalf("run all: %v", err)
@@ -81,7 +83,5 @@ func TestLadderLabSmoke(t *testing.T) {
 			t.Errorf("%s: cost %+v", v.Variant, v.Cost)
 		}
 	}
-	if left := leftovers(t, runID); len(left) > 0 {
-		t.Fatalf("left after the lab: %v", left)
-	}
+	kittest.NothingLeft(t, runID, sweepers...)
 }

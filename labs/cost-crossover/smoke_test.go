@@ -1,4 +1,4 @@
-package main
+package crossover
 
 import (
 	"encoding/xml"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/results"
 )
@@ -49,7 +51,7 @@ var crossoverLine = regexp.MustCompile(`(?m)^  (\S+ \S+)\s+\$[0-9.]+/month\s+at 
 // positive, and writes the chart next to the results.
 func TestCostLabSmoke(t *testing.T) {
 	path := writeRun(t, deployers.Container, deployers.Function)
-	out, err := run(t, "cost", path)
+	out, err := kittest.Execute(t, Command(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestCostLabSmoke(t *testing.T) {
 
 func TestCostFlags(t *testing.T) {
 	// No results: the default 2 ms at 128 MB; no chart unless asked.
-	out, err := run(t, "cost", "--rates", "1")
+	out, err := kittest.Execute(t, Command(), "--rates", "1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,7 @@ func TestCostFlags(t *testing.T) {
 		t.Errorf("defaults:\n%s", out)
 	}
 	// The flag beats the measurement, and arm64 prices Fargate ARM.
-	out, err = run(t, "cost", writeRun(t, deployers.Function), "--duration-ms", "10.2", "--memory", "1024", "--arch", "arm64", "--free-tier", "--chart", filepath.Join(t.TempDir(), "c.svg"))
+	out, err = kittest.Execute(t, Command(), writeRun(t, deployers.Function), "--duration-ms", "10.2", "--memory", "1024", "--arch", "arm64", "--free-tier", "--chart", filepath.Join(t.TempDir(), "c.svg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,19 +116,19 @@ func TestCostBadInputExitsTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"cost", "--arch", "sparc"}, "use x86_64 or arm64"},
-		{[]string{"cost", "--duration-ms", "0"}, "--duration-ms 0"},
-		{[]string{"cost", "--duration-ms", "-3"}, "--duration-ms -3"},
-		{[]string{"cost", "--memory", "64"}, "--memory 64"},
-		{[]string{"cost", "--rates", "10,-1"}, "--rates: -1"},
-		{[]string{"cost", "--fargate-vcpu", "0"}, "fargate task"},
-		{[]string{"cost", "/nonexistent/results.json"}, "no such file"},
-		{[]string{"cost", noLambda}, "no lambda variant: run make lab-lambda"},
-		{[]string{"cost", "a", "b"}, "accepts at most 1 arg"},
+		{[]string{"--arch", "sparc"}, "use x86_64 or arm64"},
+		{[]string{"--duration-ms", "0"}, "--duration-ms 0"},
+		{[]string{"--duration-ms", "-3"}, "--duration-ms -3"},
+		{[]string{"--memory", "64"}, "--memory 64"},
+		{[]string{"--rates", "10,-1"}, "--rates: -1"},
+		{[]string{"--fargate-vcpu", "0"}, "fargate task"},
+		{[]string{"/nonexistent/results.json"}, "no such file"},
+		{[]string{noLambda}, "no lambda variant: run make lab-lambda"},
+		{[]string{"a", "b"}, "accepts at most 1 arg"},
 	} {
-		_, err := run(t, tc.args...)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != 2 {
-			t.Errorf("computeladder %s: error %v (exit %d), want %q and exit 2", strings.Join(tc.args, " "), err, exitCode(err), tc.want)
+		_, err := kittest.Execute(t, Command(), tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || kit.ExitCode(err) != 2 {
+			t.Errorf("computeladder cost %s: error %v (exit %d), want %q and exit 2", strings.Join(tc.args, " "), err, kit.ExitCode(err), tc.want)
 		}
 	}
 }

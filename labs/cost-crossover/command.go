@@ -1,4 +1,8 @@
-package main
+// Package crossover is the cost-crossover lab: `computeladder cost` prices
+// the function per request and the always-on VM and Fargate task per hour
+// (harness/cost, from infra/pricing.json), with the billed duration measured
+// by a ladder run when one is given, and finds the rate where they cross.
+package crossover
 
 import (
 	"errors"
@@ -12,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/harness/cost"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -37,7 +42,11 @@ type costFlags struct {
 	chart       string
 }
 
-func newCostCmd() *cobra.Command {
+// Lab is the cost-crossover lab's command, `computeladder cost`.
+func Lab() kit.Lab { return kit.Lab{Command: Command} }
+
+// Command is `computeladder cost`.
+func Command() *cobra.Command {
 	var f costFlags
 	cmd := &cobra.Command{
 		Use:   "cost [results.json]",
@@ -70,18 +79,18 @@ With a results.json, a chart is written next to it as ` + chartName + `.`,
 func runCost(cmd *cobra.Command, args []string, f costFlags) error {
 	arch, err := cost.ParseArch(f.arch)
 	if err != nil {
-		return usagef(fmt.Errorf("--arch: %w", err))
+		return kit.Usage(fmt.Errorf("--arch: %w", err))
 	}
 	flags := cmd.Flags()
 	if flags.Changed("duration-ms") && (!(f.durationMS > 0) || math.IsInf(f.durationMS, 0)) {
-		return usagef(fmt.Errorf("--duration-ms %g: give a positive number of milliseconds, e.g. --duration-ms 2.5", f.durationMS))
+		return kit.Usage(fmt.Errorf("--duration-ms %g: give a positive number of milliseconds, e.g. --duration-ms 2.5", f.durationMS))
 	}
 	if flags.Changed("memory") && (f.memory < 128 || f.memory > 10240) {
-		return usagef(fmt.Errorf("--memory %d: Lambda allows 128 to 10240 MB", f.memory))
+		return kit.Usage(fmt.Errorf("--memory %d: Lambda allows 128 to 10240 MB", f.memory))
 	}
 	for _, r := range f.rates {
 		if !(r > 0) || math.IsInf(r, 0) {
-			return usagef(fmt.Errorf("--rates: %g is not a positive request rate", r))
+			return kit.Usage(fmt.Errorf("--rates: %g is not a positive request rate", r))
 		}
 	}
 	p, err := cost.Default()
@@ -97,7 +106,7 @@ func runCost(cmd *cobra.Command, args []string, f costFlags) error {
 	if len(args) == 1 {
 		run, err := results.ReadFile(args[0])
 		if err != nil {
-			return usagef(err)
+			return kit.Usage(err)
 		}
 		if chart == "" {
 			chart = filepath.Join(filepath.Dir(args[0]), chartName)
@@ -105,7 +114,7 @@ func runCost(cmd *cobra.Command, args []string, f costFlags) error {
 		if !flags.Changed("duration-ms") {
 			meas, err := cost.FromResults(run, gran)
 			if err != nil {
-				return usagef(err)
+				return kit.Usage(err)
 			}
 			cfg.BilledMS = meas.BilledMS
 			durSource = fmt.Sprintf("measured: mean of %d warm %s requests' service time, each rounded up to %g ms (the slowest %d, 1 %%, left out: locally they include waits for a new environment, which Lambda does not bill as Duration), from %s (target %s, run %s; warm p50 %v)",
@@ -127,7 +136,7 @@ func runCost(cmd *cobra.Command, args []string, f costFlags) error {
 	}
 	m, err := cost.New(p, cfg)
 	if err != nil {
-		return usagef(err)
+		return kit.Usage(err)
 	}
 
 	w := cmd.OutOrStdout()
