@@ -14,7 +14,8 @@ import (
 )
 
 // TestColdStartShort runs the lab in its short mode on the local function
-// and checks the three claims it teaches, and that teardown left nothing.
+// and checks the four claims it judges, the environments' figures, and
+// that teardown left nothing.
 func TestColdStartShort(t *testing.T) {
 	deployertest.RequireDocker(t)
 	arts := deployertest.Artifacts(t)

@@ -12,9 +12,12 @@ import (
 
 // The smoke test of the ladder lab (and of the vm, container and lambda
 // labs, which are its columns): `run all` in a short mode, then the claims
-// the lab teaches, read from results.json — the VM starts slowest, the
-// container fastest; the function's cold start costs more than its warm
-// requests; all three are the same app; nothing is left.
+// the lab teaches, read from results.json — the VM starts slower than the
+// container; the function reports an Init Duration and its cold start
+// costs more than its warm requests; startup counts from each platform's
+// run call; the function scales out for a burst and back to zero, the VM
+// and the container stay one instance; each has a cost; all three pass
+// the behaviour table (the same app); nothing is left.
 func TestLadderLabSmoke(t *testing.T) {
 	deployertest.RequireDocker(t)
 	deployertest.RequireQEMU(t)
