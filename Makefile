@@ -52,7 +52,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./app/...
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 5 ./deployers/docker ./deployers/rie ./deployers/qemu
 	$(GO) test -run '^$$' -bench ReadyBehindStallingForwarder -benchtime 20x ./deployers
-	$(GO) test -run '^$$' -bench Fidelity -benchtime 5x ./harness/lab
+	$(GO) test -run '^$$' -bench Fidelity -benchtime 5x ./harness/load
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./harness/results ./harness/report
 
 ## lockin: lines of code and platform imports of the portable app and each adapter
@@ -107,7 +107,7 @@ lab-cost-crossover:
 .PHONY: lab-lock-in
 lab-lock-in:
 	$(CLI) lockin
-	$(GO) test -count=1 -run 'TestBehaviourTable|TestModuleListsEveryAdapter|TestAppIsPortable' ./app/adapters/gcf/cmd/ ./harness/lockin/
+	$(GO) test -count=1 -run 'TestBehaviourTable|TestModuleListsEveryAdapter|TestAppIsPortable' ./app/adapters/gcf/cmd/ ./labs/lock-in/
 
 ## lab-cold-start: an idle function goes cold after its keep-alive; a burst starts new environments; pre-warming removes the stall
 ## lab-state: the in-memory /whoami counter across instances, cold starts and redeploys

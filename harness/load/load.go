@@ -14,7 +14,7 @@
 // (wire.go) instead of net/http's, and while a run lasts the process runs Go
 // code on at most Options.Procs threads (GOMAXPROCS; a quarter of the CPUs,
 // at least one, by default), which saves the cross-core wake-ups that cost
-// the app CPU. BenchmarkFidelityThroughput in harness/lab measures the
+// the app CPU. BenchmarkFidelityThroughput (in this package) measures the
 // result beside wrk.
 //
 // That cap is process-wide, so the generator runs in a process of its own

@@ -27,7 +27,7 @@ import (
 // measures, the generator shares the machine's cores with the system under
 // test, and with those hand-offs it spent 1.5 to 2 times the CPU per
 // request it spends with this transport, CPU the app then did not get (see
-// BenchmarkFidelityThroughput in harness/lab). wire does only what the generator needs: keep-alive
+// BenchmarkFidelityThroughput in this package). wire does only what the generator needs: keep-alive
 // connections, a deadline per exchange, Content-Length, chunked and
 // close-delimited bodies, HEAD/1xx/204/304 framing, one retry on a kept
 // connection the server had closed. It keeps no response headers (samples do

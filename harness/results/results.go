@@ -248,6 +248,33 @@ type Teardown struct {
 	Error     string        `json:"error,omitempty"`
 }
 
+// Header opens a lab's own document: the run id and when the run began
+// (UTC, RFC 3339, this machine's clock).
+type Header struct {
+	RunID string `json:"run_id"`
+	Date  string `json:"date"`
+}
+
+// NewHeader is the header of a run that begins now.
+func NewHeader(runID string) Header {
+	return Header{RunID: runID, Date: time.Now().UTC().Format(time.RFC3339)}
+}
+
+// FlatTeardown is a whole run's teardown as a lab's own document records
+// it, at its top level: teardown_ns, teardown_error and leftovers.
+type FlatTeardown struct {
+	Teardown      time.Duration `json:"teardown_ns"`
+	TeardownError string        `json:"teardown_error,omitempty"`
+	// Leftovers is what still carried the run id after the teardown and
+	// the sweep that followed it.
+	Leftovers []string `json:"leftovers,omitempty"`
+}
+
+// Flat is t as a lab's own document records it.
+func (t Teardown) Flat() FlatTeardown {
+	return FlatTeardown{Teardown: t.Duration, TeardownError: t.Error, Leftovers: t.Leftovers}
+}
+
 // Write stores r as dir/results.json (creating dir), with each variant's
 // raw load samples in a file of its own beside it, whose name it records
 // in r (Warm.SamplesFile).

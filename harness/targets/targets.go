@@ -57,6 +57,9 @@ type Options struct {
 	// KeepAlive is how long the local function's idle execution
 	// environments stay warm (0: the backend's default).
 	KeepAlive time.Duration
+	// MaxConcurrency bounds the local function's execution environments
+	// (0: the backend's default).
+	MaxConcurrency int
 
 	// Endpoint is an AWS-compatible endpoint (LocalStack's default when
 	// empty on target localstack).
@@ -87,6 +90,48 @@ func Open(ctx context.Context, target string, variants []deployers.Variant, opts
 		return nil, err
 	}
 	return openLocal(target, variants, opts)
+}
+
+// Local checks what the local deployer of v needs and opens it with opts:
+// how a lab gets a deployer with settings of its own (the function's
+// keep-alive or concurrency limit). Close it with Close.
+func Local(ctx context.Context, v deployers.Variant, opts Options) (deployers.Deployer, error) {
+	if err := CheckLocal(ctx, []deployers.Variant{v}); err != nil {
+		return nil, err
+	}
+	d, err := newLocal(v, opts)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return d, nil
+}
+
+// LocalAs is Local for a lab that needs more of the deployer than
+// deployers.Deployer: T, e.g. a function deployer that forces cold starts.
+func LocalAs[T deployers.Deployer](ctx context.Context, v deployers.Variant, opts Options) (T, error) {
+	var zero T
+	d, err := Local(ctx, v, opts)
+	if err != nil {
+		return zero, err
+	}
+	t, ok := d.(T)
+	if !ok {
+		_ = Close(d)
+		return zero, fmt.Errorf("the local %s deployer (%s) is not a %T", v, d.Info().Name, (*T)(nil))
+	}
+	return t, nil
+}
+
+// Close releases the clients of deps (nil-safe); a deployer that holds
+// none has nothing to close.
+func Close(deps ...deployers.Deployer) error {
+	var errs []error
+	for _, d := range deps {
+		if c, ok := d.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // openLocal builds the local deployers of variants.
@@ -124,6 +169,9 @@ func newLocal(v deployers.Variant, opts Options) (deployers.Deployer, error) {
 		ropts := []rie.Option{rie.WithLogger(opts.Logger)}
 		if opts.KeepAlive > 0 {
 			ropts = append(ropts, rie.WithKeepAlive(opts.KeepAlive))
+		}
+		if opts.MaxConcurrency > 0 {
+			ropts = append(ropts, rie.WithMaxConcurrency(opts.MaxConcurrency))
 		}
 		return rie.New(ropts...)
 	}

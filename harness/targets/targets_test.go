@@ -219,3 +219,26 @@ func TestOneArch(t *testing.T) {
 		t.Errorf("OneArch(mixed) = %v", err)
 	}
 }
+
+// A lab gets its deployer with its own options, and as the type it needs;
+// a backend that is not that type is an error, not a panic later.
+func TestLocalAs(t *testing.T) {
+	deployertest.RequireDocker(t)
+	type coldStarter interface {
+		deployers.Deployer
+		deployers.ColdStarter
+	}
+	fn, err := LocalAs[coldStarter](context.Background(), deployers.Lambda, Options{MaxConcurrency: 3})
+	if err != nil {
+		t.Fatalf("the local function as a cold starter: %v", err)
+	}
+	if err := Close(fn, nil); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if _, err := LocalAs[coldStarter](context.Background(), deployers.Container, Options{}); err == nil || !strings.Contains(err.Error(), "is not a") {
+		t.Errorf("the container as a cold starter: err %v, want one that says it is not", err)
+	}
+	if _, err := Local(context.Background(), "mainframe", Options{}); err == nil {
+		t.Error("an unknown variant opened")
+	}
+}

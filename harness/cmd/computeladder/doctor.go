@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/harness/doctor"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
@@ -38,13 +39,13 @@ infra/iam/README.md.`,
 			switch target {
 			case "aws", "localstack":
 			default:
-				return usagef(fmt.Errorf("--target %q: use aws or localstack (the local target needs no account: see `computeladder setup`)", target))
+				return kit.Usage(fmt.Errorf("--target %q: use aws or localstack (the local target needs no account: see `computeladder setup`)", target))
 			}
 			if arch != "amd64" && arch != "arm64" {
-				return usagef(fmt.Errorf("--arch %q: use amd64 or arm64", arch))
+				return kit.Usage(fmt.Errorf("--arch %q: use amd64 or arm64", arch))
 			}
 			if memoryMB < 0 || rate < 1 {
-				return usagef(fmt.Errorf("--memory must not be negative and --rate must be at least 1"))
+				return kit.Usage(fmt.Errorf("--memory must not be negative and --rate must be at least 1"))
 			}
 			report, err := targets.Doctor(cmd.Context(), target, targets.Options{Endpoint: endpoint, Region: region},
 				doctor.Config{MemoryMB: memoryMB, Arch: arch, Rate: rate})

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/computeladder/computeladder/deployers/awsenv/awstest"
+	"github.com/computeladder/computeladder/harness/kit"
 )
 
 // TestDoctorOnEmulator runs `doctor` against moto: the dry runs go through
@@ -17,8 +18,8 @@ func TestDoctorOnEmulator(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	out, err := run(t, "doctor", "--target", "localstack", "--endpoint", endpoint, "--region", "us-east-1", "--memory", "2048")
-	if err != nil || exitCode(err) != 0 {
-		t.Fatalf("doctor on moto: %v (exit %d)\n%s", err, exitCode(err), out)
+	if err != nil || kit.ExitCode(err) != 0 {
+		t.Fatalf("doctor on moto: %v (exit %d)\n%s", err, kit.ExitCode(err), out)
 	}
 	for _, want := range []string{
 		"✓  credentials", "vm: dry run ec2:CreateSecurityGroup", "vm: dry run ec2:RunInstances (t3.small",
@@ -55,8 +56,8 @@ func TestDoctorBadInputAndNoCredentials(t *testing.T) {
 		{[]string{"doctor", "--target", "aws", "--region", "us-east-1"}, "no credentials", "✗  credentials"},
 	} {
 		out, err := run(t, tc.args...)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != 2 {
-			t.Errorf("computeladder %s: %v (exit %d), want exit 2 with %q", strings.Join(tc.args, " "), err, exitCode(err), tc.want)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || kit.ExitCode(err) != 2 {
+			t.Errorf("computeladder %s: %v (exit %d), want exit 2 with %q", strings.Join(tc.args, " "), err, kit.ExitCode(err), tc.want)
 		}
 		if !strings.Contains(out, tc.out) {
 			t.Errorf("computeladder %s: output lacks %q:\n%s", strings.Join(tc.args, " "), tc.out, out)

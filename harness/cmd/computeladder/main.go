@@ -1,6 +1,7 @@
 // Command computeladder builds the app's artifacts, deploys them as a VM, a
 // container and a function, measures them, and tears everything down.
-// Each subcommand lives in its own file; see root.go for the list.
+// Each lab's command lives in the lab's folder under labs/; the harness's
+// own subcommands each in a file here; root.go lists both.
 package main
 
 import (
@@ -9,15 +10,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/load"
 )
-
-// onSecondInterrupt is what a second Ctrl-C does: commands that create
-// resources set it to sweep their run and exit.
-var onSecondInterrupt atomic.Pointer[func()]
 
 func main() {
 	// Started again as the load generator's worker process (see
@@ -34,9 +31,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "computeladder: interrupted: tearing down (Ctrl-C again to stop waiting and sweep)")
 		cancel()
 		<-sigs
-		if f := onSecondInterrupt.Load(); f != nil {
-			(*f)()
-		}
+		// Commands that create resources set this to sweep their run.
+		kit.SecondInterrupt()
 		os.Exit(130)
 	}()
 
@@ -47,6 +43,6 @@ func main() {
 		if errors.Is(err, context.Canceled) {
 			os.Exit(130)
 		}
-		os.Exit(exitCode(err))
+		os.Exit(kit.ExitCode(err))
 	}
 }

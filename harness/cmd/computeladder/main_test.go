@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,30 +9,15 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
+// run runs computeladder with args and returns what it printed.
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), err
-}
-
-func TestLockin(t *testing.T) {
-	out, err := run(t, "lockin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"app  ", "portable", "app/adapters/lambda", "github.com/aws/aws-lambda-go/", "app/adapters/vm", "app/adapters/container"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("lockin output lacks %q:\n%s", want, out)
-		}
-	}
+	return kittest.Execute(t, newRootCmd(), args...)
 }
 
 func TestBadInputCreatesNothing(t *testing.T) {
@@ -75,6 +58,12 @@ func TestRunBadInputExitsTwo(t *testing.T) {
 		{[]string{"build", "--arch", "sparc"}, "use amd64 or arm64"},
 		{[]string{"scenario", "execution-ceiling", "--arch", "mips"}, "use amd64 or arm64"},
 		{[]string{"scenario", "cold-start", "--arch", "mips"}, "use amd64 or arm64"},
+		{[]string{"scenario", "cold-start", "--keep-alive", "1ms"}, "--keep-alive 1ms"},
+		{[]string{"scenario", "state", "--run-id", "Not OK"}, "run id"},
+		{[]string{"scenario", "state", "--workers", "1"}, "--workers 1"},
+		{[]string{"scenario", "connection-storm", "--arch", "mips"}, "use amd64 or arm64"},
+		{[]string{"scenario", "execution-ceiling", "--accel", "whpx"}, `unknown accelerator "whpx"`},
+		{[]string{"scenario", "execution-ceiling", "--job", "1s"}, "longer than the function timeout"},
 		{[]string{"run", "vm", "--endpoint", "http://127.0.0.1:4566"}, "--endpoint goes with"},
 		{[]string{"run", "vm", "--run-id", "Not OK"}, "run id"},
 		{[]string{"run", "vm", "--memory", "-5"}, "--memory -5"},
@@ -96,7 +85,7 @@ func TestRunBadInputExitsTwo(t *testing.T) {
 			t.Errorf("computeladder %s: error %v, want %q", strings.Join(tc.args, " "), err, tc.want)
 			continue
 		}
-		if code := exitCode(err); code != 2 {
+		if code := kit.ExitCode(err); code != 2 {
 			t.Errorf("computeladder %s: exit code %d, want 2", strings.Join(tc.args, " "), code)
 		}
 		if strings.Contains(err.Error(), "\n") {

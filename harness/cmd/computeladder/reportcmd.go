@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 )
@@ -18,9 +19,9 @@ func newReportCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			run, err := results.ReadFile(args[0])
 			if err != nil {
-				return usagef(err)
+				return kit.Usage(err)
 			}
-			if err := writeReports(filepath.Dir(args[0]), run); err != nil {
+			if err := report.Write(filepath.Dir(args[0]), run); err != nil {
 				return err
 			}
 			return report.Markdown(cmd.OutOrStdout(), run)
@@ -38,7 +39,7 @@ func newCompareCmd() *cobra.Command {
 			for _, p := range args {
 				run, err := results.ReadFile(p)
 				if err != nil {
-					return usagef(err)
+					return kit.Usage(err)
 				}
 				runs = append(runs, run)
 			}

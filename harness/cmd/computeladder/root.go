@@ -1,19 +1,38 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
 
-// commands are the subcommands, one constructor per file.
+	"github.com/computeladder/computeladder/harness/kit"
+	coldstart "github.com/computeladder/computeladder/labs/cold-start"
+	storm "github.com/computeladder/computeladder/labs/connection-storm"
+	crossover "github.com/computeladder/computeladder/labs/cost-crossover"
+	ceiling "github.com/computeladder/computeladder/labs/execution-ceiling"
+	"github.com/computeladder/computeladder/labs/ladder"
+	lockin "github.com/computeladder/computeladder/labs/lock-in"
+	"github.com/computeladder/computeladder/labs/state"
+)
+
+// labs are the labs that have a command, each in its folder under labs/:
+// a command of their own (run, cost, lockin) or a scenario.
+var labs = []func() kit.Lab{
+	ladder.Lab,
+	coldstart.Lab,
+	ceiling.Lab,
+	state.Lab,
+	storm.Lab,
+	crossover.Lab,
+	lockin.Lab,
+}
+
+// commands are the harness's own subcommands, one constructor per file.
 var commands = []func() *cobra.Command{
-	newRunCmd,
 	newUpCmd,
 	newSweepCmd,
 	newReportCmd,
 	newCompareCmd,
 	newSetupCmd,
-	newScenarioCmd,
 	newBuildCmd,
-	newLockinCmd,
-	newCostCmd,
 	newDoctorCmd,
 }
 
@@ -26,8 +45,33 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	scenario := &cobra.Command{
+		Use:   "scenario <name>",
+		Short: "Run one of the labs' scenarios (cold start, execution ceiling, state, ...)",
+		Long: `Each scenario deploys what it needs locally, shows one claim of the
+compute chapter happening, writes its figures to results/<run-id>/, and
+tears everything down. The lab guides in labs/ explain each one.`,
+	}
+	for _, l := range labs {
+		lab := l()
+		if lab.Scenario {
+			scenario.AddCommand(lab.Command())
+		} else {
+			root.AddCommand(lab.Command())
+		}
+	}
+	root.AddCommand(scenario)
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
 	return root
+}
+
+// labSweepers are what the labs start on this machine besides deployments.
+func labSweepers() []kit.Sweeper {
+	var out []kit.Sweeper
+	for _, l := range labs {
+		out = append(out, l().Sweepers...)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
@@ -30,7 +31,7 @@ It never installs Docker: it names it.`,
 			if len(args) == 1 {
 				which = args[0]
 			}
-			variants, err := parseVariants(which)
+			variants, err := kit.ParseVariants(which)
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
@@ -33,7 +34,8 @@ func buildCLI(t *testing.T) string {
 	return bin
 }
 
-// leftovers lists what carries runID on every local backend.
+// leftovers lists what carries runID on every local backend and in what
+// the labs start besides.
 func leftovers(t *testing.T, runID string) []deployers.Resource {
 	t.Helper()
 	set, err := targets.OpenForSweep(context.Background(), "local", targets.Options{})
@@ -42,10 +44,10 @@ func leftovers(t *testing.T, runID string) []deployers.Resource {
 	}
 	defer set.Close()
 	var all []deployers.Resource
-	for _, d := range set.Deployers {
-		rs, err := d.List(context.Background(), runID)
+	for _, s := range sweepers(set) {
+		rs, err := s.List(context.Background(), runID)
 		if err != nil {
-			t.Fatalf("list %s: %v", d.Info().Name, err)
+			t.Fatalf("list %T: %v", s, err)
 		}
 		all = append(all, rs...)
 	}
@@ -60,7 +62,7 @@ func sweepAfter(t *testing.T, runID string) {
 			return
 		}
 		defer set.Close()
-		_ = sweep(context.Background(), set, runID, false, io.Discard)
+		_ = kit.Sweep(context.Background(), sweepers(set), runID, false, io.Discard)
 	})
 }
 

@@ -1,18 +1,19 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
 func newUpCmd() *cobra.Command {
-	var f runFlags
+	var f kit.TargetFlags
 	cmd := &cobra.Command{
 		Use:   "up <vm|container|lambda>",
 		Short: "Deploy one variant and keep it running for curl until Ctrl-C, then tear down",
@@ -23,56 +24,46 @@ func newUpCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := deployers.ParseVariant(args[0])
 			if err != nil {
-				return usagef(err)
+				return kit.Usage(err)
 			}
-			if err := f.validate(); err != nil {
+			if err := f.Validate(); err != nil {
 				return err
 			}
 			return up(cmd, &f, v)
 		},
 	}
-	f.register(cmd, false)
+	f.Register(cmd.Flags())
 	return cmd
 }
 
-func up(cmd *cobra.Command, f *runFlags, v deployers.Variant) (err error) {
+func up(cmd *cobra.Command, f *kit.TargetFlags, v deployers.Variant) (err error) {
 	ctx := cmd.Context()
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if err := f.confirm(cmd, []deployers.Variant{v}); err != nil {
+	if err := f.Confirm(cmd, []deployers.Variant{v}); err != nil {
 		return err
 	}
-	set, err := targets.Open(ctx, f.target, []deployers.Variant{v}, f.options())
+	set, err := targets.Open(ctx, f.Target, []deployers.Variant{v}, f.Options())
 	if err != nil {
 		return err
 	}
 	defer set.Close()
-	arches, err := targets.Arches(ctx, f.target, []deployers.Variant{v}, f.arch)
-	if err != nil {
-		return err
-	}
-	arts, err := buildArtifacts(ctx, arches)
-	if err != nil {
-		return err
-	}
-	runID := f.runID
-	if runID == "" {
-		runID = newRunID()
-	}
-	forceSweep(set, runID, stderr)
 	dep := set.Deployers[v]
-	d, err := dep.Deploy(ctx, deployers.Spec{RunID: runID, Artifacts: arts[v], MemoryMB: f.memoryMB})
+	s, err := f.Start(cmd, f.Target, []deployers.Deployer{dep})
+	if err != nil {
+		return err
+	}
+	run := kit.NewRun(s.RunID)
 	defer func() {
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(2*time.Minute, dep.Info().TeardownBudget))
-		defer cancel()
-		start := time.Now()
-		if terr := dep.Teardown(tctx, d); terr != nil {
-			err = fmt.Errorf("teardown: %w (run `computeladder sweep --run-id %s`)", terr, runID)
+		td := run.Finish(ctx)
+		if td.Error != "" || len(td.Leftovers) > 0 {
+			err = errors.Join(err, fmt.Errorf("teardown: %s (run `computeladder sweep --run-id %s`)", kit.Summary(td), s.RunID))
 			return
 		}
-		fmt.Fprintf(stderr, "torn down in %s\n", time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "torn down in %s\n", td.Duration.Round(time.Millisecond))
 	}()
+	d, err := run.Deploy(ctx, dep, deployers.Spec{Artifacts: s.ByVariant[v], MemoryMB: f.MemoryMB})
 	if err != nil {
-		return fmt.Errorf("deploy %s: %w", v, err)
+		return fmt.Errorf("%s: %w", v, err)
 	}
 	fmt.Fprintf(stderr, "%s is up (%s): %s\n", v, dep.Info().Description, d.Phases)
 	fmt.Fprintln(out, d.URL)

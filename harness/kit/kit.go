@@ -1,0 +1,29 @@
+// Package kit is what every lab shares, so that each lab's folder holds
+// only what it teaches.
+//
+//   - Run: deploy with a guaranteed teardown — timed, nil-safe, run on
+//     success, on error and after Ctrl-C with a context of its own and the
+//     backend's TeardownBudget — followed by a check, asked of the
+//     platforms by run id, that nothing is left (what is found is swept).
+//   - Sweep and SweepOnSecondInterrupt: removing what a run left, by run id,
+//     from the deployers and from any other Sweeper a lab has (the
+//     connection-storm lab's PostgreSQL).
+//   - The command line: the flags every lab command shares (Flags,
+//     TargetFlags), usage errors and exit codes, the progress printer, the
+//     run id, the artifacts (Start) and the results (Emit).
+//   - Lab: how a lab hands its command to the computeladder command.
+package kit
+
+import "github.com/spf13/cobra"
+
+// Lab is one lab as the command line shows it.
+type Lab struct {
+	// Command makes the lab's command.
+	Command func() *cobra.Command
+	// Scenario puts the command under `computeladder scenario`; else it is
+	// a command of its own (run, cost, lockin).
+	Scenario bool
+	// Sweepers find, by run id, what the lab starts on this machine besides
+	// deployments (a database server), for `computeladder sweep`.
+	Sweepers []Sweeper
+}

@@ -1,0 +1,103 @@
+package coldstart
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers/rie"
+	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/results"
+)
+
+// Result is everything one run measured; it is written as cold-start.json.
+type Result struct {
+	results.Header
+	MemoryMB  int           `json:"memory_mb"`
+	KeepAlive time.Duration `json:"keep_alive_ns"`
+	Burst     int           `json:"burst"`
+	Prewarm   int           `json:"prewarm"`
+	// Startup is the deployment's startup: its origin (the first invoke, see
+	// rie.StartupOrigin) → first-200.
+	Startup        time.Duration     `json:"startup_ns"`
+	Idle           IdleResult        `json:"idle"`
+	ColdBurst      BurstResult       `json:"cold_burst"`
+	PrewarmedBurst BurstResult       `json:"prewarmed_burst"`
+	Cost           WarmPoolCost      `json:"cost"`
+	Environments   []rie.Environment `json:"environments,omitempty"`
+	Claims         results.Claims    `json:"claims"`
+	results.FlatTeardown
+}
+
+// IdleResult is step 1: warm, idle past the keep-alive, cold again.
+type IdleResult struct {
+	Warm      Request       `json:"warm"`
+	Waited    time.Duration `json:"waited_ns"`
+	AfterIdle Request       `json:"after_idle"`
+	// RetireReasons are those of the environments retired by then
+	// ("keep-alive" is the one this step is about).
+	RetireReasons []string `json:"retire_reasons,omitempty"`
+	// NewInit is the Init Duration of the environment that served
+	// AfterIdle.
+	NewInit time.Duration `json:"new_init_ns"`
+}
+
+// BurstResult is one burst of concurrent requests.
+type BurstResult struct {
+	// Prewarm, PrewarmedEnvs and WarmupRounds describe the warm-up before
+	// the burst (pre-warmed burst only).
+	Prewarm       time.Duration `json:"prewarm_ns,omitempty"`
+	PrewarmedEnvs int           `json:"prewarmed_envs,omitempty"`
+	WarmupRounds  int           `json:"warmup_rounds,omitempty"`
+
+	Requests []Request      `json:"requests"`
+	Latency  load.Quantiles `json:"latency"`
+	Errors   int            `json:"errors"`
+	// ColdStarts counts the requests whoami reported cold: each one was
+	// the first request of a new environment.
+	ColdStarts      int      `json:"cold_starts"`
+	NewEnvironments []NewEnv `json:"new_environments,omitempty"`
+}
+
+// NewEnv is an environment a burst started.
+type NewEnv struct {
+	Name string `json:"name"`
+	// FirstInvoke is the gateway's latency of its first invoke (init
+	// included); ColdStart adds the container's start before it.
+	FirstInvoke  time.Duration `json:"first_invoke_ns"`
+	ColdStart    time.Duration `json:"cold_start_ns"`
+	InitDuration time.Duration `json:"init_duration_ns"`
+}
+
+// Claim is one thing the lab teaches and whether this run showed it.
+type Claim = results.Claim
+
+// Claim names.
+const (
+	ClaimIdleGoesCold     = "idle-goes-cold"
+	ClaimBurstScalesOut   = "burst-scales-out"
+	ClaimPrewarmNoColds   = "prewarm-no-cold-starts"
+	ClaimPrewarmFasterP99 = "prewarm-lower-p99"
+)
+
+// Claim returns the named claim (not holding when this run did not judge it).
+func (r *Result) Claim(name string) Claim { return r.Claims.Get(name) }
+
+// judge records whether each claim held.
+func (r *Result) judge() {
+	w, a := r.Idle.Warm, r.Idle.AfterIdle
+	cb, pb := r.ColdBurst, r.PrewarmedBurst
+	r.Claims = results.Claims{
+		results.ClaimOf(ClaimIdleGoesCold, a.Cold && a.InstanceID != w.InstanceID,
+			fmt.Sprintf("after %s idle (keep-alive %s) the request was cold=%v on instance %s (was %s): %s against %s warm",
+				r.Idle.Waited, r.KeepAlive, a.Cold, a.InstanceID, w.InstanceID, ms(a.Latency), ms(w.Latency))),
+		results.ClaimOf(ClaimBurstScalesOut, cb.ColdStarts > 1 && len(cb.NewEnvironments) > 1,
+			fmt.Sprintf("%d requests at once on 1 warm environment: %d cold starts, %d new environments", len(cb.Requests), cb.ColdStarts, len(cb.NewEnvironments))),
+		results.ClaimOf(ClaimPrewarmNoColds, pb.ColdStarts == 0 && len(pb.NewEnvironments) == 0,
+			fmt.Sprintf("%d requests at once on %d pre-warmed environments: %d cold starts", len(pb.Requests), pb.PrewarmedEnvs, pb.ColdStarts)),
+		results.ClaimOf(ClaimPrewarmFasterP99, pb.Latency.P99 < cb.Latency.P99,
+			fmt.Sprintf("burst p99 %s pre-warmed against %s cold", ms(pb.Latency.P99), ms(cb.Latency.P99))),
+	}
+}
+
+// ms renders a duration in milliseconds with two decimals.
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -1,0 +1,80 @@
+package ceiling
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+)
+
+// Markdown writes the short summary of r.
+func Markdown(w io.Writer, r *Result) error {
+	ew := &errWriter{w: w}
+	ew.printf("# Execution ceiling — run %s\n\n", r.RunID)
+	ew.printf("Function timeout **%s**; job **%s** (`POST /jobs {\"seconds\":%g}`, %d steps of 100 ms). "+
+		"Machine: %d CPUs, %d MiB, %s/%s.\n\n",
+		r.FunctionTimeout, r.Job, r.Job.Seconds(), stepsOf(r.Job.Seconds()), r.Machine.CPUs, r.Machine.MemoryMiB, r.Machine.OS, r.Machine.Arch)
+	ew.printf("| variant | job | status | wall | first line | progress lines | last step | done |\n")
+	ew.printf("|---|---|---|---|---|---|---|---|\n")
+	for _, v := range r.Variants {
+		if v.Short != nil {
+			row(ew, v.Variant, "within timeout", *v.Short)
+		}
+		row(ew, v.Variant, "longer than timeout", v.Long)
+	}
+	ew.printf("\n")
+	for _, v := range r.Variants {
+		if v.Variant == deployers.Lambda && v.Long.ErrorType != "" {
+			ew.printf("The function answered `%s: %s` and lost its work: it had run about %d of %d steps, none of which reached the client.\n\n",
+				v.Long.ErrorType, v.Long.ErrorMessage, v.StepsUnseen, v.Long.Steps)
+		}
+		if v.Error != "" {
+			ew.printf("**%s failed:** %s\n\n", v.Variant, v.Error)
+		}
+	}
+	verdict := "holds"
+	if !r.Claim.Holds {
+		verdict = "**does not hold**"
+	}
+	ew.printf("Claim — a job longer than the function timeout fails on the function and completes on the container and the VM: %s.\n\n", verdict)
+	for _, c := range r.Claim.Checks {
+		mark := "ok"
+		if !c.OK {
+			mark = "FAILED"
+		}
+		ew.printf("- %s: %s (%s)\n", mark, c.What, c.Saw)
+	}
+	if len(r.Leftovers) > 0 {
+		ew.printf("\n**Left after teardown:** %v — run `computeladder sweep --run-id %s`.\n", r.Leftovers, r.RunID)
+	}
+	return ew.err
+}
+
+func row(ew *errWriter, v deployers.Variant, what string, j Job) {
+	status := fmt.Sprint(j.Status)
+	if j.ErrorType != "" {
+		status += " " + j.ErrorType
+	}
+	first := "none"
+	if j.FirstLine > 0 {
+		first = j.FirstLine.Round(time.Millisecond).String()
+	}
+	ew.printf("| %s | %s (%gs) | %s | %s | %s | %d | %d of %d | %t |\n",
+		v, what, j.Seconds, status, j.Wall.Round(time.Millisecond), first, j.ProgressLines, j.LastStep, j.Steps, j.Done)
+}
+
+// errWriter keeps the first write error, so the rendering reads straight.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err != nil {
+		return
+	}
+	_, err := fmt.Fprintf(e.w, format, a...)
+	e.err = errors.Join(e.err, err)
+}
