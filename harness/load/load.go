@@ -68,6 +68,10 @@ type Options struct {
 	Client *http.Client
 	// Progress, when set, is called about once a second with the figures so far.
 	Progress func(Progress)
+
+	// netHTTP sends plain-http requests through net/http rather than wire
+	// (the fidelity benchmark's net/http arm; see export_test.go).
+	netHTTP bool
 }
 
 // Progress is a live view of a run.
@@ -155,7 +159,7 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 		vegeta.Workers(min(opts.MaxWorkers, 64)),
 	}
 	client := opts.Client
-	if client == nil && wireCarries(tgt.URL) {
+	if client == nil && !opts.netHTTP && wireCarries(tgt.URL) {
 		w := newWire(opts.Timeout)
 		defer w.Close()
 		client = &http.Client{
