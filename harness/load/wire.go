@@ -30,7 +30,7 @@ import (
 // BenchmarkFidelityThroughput in this package). wire does only what the generator needs: keep-alive
 // connections, a deadline per exchange, Content-Length, chunked and
 // close-delimited bodies, HEAD/1xx/204/304 framing, one retry on a kept
-// connection the server had closed. It keeps no response headers (samples do
+// connection the server had closed (never of a POST written whole). It keeps no response headers (samples do
 // not) and watches no request context: Run uses it only for requests that
 // carry none, and checks their headers once (validHeaders) rather than on
 // every request; anything else goes to net/http.
@@ -52,6 +52,8 @@ type wireConn struct {
 	c   net.Conn
 	br  *bufio.Reader
 	out []byte // the request being sent, reused
+	// idleSince is when the connection was last handed back.
+	idleSince time.Time
 }
 
 const (
@@ -72,46 +74,67 @@ func (w *wire) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
 		return nil, fmt.Errorf("load: wire transport speaks plain http, not %q", req.URL.Scheme)
 	}
+	replay := replayable(req)
 	for attempt := 0; ; attempt++ {
 		wc, reused, err := w.conn(req.URL, attempt > 0)
 		if err != nil {
 			return nil, err
 		}
-		resp, unsent, err := w.exchange(wc, req, body)
+		resp, written, unanswered, err := w.exchange(wc, req, body)
 		if err == nil {
 			return resp, nil
 		}
 		wc.c.Close()
-		// A kept connection the server has meanwhile closed fails before a
-		// byte of the answer arrives; the request never reached the app, so
-		// it is sent once more on a new connection, as net/http does.
-		if !reused || !unsent || attempt > 0 {
+		// A kept connection the server has meanwhile closed fails before
+		// a byte of the answer arrives. The request is sent once more, on
+		// a new connection, only where that cannot do its work twice: it
+		// was not written whole (a server acts on no part of a request),
+		// or it is replayable and no byte of an answer came. A request
+		// written whole that is not replayable — a POST — is never sent
+		// again: the server may have acted on it and closed before it
+		// answered.
+		retry := !written || (unanswered && replay)
+		if !reused || attempt > 0 || !retry {
 			return nil, err
 		}
 	}
 }
 
-// exchange writes req on wc and reads the response's head. unsent reports
-// an error that came before any byte of an answer: writing failed, or the
-// peer closed or reset the connection without answering.
-func (w *wire) exchange(wc *wireConn, req *http.Request, body []byte) (resp *http.Response, unsent bool, err error) {
+// replayable reports whether req may be sent again once written whole,
+// by net/http's rule: GET, HEAD, OPTIONS and TRACE, or any request with
+// an idempotency key.
+func replayable(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
+}
+
+// exchange writes req on wc and reads the response's head. written
+// reports that the request was written whole; unanswered, an error that
+// came before any byte of an answer (the peer closed or reset the
+// connection without answering).
+func (w *wire) exchange(wc *wireConn, req *http.Request, body []byte) (resp *http.Response, written, unanswered bool, err error) {
 	if err := wc.c.SetDeadline(time.Now().Add(w.timeout)); err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	wc.out = appendRequest(wc.out[:0], req, body)
 	if _, err := wc.c.Write(wc.out); err != nil {
-		return nil, true, err
+		return nil, false, true, err
 	}
 	if _, err := wc.br.Peek(1); err != nil {
 		stale := err == io.EOF || errors.Is(err, syscall.ECONNRESET)
 		if err == io.EOF {
 			err = errNoResponse
 		}
-		return nil, stale, err
+		return nil, true, stale, err
 	}
 	h, err := readHead(wc.br, req.Method)
 	if err != nil {
-		return nil, false, err
+		return nil, true, false, err
 	}
 	b := w.body(wc, h)
 	return &http.Response{
@@ -119,20 +142,34 @@ func (w *wire) exchange(wc *wireConn, req *http.Request, body []byte) (resp *htt
 		Proto: protos[h.minor], ProtoMajor: 1, ProtoMinor: h.minor,
 		ContentLength: h.length, Close: h.close,
 		Body: b, Request: req,
-	}, false, nil
+	}, true, false, nil
 }
 
 var protos = [10]string{"HTTP/1.0", "HTTP/1.1", "HTTP/1.2", "HTTP/1.3", "HTTP/1.4", "HTTP/1.5", "HTTP/1.6", "HTTP/1.7", "HTTP/1.8", "HTTP/1.9"}
 
+// maxIdle is how long a connection may stay idle and still be used: a
+// server closes idle connections after its own timeout (Node's default is
+// 5 s), and a request written on one it has just closed fails, never to be
+// sent again if it is a POST. A connection idle for longer is closed and
+// a new one dialled.
+const maxIdle = 2 * time.Second
+
 // conn takes the most recently used idle connection, or dials one (always,
-// when fresh).
+// when fresh). Connections idle for longer than maxIdle are closed.
 func (w *wire) conn(u *url.URL, fresh bool) (*wireConn, bool, error) {
 	w.mu.Lock()
 	if n := len(w.idle); n > 0 && !fresh {
 		wc := w.idle[n-1]
-		w.idle = w.idle[:n-1]
-		w.mu.Unlock()
-		return wc, true, nil
+		if time.Since(wc.idleSince) <= maxIdle {
+			w.idle = w.idle[:n-1]
+			w.mu.Unlock()
+			return wc, true, nil
+		}
+		// The most recently used is too old: so are all the others.
+		for _, old := range w.idle {
+			old.c.Close()
+		}
+		w.idle = w.idle[:0]
 	}
 	w.mu.Unlock()
 	port := u.Port()
@@ -153,6 +190,7 @@ func (w *wire) put(wc *wireConn) {
 		wc.c.Close()
 		return
 	}
+	wc.idleSince = time.Now()
 	w.idle = append(w.idle, wc)
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -300,6 +301,106 @@ func TestWireRetriesOnceOnAConnectionTheServerClosed(t *testing.T) {
 	}
 	if n := s.conns.Load(); n != 3 {
 		t.Errorf("%d connections, want 3 (one per request)", n)
+	}
+}
+
+// A server that reads a request whole on a kept connection and closes it
+// without answering may have acted on it: a POST is then not sent again
+// (it was, before: the request reached the app twice), a GET is.
+func TestWireResendsOnlyReplayableRequestsWrittenWhole(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		header http.Header
+		resent bool
+	}{
+		{http.MethodPost, nil, false},
+		{http.MethodPut, nil, false},
+		{http.MethodPost, http.Header{"Idempotency-Key": {"k1"}}, true},
+		{http.MethodGet, nil, true},
+	} {
+		t.Run(tc.method+fmt.Sprint(len(tc.header)), func(t *testing.T) {
+			// Each connection answers its first request and closes on
+			// its second, having read it whole.
+			var mu sync.Mutex
+			served := map[net.Conn]int{}
+			s := newServer(t, func(c net.Conn, req *http.Request) bool {
+				mu.Lock()
+				served[c]++
+				n := served[c]
+				mu.Unlock()
+				if n > 1 {
+					return false
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				return true
+			})
+			w := newWire(5 * time.Second)
+			t.Cleanup(w.Close)
+			var body []byte
+			if tc.method != http.MethodGet {
+				body = []byte(`{"n":1}`)
+			}
+			send := func(seq string) (int, error) {
+				req, _ := http.NewRequest(tc.method, s.url("/"), bytes.NewReader(body))
+				req.Header = tc.header.Clone()
+				if req.Header == nil {
+					req.Header = http.Header{}
+				}
+				req.Header.Set("X-Seq", seq)
+				code, _, err := do(t, w, req)
+				return code, err
+			}
+			if code, err := send("1"); err != nil || code != 200 {
+				t.Fatalf("first request: %d %v", code, err)
+			}
+			code, err := send("2")
+			seen := 0
+			for len(s.reqs) > 0 {
+				if r := <-s.reqs; r.Header.Get("X-Seq") == "2" {
+					seen++
+				}
+			}
+			if tc.resent {
+				// Sent once more, on a new connection, which answers it.
+				if err != nil || code != 200 || seen != 2 {
+					t.Errorf("got %d %v, the server saw it %d times: want 200, seen twice (resent once)", code, err, seen)
+				}
+				return
+			}
+			if err == nil {
+				t.Errorf("got %d, want an error: the request was written whole and not answered", code)
+			}
+			if seen != 1 {
+				t.Errorf("the server saw the %s %d times, want once: it must not be resent", tc.method, seen)
+			}
+			if n := s.conns.Load(); n != 1 {
+				t.Errorf("%d connections, want 1: no new connection for a resend", n)
+			}
+		})
+	}
+}
+
+// A connection idle for longer than maxIdle is not used: the server may
+// have closed it, and a POST written on it would be lost.
+func TestWireDropsLongIdleConnections(t *testing.T) {
+	s, w := scripted(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
+	post := func() {
+		req, _ := http.NewRequest(http.MethodPost, s.url("/"), strings.NewReader("x"))
+		if code, _, err := do(t, w, req); err != nil || code != 200 {
+			t.Fatalf("%d %v", code, err)
+		}
+	}
+	post()
+	post()
+	if n := s.conns.Load(); n != 1 {
+		t.Fatalf("%d connections for two requests in a row, want 1", n)
+	}
+	w.mu.Lock()
+	w.idle[0].idleSince = time.Now().Add(-maxIdle - time.Millisecond)
+	w.mu.Unlock()
+	post()
+	if n := s.conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2: a connection idle past maxIdle was reused", n)
 	}
 }
 
