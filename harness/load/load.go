@@ -62,9 +62,12 @@ type Options struct {
 	// second, and leaves the other cores to the system under test when
 	// both share the machine.
 	Procs int
-	// Client sends the requests (e.g. one that signs them); nil means the
-	// generator's own keep-alive HTTP/1.1 transport (wire.go) for plain-http
-	// targets, and vegeta's net/http client for others, with Timeout.
+	// Client sends the requests (e.g. one that signs them) through its
+	// Transport, in a copy whose Timeout is Timeout and which follows no
+	// redirect (a 3xx is a sample's answer), as without one; the caller's
+	// client is left as it was. nil means the generator's own keep-alive
+	// HTTP/1.1 transport (wire.go) for plain-http targets, and vegeta's
+	// net/http client for others.
 	Client *http.Client
 	// Progress, when set, is called about once a second with the figures so far.
 	Progress func(Progress)
@@ -158,16 +161,21 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 		vegeta.MaxBody(0),
 		vegeta.Workers(min(opts.MaxWorkers, 64)),
 	}
-	client := opts.Client
-	if client == nil && !opts.netHTTP && wireCarries(tgt.URL) {
+	// vegeta.Client replaces the whole client the options above set up:
+	// the one handed over gets their timeout and redirect rule itself.
+	var client *http.Client
+	switch {
+	case opts.Client != nil:
+		c := *opts.Client
+		client = &c
+	case !opts.netHTTP && wireCarries(tgt.URL):
 		w := newWire(opts.Timeout)
 		defer w.Close()
-		client = &http.Client{
-			Transport:     w,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		client = &http.Client{Transport: w}
 	}
 	if client != nil {
+		client.Timeout = opts.Timeout
+		client.CheckRedirect = noFollow
 		attackerOpts = append(attackerOpts, vegeta.Client(client))
 	}
 	atk := vegeta.NewAttacker(attackerOpts...)
@@ -269,6 +277,9 @@ func limitProcs(n int) (restore func()) {
 		}
 	}
 }
+
+// noFollow makes a client return a redirect as the response.
+func noFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // wireCarries reports whether the load generator's own transport can carry
 // requests to rawURL: plain http, and no proxy configured for it (those go

@@ -278,3 +278,71 @@ func TestWireCarries(t *testing.T) {
 		}
 	}
 }
+
+// A caller's client (one that signs requests) keeps the run's timeout and
+// its rule of following no redirect: vegeta.Client replaced both with the
+// client's own (none and ten redirects followed).
+func TestRunWithACallersClientKeepsTimeoutAndNoRedirect(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var signed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Signed") == "yes" {
+			signed.Add(1)
+		}
+		switch r.URL.Path {
+		case "/moved":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/slow":
+			select { // a bounded wait, so that a missing timeout fails rather than hangs
+			case <-release:
+			case <-r.Context().Done():
+			case <-time.After(3 * time.Second):
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	caller := &http.Client{Transport: signer{http.DefaultTransport}}
+	opts := Options{Rate: 20, Duration: 250 * time.Millisecond, Timeout: 100 * time.Millisecond, Client: caller}
+
+	res, err := Run(t.Context(), Target{URL: srv.URL + "/moved"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Samples {
+		if s.Code != http.StatusFound {
+			t.Fatalf("sample %+v: want the 302 itself, the redirect not followed", s)
+		}
+	}
+	start := time.Now()
+	res, err = Run(t.Context(), Target{URL: srv.URL + "/slow"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Samples) == 0 || res.Summary.Errors != len(res.Samples) {
+		t.Fatalf("%d errors of %d requests to a server that never answers, want all", res.Summary.Errors, len(res.Samples))
+	}
+	for _, s := range res.Samples {
+		if s.Service > 2*time.Second {
+			t.Fatalf("sample %+v: the 100 ms timeout did not apply", s)
+		}
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the run took %s: the timeout did not apply", took)
+	}
+	if n := signed.Load(); n == 0 {
+		t.Error("no request went through the caller's transport")
+	}
+	if caller.Timeout != 0 || caller.CheckRedirect != nil {
+		t.Error("the caller's client was changed")
+	}
+}
+
+// signer marks every request, as a signing transport would.
+type signer struct{ rt http.RoundTripper }
+
+func (s signer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Signed", "yes")
+	return s.rt.RoundTrip(r)
+}
