@@ -19,7 +19,9 @@ import (
 //
 // Fair by construction:
 //   - One environment serves both arms: the one the deployment left warm,
-//     invoked directly at the address the gateway itself uses. The
+//     invoked directly at the address the gateway itself uses (its bridge
+//     address where this process reaches it, else its published port;
+//     the benchmark logs which). The
 //     function gets 1,769 MB (one vCPU), the same on both paths.
 //   - Both arms are sent by the lab's own open-loop generator with the same
 //     options from a worker process of its own (load.RunIsolated), at most
@@ -54,8 +56,14 @@ func BenchmarkWarm(b *testing.B) {
 		g.mu.Unlock()
 		b.Fatalf("%d idle environments after deploy, want the one the first request left warm", len(g.idle))
 	}
-	envURL := g.idle[0].url
+	e := g.idle[0]
 	g.mu.Unlock()
+	// Where the gateway invokes it: its bridge address where this process
+	// reaches that (no docker-proxy in between), else its published port.
+	// The direct arm invokes it there too, so that the difference is the
+	// gateway's own.
+	envURL := "http://" + dp.emulatorAddr(e)
+	b.Logf("the gateway and the direct arm invoke the environment at %s (published port %s)", envURL, e.url)
 	arms := [2]load.Target{
 		{URL: d.URL + "/healthz"},
 		{Method: http.MethodPost, URL: envURL + rieInvokePath, Body: healthzEvent(b),
