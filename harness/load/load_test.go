@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -267,14 +269,39 @@ func TestRunLimitsProcsAndRestoresThem(t *testing.T) {
 	}
 }
 
-func TestWireCarries(t *testing.T) {
-	for url, want := range map[string]bool{
-		"http://127.0.0.1:8080/checkout": true,
-		"https://example.test/":          false, // TLS: net/http
-		"::not a url":                    false,
+// Run keeps its connections: the server sees Rate×Duration requests on
+// at most MaxWorkers connections.
+func TestRunUsesKeptConnections(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	res, err := Run(t.Context(), Target{URL: srv.URL}, Options{Rate: 500, Duration: time.Second, MaxWorkers: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Requests < 450 || res.Summary.Errors != 0 {
+		t.Fatalf("requests %d errors %d, want ~500 and none", res.Summary.Requests, res.Summary.Errors)
+	}
+	if n := conns.Load(); n > 8 {
+		t.Errorf("%d connections for 8 workers: connections are not kept", n)
+	}
+}
+
+func TestRunRejectsBadHeaders(t *testing.T) {
+	for _, h := range []http.Header{
+		{"Bad Name": {"v"}},
+		{"": {"v"}},
+		{"X-Split": {"a\r\nInjected: yes"}},
 	} {
-		if got := wireCarries(url); got != want {
-			t.Errorf("wireCarries(%q) = %v, want %v", url, got, want)
+		_, err := Run(t.Context(), Target{URL: "http://127.0.0.1:1/", Header: h}, Options{Rate: 1, Duration: time.Second})
+		if err == nil || !strings.Contains(err.Error(), "invalid") {
+			t.Errorf("header %q: error = %v, want it refused before the run", h, err)
 		}
 	}
 }

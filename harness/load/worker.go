@@ -51,7 +51,6 @@ type workerRequest struct {
 	MaxWorkers uint64        `json:"max_workers"`
 	Procs      int           `json:"procs"`
 	Progress   bool          `json:"progress"`
-	NetHTTP    bool          `json:"net_http,omitempty"`
 }
 
 // workerResult is the result without its samples (they follow in their
@@ -95,7 +94,6 @@ func RunIsolated(ctx context.Context, tgt Target, opts Options) (*Result, error)
 	req, err := json.Marshal(workerRequest{
 		Target: tgt, Rate: opts.Rate, Duration: opts.Duration, Timeout: opts.Timeout,
 		MaxWorkers: opts.MaxWorkers, Procs: opts.Procs, Progress: opts.Progress != nil,
-		NetHTTP: opts.netHTTP,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load worker: %w", err)
@@ -299,7 +297,7 @@ func serveWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	var werr error // the first write error; progress frames stop there
 	opts := Options{
 		Rate: req.Rate, Duration: req.Duration, Timeout: req.Timeout,
-		MaxWorkers: req.MaxWorkers, Procs: req.Procs, netHTTP: req.NetHTTP,
+		MaxWorkers: req.MaxWorkers, Procs: req.Procs,
 	}
 	if req.Progress {
 		opts.Progress = func(p Progress) {
