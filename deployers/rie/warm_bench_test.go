@@ -15,7 +15,9 @@ import (
 
 // BenchmarkWarm: the function's warm latency through the local Function
 // URL gateway beside invoking the same warm environment's emulator
-// directly. Goal: the gateway adds ≤ 0.3 ms at p50.
+// directly. Goal: the gateway adds ≤ 0.3 ms at p50 (not met: 0.60 ms at
+// 50 req/s and 0.53 ms at 100 req/s, one iteration each on the 2-core
+// development VM, 2026-11-30).
 //
 // Fair by construction:
 //   - One environment serves both arms: the one the deployment left warm,
