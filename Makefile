@@ -46,8 +46,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## bench: in-process app throughput; deploy-to-first-200 of each local backend beside its baseline; the function's warm latency through its gateway beside direct invokes;
-## the harness's fidelity (readiness behind a stalling forwarder and against a container's own "listening" line, load generator beside wrk); raw samples' size and read time
+## bench: in-process app throughput; deploy-to-first-200 of each local backend beside its baseline; the function's warm latency through its gateway beside direct invokes of the same environment;
+## the harness's fidelity (readiness behind a stalling forwarder and against a container's own "listening" line, the load generator beside wrk, at the labs' default rate and at saturation); raw samples' size and read time
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./app/...
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 5 ./deployers/docker ./deployers/rie ./deployers/qemu

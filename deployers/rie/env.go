@@ -1,16 +1,19 @@
 package rie
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -73,7 +76,14 @@ type Environment struct {
 type env struct {
 	name string
 	id   string
-	url  string // emulator base URL on 127.0.0.1
+	url  string // emulator base URL on 127.0.0.1 (the published port)
+	// bridge is the emulator's address on the engine's bridge network
+	// (ip:8080), "" when it has none; the gateway invokes it there once
+	// the deployer knows the bridge is reachable (see emulatorAddr).
+	bridge string
+	// conn is the kept-alive connection to the emulator, used only by the
+	// request that holds the environment.
+	conn atomic.Pointer[emulatorConn]
 
 	started     time.Time
 	running     time.Time // the engine started the container
@@ -134,15 +144,16 @@ func (dp *Deployer) startEnv(ctx context.Context, s envSpec, name string) (e *en
 		return nil, fmt.Errorf("start environment %s: %w", name, err)
 	}
 	e.running = time.Now()
-	port, err := dp.hostPort(ctx, e.id)
+	port, bridge, err := dp.addresses(ctx, e.id)
 	if err != nil {
 		return nil, err
 	}
-	e.url = "http://127.0.0.1:" + port
+	e.url, e.bridge = "http://127.0.0.1:"+port, bridge
 	if err := waitListening(ctx, e.url, s.poll, exited); err != nil {
 		return nil, fmt.Errorf("environment %s: %w%s", name, err, dp.logExcerpt(context.WithoutCancel(ctx), e.id))
 	}
 	e.listening = time.Now()
+	dp.probeBridge(bridge)
 	return e, nil
 }
 
@@ -199,20 +210,83 @@ func (dp *Deployer) watchExit(ctx context.Context, id string) <-chan error {
 	return out
 }
 
-// hostPort returns the 127.0.0.1 port the engine published for the emulator.
-func (dp *Deployer) hostPort(ctx context.Context, id string) (string, error) {
+// addresses returns the 127.0.0.1 port the engine published for the
+// emulator, and the emulator's address on the engine's bridge network
+// ("" when it has none).
+func (dp *Deployer) addresses(ctx context.Context, id string) (port, bridge string, err error) {
 	res, err := dp.api.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
-		return "", fmt.Errorf("inspect environment: %w", err)
+		return "", "", fmt.Errorf("inspect environment: %w", err)
 	}
-	if ns := res.Container.NetworkSettings; ns != nil {
+	ns := res.Container.NetworkSettings
+	if ns != nil {
 		for _, b := range ns.Ports[riePort] {
 			if b.HostPort != "" {
-				return b.HostPort, nil
+				port = b.HostPort
+				break
+			}
+		}
+		for _, n := range ns.Networks {
+			if n != nil && n.IPAddress.IsValid() {
+				bridge = netip.AddrPortFrom(n.IPAddress, riePort.Num()).String()
+				break
 			}
 		}
 	}
-	return "", errors.New("inspect environment: the engine published no port for 8080/tcp")
+	if port == "" {
+		return "", "", errors.New("inspect environment: the engine published no port for 8080/tcp")
+	}
+	return port, bridge, nil
+}
+
+// hostPort returns the 127.0.0.1 port the engine published for the emulator.
+func (dp *Deployer) hostPort(ctx context.Context, id string) (string, error) {
+	port, _, err := dp.addresses(ctx, id)
+	return port, err
+}
+
+// Whether this process reaches containers at their bridge address.
+const (
+	bridgeUnknown int32 = iota
+	bridgeProbing
+	bridgeReachable
+	bridgeUnreachable
+)
+
+// bridgeProbeTimeout bounds the one connection attempt that decides
+// whether the bridge is reachable.
+const bridgeProbeTimeout = time.Second
+
+// probeBridge finds out, once per deployer and in the background, whether
+// this process reaches a listening emulator at addr, its bridge address:
+// it does where the engine runs on this host's kernel (Docker Engine on
+// Linux), not from inside Docker Desktop's VM boundary (macOS, Windows) or
+// a rootless engine's namespace. Until it knows, invokes go through the
+// published port; a cold start never waits for the probe.
+func (dp *Deployer) probeBridge(addr string) {
+	if addr == "" || !dp.bridge.CompareAndSwap(bridgeUnknown, bridgeProbing) {
+		return
+	}
+	go func() {
+		c, err := net.DialTimeout("tcp", addr, bridgeProbeTimeout)
+		if err != nil {
+			dp.opts.log.Debug("bridge address unreachable: invoking through the published port", "addr", addr, "err", err)
+			dp.bridge.Store(bridgeUnreachable)
+			return
+		}
+		_ = c.Close()
+		dp.bridge.Store(bridgeReachable)
+	}()
+}
+
+// emulatorAddr is where the gateway invokes e's emulator: its bridge
+// address once that is known to be reachable (one hop fewer: no
+// docker-proxy in between), else its published port on 127.0.0.1.
+func (dp *Deployer) emulatorAddr(e *env) string {
+	if e.bridge != "" && dp.bridge.Load() == bridgeReachable {
+		return e.bridge
+	}
+	return strings.TrimPrefix(e.url, "http://")
 }
 
 // waitListening waits until the emulator answers any HTTP request (it
@@ -282,25 +356,106 @@ type invokeResult struct {
 	done    time.Time // when the answer was in
 }
 
-// invoke posts one event to the emulator of e.
-func invoke(ctx context.Context, hc *http.Client, e *env, payload []byte) (invokeResult, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url+rieInvokePath, bytes.NewReader(payload))
-	if err != nil {
-		return invokeResult{}, err
-	}
+// emulatorConn is a kept-alive connection to one environment's emulator.
+// Only the request holding the environment uses it, on its own goroutine:
+// the request is one write, the answer is read straight from the
+// connection, with none of a pooled transport's hand-offs between
+// goroutines (an emulator serves one invoke at a time anyway).
+type emulatorConn struct {
+	addr string
+	c    net.Conn
+	br   *bufio.Reader
+	out  []byte // the request being sent, reused
+}
+
+// invoke posts one event to e's emulator on e's kept connection (dialled
+// when there is none). A request is sent again only when it was not
+// written whole on a connection kept from before (the emulator never saw
+// it all, so it cannot have run): an invoke fully written is never
+// resent, whatever happens to its answer.
+func (g *gateway) invoke(ctx context.Context, e *env, payload []byte) (invokeResult, error) {
 	start := time.Now()
-	resp, err := hc.Do(req)
-	if err != nil {
-		return invokeResult{}, err
+	addr := g.dp.emulatorAddr(e)
+	c := e.conn.Load()
+	if c != nil && c.addr != addr {
+		e.dropConn(c) // the bridge became known: move there
+		c = nil
 	}
-	defer resp.Body.Close()
+	for kept := c != nil; ; kept = false {
+		if c == nil {
+			nc, err := g.dialer.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return invokeResult{}, err
+			}
+			c = &emulatorConn{addr: addr, c: nc, br: bufio.NewReaderSize(nc, 16<<10)}
+			e.conn.Store(c)
+		}
+		status, body, written, keep, err := c.exchange(ctx, payload)
+		if !keep || err != nil {
+			e.dropConn(c)
+		}
+		if err == nil {
+			done := time.Now()
+			return invokeResult{status: status, payload: body, latency: done.Sub(start), done: done}, nil
+		}
+		if ctx.Err() != nil {
+			return invokeResult{}, fmt.Errorf("invoke: %w", ctx.Err())
+		}
+		if written || !kept {
+			return invokeResult{}, fmt.Errorf("invoke: %w", err)
+		}
+		c = nil
+	}
+}
+
+// exchange writes one invoke and reads its answer. written reports that
+// the request was written whole; keep, that the connection may serve the
+// next invoke. ctx ending cuts the exchange.
+func (c *emulatorConn) exchange(ctx context.Context, payload []byte) (status int, body []byte, written, keep bool, err error) {
+	stop := context.AfterFunc(ctx, func() { _ = c.c.SetDeadline(time.Unix(1, 0)) })
+	defer func() {
+		if !stop() {
+			keep = false // the deadline is (or is being) set in the past
+		}
+	}()
+	c.out = append(c.out[:0], "POST "+rieInvokePath+" HTTP/1.1\r\nHost: "...)
+	c.out = append(c.out, c.addr...)
+	c.out = append(c.out, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	c.out = strconv.AppendInt(c.out, int64(len(payload)), 10)
+	c.out = append(c.out, "\r\n\r\n"...)
+	c.out = append(c.out, payload...)
+	if _, err := c.c.Write(c.out); err != nil {
+		return 0, nil, false, false, err
+	}
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		return 0, nil, true, false, err
+	}
 	// Lambda's response limit is 6 MB; one byte more tells it was cut.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, frontend.MaxPayload+1))
+	body, err = io.ReadAll(io.LimitReader(resp.Body, frontend.MaxPayload+1))
 	if err != nil {
-		return invokeResult{}, fmt.Errorf("read invoke response: %w", err)
+		return 0, nil, true, false, fmt.Errorf("read invoke response: %w", err)
 	}
-	done := time.Now()
-	return invokeResult{status: resp.StatusCode, payload: body, latency: done.Sub(start), done: done}, nil
+	if len(body) > frontend.MaxPayload || resp.Close {
+		return resp.StatusCode, body, true, false, nil // the rest is not read
+	}
+	// The body was read to its end: Close reads nothing more.
+	resp.Body.Close()
+	return resp.StatusCode, body, true, true, nil
+}
+
+// dropConn closes c and forgets it, if it is still e's connection.
+func (e *env) dropConn(c *emulatorConn) {
+	if e.conn.CompareAndSwap(c, nil) {
+		_ = c.c.Close()
+	}
+}
+
+// closeConn closes e's kept connection, if any.
+func (e *env) closeConn() {
+	if c := e.conn.Swap(nil); c != nil {
+		_ = c.c.Close()
+	}
 }
 
 // logStreamName is a Lambda-style log stream name, unique per environment.

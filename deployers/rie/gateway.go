@@ -56,7 +56,7 @@ type gateway struct {
 	keepAlive time.Duration
 	srv       *http.Server
 	addr      string
-	hc        *http.Client
+	dialer    net.Dialer      // to the environments' emulators
 	ctx       context.Context // ends at teardown: aborts starts and invokes
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup // environment starts, removals, the reaper
@@ -83,13 +83,9 @@ func (dp *Deployer) startGateway(spec envSpec, timeout time.Duration) (*gateway,
 	g := &gateway{
 		dp: dp, spec: spec, timeout: timeout,
 		maxEnvs: dp.opts.maxConcurrency, keepAlive: dp.opts.keepAlive,
-		addr: ln.Addr().String(),
-		hc: &http.Client{Transport: &http.Transport{
-			Proxy:               nil,
-			MaxIdleConnsPerHost: 2, // one request at a time per environment
-			IdleConnTimeout:     dp.opts.keepAlive + time.Minute,
-		}},
-		ctx: ctx, cancel: cancel, capped: make(chan struct{}),
+		addr:   ln.Addr().String(),
+		dialer: net.Dialer{KeepAlive: 30 * time.Second},
+		ctx:    ctx, cancel: cancel, capped: make(chan struct{}),
 	}
 	g.srv = &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -126,7 +122,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx, cancel := context.WithTimeout(g.ctx, g.timeout+timeoutGrace)
-	res, err := invoke(ctx, g.hc, e, payload)
+	res, err := g.invoke(ctx, e, payload)
 	timedOut := errors.Is(err, context.DeadlineExceeded) ||
 		(err == nil && res.status == http.StatusOK && bytes.HasPrefix(res.payload, []byte("Task timed out after")))
 	cancel()
@@ -369,6 +365,7 @@ func (g *gateway) retireLocked(e *env, reason string) {
 // finalize records a retired environment's log facts and removes its
 // container.
 func (g *gateway) finalize(ctx context.Context, e *env) error {
+	e.closeConn()
 	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
 	defer cancel()
 	_, facts, lerr := g.dp.collectLogs(ctx, e.id)
@@ -450,7 +447,6 @@ func (g *gateway) close(ctx context.Context) error {
 	errs := []error{g.srv.Close()}
 	g.cancel()
 	g.wg.Wait()
-	g.hc.CloseIdleConnections()
 	g.mu.Lock()
 	var live []*env
 	for _, e := range g.envs {

@@ -46,6 +46,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -167,6 +168,10 @@ type Deployer struct {
 	closer io.Closer
 	opts   options
 	images runcache.Cache
+	// bridge is whether this process reaches containers at their bridge
+	// address: bridgeUnknown, bridgeProbing, bridgeReachable or
+	// bridgeUnreachable (see probeBridge).
+	bridge atomic.Int32
 }
 
 var (

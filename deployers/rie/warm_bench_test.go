@@ -1,10 +1,10 @@
 package rie
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,120 +13,175 @@ import (
 	"github.com/computeladder/computeladder/harness/load"
 )
 
-// BenchmarkWarm: warm latency through the local Function URL gateway beside
-// invoking a warm environment's emulator directly, at 50 and at 1,000
-// req/s, each sent by the lab's own open-loop generator from a process of
-// its own (as `computeladder run` sends it: the gateway lives in this
-// process and must not share the generator's CPU cap). The two paths
-// alternate, each after a one-second warm-up at its rate. Goal: the
-// gateway adds ≤ 0.3 ms at p50 (added-p50-ms: the median over iterations
-// of the paired difference of the p50s).
+// BenchmarkWarm: the function's warm latency through the local Function
+// URL gateway beside invoking the same warm environment's emulator
+// directly. Goal: the gateway adds ≤ 0.3 ms at p50 (not met: 0.60 ms at
+// 50 req/s and 0.53 ms at 100 req/s, one iteration each on the 2-core
+// development VM, 2026-11-30).
 //
-// Like for like, as far as a direct invoke allows: the function gets
-// 1,769 MB (one vCPU), so that its CPU share, the same on both paths, does
-// not decide the figures. The direct path invokes the environments the
-// gateway left warm, one invoke at a time each (an emulator takes one at a
-// time and crashes on a second), perEnvRate requests per second each (one
-// environment at 50/s, four at 1,000/s), each from a worker of its own; a
-// request due while its environment is busy waits, its wait counted from
-// its intended send time. Through the gateway a request due while every
-// environment is busy starts another, as Lambda does, up to its
-// concurrency limit. Achieved rates are reported (gateway-rps, direct-rps). Errors (the gateway's
-// 429 when every environment is busy and no more may start) are reported,
-// not fatal; the percentiles are those of the successful requests.
+// Fair by construction:
+//   - One environment serves both arms: the one the deployment left warm,
+//     invoked directly at the address the gateway itself uses (its bridge
+//     address where this process reaches it, else its published port;
+//     the benchmark logs which). The
+//     function gets 1,769 MB (one vCPU), the same on both paths.
+//   - Both arms are sent by the lab's own open-loop generator with the same
+//     options from a worker process of its own (load.RunIsolated), at most
+//     one request in flight: an emulator serves one invoke at a time, so
+//     the gateway then never starts a second environment and the direct
+//     arm never sends one a second invoke. A request due while the one
+//     before it is still out waits, its wait counted from its intended
+//     send time, on both paths alike.
+//   - The arms alternate in blocks (gateway first in even pairs, direct
+//     first in odd ones); each block is long enough for a supported p99
+//     (200 samples). The figures are medians over the pairs, and
+//     added-p50-ms / added-p99-ms are medians of the paired differences
+//     (gateway − direct of the same pair), not differences of medians.
+//
+// Rates: 50 req/s (the labs' default) and 1,000 req/s if one environment
+// can take it honestly, else the highest rate it can: a rate is honest
+// when, on both paths, at most 1% of the requests had to wait for the one
+// before (their latency would then be the queue's, not the path's). The
+// highest honest rate is found on a ladder from 1,000 down, by one
+// one-second block of each arm per step; the benchmark logs what it found
+// and why (e.g. "1000 req/s: 37% of the gateway's requests waited").
 //
 // The test binary imports the harness's generator: a test-only dependency,
-// so that this figure is the one the lab's warm load would see.
+// so that these figures are those the lab's warm load would see.
 func BenchmarkWarm(b *testing.B) {
-	// perEnvRate is what the direct path sends one environment: an
-	// invoke takes about a millisecond, so it seldom has to wait.
-	const perEnvRate = 250
 	dp := newDeployer(b)
 	d := deploy(b, dp, deployers.Spec{RunID: deployertest.RunID(b, "rie-warm"), Artifacts: deployertest.Artifacts(b),
 		MemoryMB: MBPerVCPU, ReadyTimeout: time.Minute})
 	g := d.State.(*gateway)
-	viaGateway := load.Target{URL: d.URL + "/healthz"}
-	ev := healthzEvent(b)
-	// directTargets are the invoke URLs of up to n idle environments, the
-	// most recently used first.
-	directTargets := func(n int) []load.Target {
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		var out []load.Target
-		for i := len(g.idle) - 1; i >= 0 && len(out) < n; i-- {
-			out = append(out, load.Target{
-				Method: http.MethodPost, URL: g.idle[i].url + rieInvokePath, Body: ev,
-				Header: http.Header{"Content-Type": {"application/json"}},
-			})
+	g.mu.Lock()
+	if len(g.idle) != 1 {
+		g.mu.Unlock()
+		b.Fatalf("%d idle environments after deploy, want the one the first request left warm", len(g.idle))
+	}
+	e := g.idle[0]
+	g.mu.Unlock()
+	// Where the gateway invokes it: its bridge address where this process
+	// reaches that (no docker-proxy in between), else its published port.
+	// The direct arm invokes it there too, so that the difference is the
+	// gateway's own.
+	envURL := "http://" + dp.emulatorAddr(e)
+	b.Logf("the gateway and the direct arm invoke the environment at %s (published port %s)", envURL, e.url)
+	arms := [2]load.Target{
+		{URL: d.URL + "/healthz"},
+		{Method: http.MethodPost, URL: envURL + rieInvokePath, Body: healthzEvent(b),
+			Header: http.Header{"Content-Type": {"application/json"}}},
+	}
+	names := [2]string{"gateway", "direct"}
+	// block runs one arm at rate for dur, at most one request in flight.
+	block := func(arm, rate int, dur time.Duration) warmBlock {
+		b.Helper()
+		res, err := load.RunIsolated(b.Context(), arms[arm], load.Options{Rate: rate, Duration: dur, MaxWorkers: 1})
+		if err != nil {
+			b.Fatalf("%s at %d/s: %v", names[arm], rate, err)
 		}
-		if len(out) == 0 {
-			b.Fatal("no idle environment to invoke directly")
-		}
-		return out
+		return blockOf(res)
+	}
+	// Each arm's connection, the environment and the gateway warm up.
+	for arm := range arms {
+		block(arm, 50, time.Second)
 	}
 
-	for _, rate := range []int{50, 1000} {
+	honest := 0
+	for _, rate := range []int{1000, 500, 250, 100} {
+		var why []string
+		for arm := range arms {
+			w := block(arm, rate, time.Second)
+			if w.waited > 0.01 {
+				why = append(why, fmt.Sprintf("%.0f%% of the %s's requests waited for the one before", 100*w.waited, names[arm]))
+			}
+			if w.errors > 0 {
+				why = append(why, fmt.Sprintf("%d of the %s's requests failed", w.errors, names[arm]))
+			}
+		}
+		if len(why) == 0 {
+			honest = rate
+			break
+		}
+		b.Logf("%d req/s is not honest against one environment (it serves one invoke at a time): %v", rate, why)
+	}
+	rates := []int{50}
+	switch {
+	case honest == 1000:
+	case honest > 50:
+		b.Logf("measuring %d req/s instead of 1,000: the highest rate of the ladder one environment takes honestly", honest)
+	default:
+		b.Logf("no rate of the ladder down to 100 req/s is honest against one environment: only 50 req/s is measured")
+	}
+	if honest > 50 {
+		rates = append(rates, honest)
+	}
+
+	const pairs = 3
+	for _, rate := range rates {
 		b.Run(fmt.Sprintf("%drps", rate), func(b *testing.B) {
-			// At least 200 samples a path, so that p99 is supported.
 			dur := max(2*time.Second, 200*time.Second/time.Duration(rate))
-			// run sends rate/len(tgts) to each target at once, each from a
-			// worker of its own (at most one request in flight to a target
-			// when workers is 1), after a warm-up, and merges the samples.
-			run := func(tgts []load.Target, workers uint64) load.Summary {
-				b.Helper()
-				each := rate / len(tgts)
-				results := make([]*load.Result, len(tgts))
-				errs := make([]error, len(tgts))
-				var wg sync.WaitGroup
-				for i, tgt := range tgts {
-					wg.Go(func() {
-						opts := load.Options{Rate: each, Duration: time.Second, MaxWorkers: workers}
-						if _, errs[i] = load.RunIsolated(b.Context(), tgt, opts); errs[i] != nil {
-							return
-						}
-						opts.Duration = dur
-						results[i], errs[i] = load.RunIsolated(b.Context(), tgt, opts)
-					})
-				}
-				wg.Wait()
-				var samples []load.Sample
-				var s load.Summary
-				for i, res := range results {
-					if errs[i] != nil {
-						b.Fatalf("%s at %d/s: %v", tgts[i].URL, each, errs[i])
+			var p50, p99 [2][]float64
+			var added50, added99, waited, errs []float64
+			for i := 0; b.Loop(); i++ {
+				for p := range pairs {
+					var got [2]warmBlock
+					first := (i*pairs + p) % 2
+					for k := range 2 {
+						arm := (first + k) % 2
+						got[arm] = block(arm, rate, dur)
 					}
-					samples = append(samples, res.Samples...)
-					s.AchievedRate += res.Summary.AchievedRate
+					for arm := range 2 {
+						p50[arm] = append(p50[arm], ms(got[arm].p50))
+						p99[arm] = append(p99[arm], ms(got[arm].p99))
+						waited = append(waited, 100*got[arm].waited)
+						errs = append(errs, float64(got[arm].errors))
+					}
+					added50 = append(added50, ms(got[0].p50-got[1].p50))
+					added99 = append(added99, ms(got[0].p99-got[1].p99))
 				}
-				merged := load.Summarize(samples, dur)
-				merged.AchievedRate = s.AchievedRate
-				if merged.Latency.N < 100 {
-					b.Fatalf("%s at %d/s: %d errors of %d: too few answers for a p99", tgts[0].URL, rate, merged.Errors, merged.Requests)
-				}
-				return merged
 			}
-			var gp50, gp99, dp50, dp99, added, grps, drps, gerr, derr []float64
-			for b.Loop() {
-				gw := run([]load.Target{viaGateway}, 0)
-				dir := run(directTargets(max(1, rate/perEnvRate)), 1)
-				ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-				gp50, gp99 = append(gp50, ms(gw.Latency.P50)), append(gp99, ms(gw.Latency.P99))
-				dp50, dp99 = append(dp50, ms(dir.Latency.P50)), append(dp99, ms(dir.Latency.P99))
-				added = append(added, ms(gw.Latency.P50-dir.Latency.P50))
-				grps, drps = append(grps, gw.AchievedRate), append(drps, dir.AchievedRate)
-				gerr = append(gerr, 100*float64(gw.Errors)/float64(gw.Requests))
-				derr = append(derr, 100*float64(dir.Errors)/float64(dir.Requests))
-			}
-			median := func(xs []float64) float64 { slices.Sort(xs); return xs[len(xs)/2] }
-			b.ReportMetric(median(gp50), "gateway-p50-ms")
-			b.ReportMetric(median(dp50), "direct-p50-ms")
-			b.ReportMetric(median(added), "added-p50-ms")
-			b.ReportMetric(median(gp99), "gateway-p99-ms")
-			b.ReportMetric(median(dp99), "direct-p99-ms")
-			b.ReportMetric(median(grps), "gateway-rps")
-			b.ReportMetric(median(drps), "direct-rps")
-			b.ReportMetric(median(gerr), "gateway-err-%")
-			b.ReportMetric(median(derr), "direct-err-%")
+			b.ReportMetric(median(p50[0]), "gateway-p50-ms")
+			b.ReportMetric(median(p50[1]), "direct-p50-ms")
+			b.ReportMetric(median(added50), "added-p50-ms")
+			b.ReportMetric(median(p99[0]), "gateway-p99-ms")
+			b.ReportMetric(median(p99[1]), "direct-p99-ms")
+			b.ReportMetric(median(added99), "added-p99-ms")
+			b.ReportMetric(slices.Max(waited), "waited-max-%")
+			b.ReportMetric(slices.Max(errs), "errors-max")
 		})
 	}
+}
+
+// warmBlock is one block's figures: latency percentiles of the successful
+// requests, the share of requests that waited for the one before, errors.
+type warmBlock struct {
+	p50, p99 time.Duration
+	waited   float64
+	errors   int
+}
+
+func blockOf(res *load.Result) warmBlock {
+	w := warmBlock{p50: res.Summary.Latency.P50, p99: res.Summary.Latency.P99, errors: res.Summary.Errors}
+	// A request waited when it was due before the one before it had
+	// its answer (one in flight at a time: it could not leave earlier).
+	s := slices.SortedFunc(slices.Values(res.Samples), func(x, y load.Sample) int { return cmp.Compare(x.Seq, y.Seq) })
+	n := 0
+	for k := 1; k < len(s); k++ {
+		if s[k].Offset < s[k-1].Offset+s[k-1].Latency {
+			n++
+		}
+	}
+	// A request the schedule called for and never sent waited too.
+	if all := len(s) + res.Summary.Unsent(); all > 0 {
+		w.waited = float64(n+res.Summary.Unsent()) / float64(all)
+	}
+	return w
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func median(xs []float64) float64 {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }

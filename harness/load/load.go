@@ -10,12 +10,16 @@
 // estimated.
 //
 // The generator usually shares the machine with what it measures, so it is
-// kept cheap: plain-http requests go through its own HTTP/1.1 transport
-// (wire.go) instead of net/http's, and while a run lasts the process runs Go
-// code on at most Options.Procs threads (GOMAXPROCS; a quarter of the CPUs,
-// at least one, by default), which saves the cross-core wake-ups that cost
-// the app CPU. BenchmarkFidelityThroughput (in this package) measures the
-// result beside wrk.
+// kept cheap: while a run lasts its process runs Go code on at most
+// Options.Procs threads (GOMAXPROCS; a quarter of the CPUs, at least one,
+// by default), which saves the cross-core wake-ups that cost the app CPU.
+// Requests go through net/http's Transport (keep-alive, an idle connection
+// kept per worker, no redirect followed, Timeout per request).
+// BenchmarkFidelityThroughput (in this package) measures it beside wrk.
+// An HTTP/1.1 client of the generator's own was measured beside net/http
+// in that benchmark (2026-11-30: 1.16× net/http's saturation rate, the
+// median of five paired runs, short of the 1.2× that would have paid for
+// its thousand lines) and removed.
 //
 // That cap is process-wide, so the generator runs in a process of its own
 // (RunIsolated, worker.go): nothing it measures shares its process, its
@@ -28,8 +32,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,9 +68,11 @@ type Options struct {
 	// second, and leaves the other cores to the system under test when
 	// both share the machine.
 	Procs int
-	// Client sends the requests (e.g. one that signs them); nil means the
-	// generator's own keep-alive HTTP/1.1 transport (wire.go) for plain-http
-	// targets, and vegeta's net/http client for others, with Timeout.
+	// Client sends the requests (e.g. one that signs them) through its
+	// Transport, in a copy whose Timeout is Timeout and which follows no
+	// redirect (a 3xx is a sample's answer), as without one; the caller's
+	// client is left as it was. nil means a keep-alive net/http Transport
+	// that keeps an idle connection per worker.
 	Client *http.Client
 	// Progress, when set, is called about once a second with the figures so far.
 	Progress func(Progress)
@@ -145,27 +153,25 @@ func Run(ctx context.Context, tgt Target, opts Options) (*Result, error) {
 	}
 	defer limitProcs(opts.Procs)()
 	attackerOpts := []func(*vegeta.Attacker){
-		vegeta.Timeout(opts.Timeout),
 		vegeta.MaxWorkers(opts.MaxWorkers),
-		vegeta.KeepAlive(true),
-		vegeta.Redirects(vegeta.NoFollow),
 		// Response bodies are read to the end (the connection is reused)
 		// but not kept: a sample is a flat record.
 		vegeta.MaxBody(0),
 		vegeta.Workers(min(opts.MaxWorkers, 64)),
 	}
-	client := opts.Client
-	if client == nil && wireCarries(tgt.URL) {
-		w := newWire(opts.Timeout)
-		defer w.Close()
-		client = &http.Client{
-			Transport:     w,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+	// vegeta.Client replaces the whole client vegeta's options would set
+	// up: the one handed over carries the timeout and redirect rule.
+	var client http.Client
+	if opts.Client != nil {
+		client = *opts.Client
+	} else {
+		tr := newTransport(opts)
+		defer tr.CloseIdleConnections()
+		client.Transport = tr
 	}
-	if client != nil {
-		attackerOpts = append(attackerOpts, vegeta.Client(client))
-	}
+	client.Timeout = opts.Timeout
+	client.CheckRedirect = noFollow
+	attackerOpts = append(attackerOpts, vegeta.Client(&client))
 	atk := vegeta.NewAttacker(attackerOpts...)
 	pc := newPacer(opts.Rate)
 	interval := pc.interval
@@ -266,16 +272,42 @@ func limitProcs(n int) (restore func()) {
 	}
 }
 
-// wireCarries reports whether the load generator's own transport can carry
-// requests to rawURL: plain http, and no proxy configured for it (those go
-// through net/http).
-func wireCarries(rawURL string) bool {
-	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
-	if err != nil || req.URL.Scheme != "http" {
-		return false
+// noFollow makes a client return a redirect as the response.
+func noFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// newTransport is the generator's own Transport: keep-alive, as many idle
+// connections kept as workers may be in flight (net/http keeps two per
+// host by default, and would open and close one per request above that),
+// HTTP/1.1 (what the labs' apps serve in plain http; a Function URL takes
+// it too), proxies from the environment.
+func newTransport(opts Options) *http.Transport {
+	d := &net.Dialer{Timeout: opts.Timeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         d.DialContext,
+		MaxIdleConns:        0, // no limit across hosts; per host below
+		MaxIdleConnsPerHost: int(min(opts.MaxWorkers, 10_000)),
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: opts.Timeout,
+		ForceAttemptHTTP2:   false,
 	}
-	proxy, err := http.ProxyFromEnvironment(req)
-	return err == nil && proxy == nil
+}
+
+// validHeaders refuses header names and values that would break the
+// request's framing, before anything is sent (net/http would refuse each
+// request of the run).
+func validHeaders(h http.Header) error {
+	for k, vs := range h {
+		if k == "" || strings.ContainsAny(k, " \t\r\n:") {
+			return fmt.Errorf("load: invalid header name %q", k)
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n") {
+				return fmt.Errorf("load: invalid value for header %s", k)
+			}
+		}
+	}
+	return nil
 }
 
 // sampleOf converts vegeta's result, re-basing latency on the intended send

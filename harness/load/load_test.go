@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -267,14 +269,107 @@ func TestRunLimitsProcsAndRestoresThem(t *testing.T) {
 	}
 }
 
-func TestWireCarries(t *testing.T) {
-	for url, want := range map[string]bool{
-		"http://127.0.0.1:8080/checkout": true,
-		"https://example.test/":          false, // TLS: net/http
-		"::not a url":                    false,
-	} {
-		if got := wireCarries(url); got != want {
-			t.Errorf("wireCarries(%q) = %v, want %v", url, got, want)
+// Run keeps its connections: the server sees Rate×Duration requests on
+// at most MaxWorkers connections.
+func TestRunUsesKeptConnections(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
 		}
 	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	res, err := Run(t.Context(), Target{URL: srv.URL}, Options{Rate: 500, Duration: time.Second, MaxWorkers: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Requests < 450 || res.Summary.Errors != 0 {
+		t.Fatalf("requests %d errors %d, want ~500 and none", res.Summary.Requests, res.Summary.Errors)
+	}
+	if n := conns.Load(); n > 8 {
+		t.Errorf("%d connections for 8 workers: connections are not kept", n)
+	}
+}
+
+func TestRunRejectsBadHeaders(t *testing.T) {
+	for _, h := range []http.Header{
+		{"Bad Name": {"v"}},
+		{"": {"v"}},
+		{"X-Split": {"a\r\nInjected: yes"}},
+	} {
+		_, err := Run(t.Context(), Target{URL: "http://127.0.0.1:1/", Header: h}, Options{Rate: 1, Duration: time.Second})
+		if err == nil || !strings.Contains(err.Error(), "invalid") {
+			t.Errorf("header %q: error = %v, want it refused before the run", h, err)
+		}
+	}
+}
+
+// A caller's client (one that signs requests) keeps the run's timeout and
+// its rule of following no redirect: vegeta.Client replaced both with the
+// client's own (none and ten redirects followed).
+func TestRunWithACallersClientKeepsTimeoutAndNoRedirect(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var signed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Signed") == "yes" {
+			signed.Add(1)
+		}
+		switch r.URL.Path {
+		case "/moved":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/slow":
+			select { // a bounded wait, so that a missing timeout fails rather than hangs
+			case <-release:
+			case <-r.Context().Done():
+			case <-time.After(3 * time.Second):
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	caller := &http.Client{Transport: signer{http.DefaultTransport}}
+	opts := Options{Rate: 20, Duration: 250 * time.Millisecond, Timeout: 100 * time.Millisecond, Client: caller}
+
+	res, err := Run(t.Context(), Target{URL: srv.URL + "/moved"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Samples {
+		if s.Code != http.StatusFound {
+			t.Fatalf("sample %+v: want the 302 itself, the redirect not followed", s)
+		}
+	}
+	start := time.Now()
+	res, err = Run(t.Context(), Target{URL: srv.URL + "/slow"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Samples) == 0 || res.Summary.Errors != len(res.Samples) {
+		t.Fatalf("%d errors of %d requests to a server that never answers, want all", res.Summary.Errors, len(res.Samples))
+	}
+	for _, s := range res.Samples {
+		if s.Service > 2*time.Second {
+			t.Fatalf("sample %+v: the 100 ms timeout did not apply", s)
+		}
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the run took %s: the timeout did not apply", took)
+	}
+	if n := signed.Load(); n == 0 {
+		t.Error("no request went through the caller's transport")
+	}
+	if caller.Timeout != 0 || caller.CheckRedirect != nil {
+		t.Error("the caller's client was changed")
+	}
+}
+
+// signer marks every request, as a signing transport would.
+type signer struct{ rt http.RoundTripper }
+
+func (s signer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Signed", "yes")
+	return s.rt.RoundTrip(r)
 }
