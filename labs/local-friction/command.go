@@ -86,4 +86,3 @@ func verdict(r *Result) error {
 	}
 	return nil
 }
-

@@ -21,7 +21,7 @@ func Markdown(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", row.Topic, cell(row.Lambda), cell(c.Detail), yes(c.Holds))
 	}
 	b.WriteString("\n## What the project does, and how to see it yourself\n\n")
-	b.WriteString("Start the function with `go run ./harness/cmd/computeladder up lambda` (it prints URL); ENV is an environment's container: `docker ps -q --filter label=computeladder.backend=rie`.\n\n")
+	b.WriteString(Setup)
 	for _, row := range r.Rows {
 		fmt.Fprintf(&b, "### %s\n\n%s\n\n- try: `%s`\n", row.Topic, row.Project, row.Try)
 		for _, s := range row.Sources {
