@@ -20,6 +20,7 @@ const Results = "local-friction"
 func Lab() kit.Lab {
 	var (
 		timeout, idle time.Duration
+		short         bool
 	)
 	return kit.Scenario[Result]{
 		Use:   "local-friction",
@@ -36,13 +37,18 @@ Results go to results/<run-id>/local-friction.json and local-friction.md;
 everything is torn down, also on error and Ctrl-C. Exits 1 when a claim
 does not hold.`,
 		Example: `  computeladder scenario local-friction
-  computeladder scenario local-friction --timeout 3s --idle 5s`,
+  computeladder scenario local-friction --timeout 3s --idle 5s
+  computeladder scenario local-friction --short`,
 		Results: Results,
 		Flags: func(fl *pflag.FlagSet) {
 			fl.DurationVar(&timeout, "timeout", DefaultTimeout, "function timeout, whole seconds from 1s to 1m")
 			fl.DurationVar(&idle, "idle", DefaultIdle, "how long an environment sits idle between two readings of its state (0 to 1m)")
+			fl.BoolVar(&short, "short", false, "smoke-test size: timeout 1s, idle 1s")
 		},
 		Run: func(c *kit.Call) (*Result, error) {
+			if short {
+				timeout, idle = time.Second, time.Second
+			}
 			if timeout < time.Second || timeout > time.Minute || timeout%time.Second != 0 {
 				return nil, kit.Usage(fmt.Errorf("--timeout %s: use whole seconds from 1s to 1m", timeout))
 			}
