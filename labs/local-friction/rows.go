@@ -125,7 +125,7 @@ var Rows = []Row{
 		Lambda:  "Each concurrent request gets an execution environment of its own; one environment never sees two at once.",
 		Sources: []string{srcConcurrency},
 		Project: "The emulator is one environment and fails a second concurrent invoke; the gateway never sends one (see the next row).",
-		Try:     "for i in 1 2; do curl -s -d \"$JOB\" $RIE & done; wait; docker logs $ENV 2>&1 | grep -A2 panic",
+		Try:     "for i in 1 2; do curl -sS -d \"$JOB\" $RIE & done; wait; docker logs $ENV 2>&1 | grep -A2 panic",
 	},
 	{
 		Claim: ClaimGatewayScales, Topic: "Concurrency (gateway)",
