@@ -108,9 +108,9 @@ var Rows = []Row{
 	},
 	{
 		Claim: ClaimFunctionError, Topic: "Function errors",
-		Lambda:  "Invoke answers a function error with 200 and the X-Amz-Function-Error header; a Function URL turns it into 502.",
+		Lambda:  "Invoke answers a function error with 200 and the X-Amz-Function-Error header (Handled, or Unhandled for a crash or timeout); a Function URL client gets an error status, not the error payload.",
 		Sources: []string{srcInvokeAPI},
-		Project: "The emulator drops the header, so the gateway recognises an error payload by its shape and answers 502 as a Function URL does.",
+		Project: "The emulator drops the header, so the gateway recognises an error payload by its shape and answers 502 (the status the project chose for every function error; see deployers/rie).",
 		Try:     "curl -si -d '{}' $RIE",
 	},
 	{
