@@ -73,7 +73,7 @@ var Rows = []Row{
 	},
 	{
 		Claim: ClaimMaxMemory, Topic: "Max Memory Used",
-		Lambda:  "Max Memory Used is what the function used (a Go hello uses well under 128 MB).",
+		Lambda:  "Max Memory Used is the memory the function used, beside the Memory Size it may use.",
 		Sources: []string{srcLogs},
 		Project: "Read the container's own figure instead (`docker stats`); this lab puts it beside the REPORT line.",
 		Try:     "docker stats --no-stream $ENV; docker logs $ENV 2>&1 | grep -c 'Max Memory Used: 128 MB'",
@@ -136,7 +136,7 @@ var Rows = []Row{
 	},
 	{
 		Claim: ClaimNoFreeze, Topic: "Freeze between invokes",
-		Lambda:  "Between invokes the environment is frozen: no background work runs, and its clock jumps when it thaws.",
+		Lambda:  "Between invokes the environment is frozen: no background work runs until the next invoke thaws it.",
 		Sources: []string{srcLifecycle},
 		Project: "Locally nothing freezes: the container keeps running between invokes. The app does no work after its response, so nothing it measures depends on it; code that does (background goroutines, flushes after the response) behaves differently on Lambda.",
 		Try:     "docker inspect -f '{{.State.Status}} paused={{.State.Paused}}' $ENV",
