@@ -130,3 +130,9 @@ lab-execution-ceiling:
 lab-connection-storm:
 	$(CLI) setup lambda
 	$(CLI) scenario connection-storm $(ARGS)
+
+## lab-local-friction: what the local function backend gets wrong compared with Lambda (REPORT figures, memory, IAM, events, timeout, concurrency, freeze)
+.PHONY: lab-local-friction
+lab-local-friction:
+	$(CLI) setup lambda
+	$(CLI) scenario local-friction $(ARGS)

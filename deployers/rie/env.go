@@ -35,10 +35,14 @@ var riePort = network.MustParsePort("8080/tcp")
 
 // Environment describes one execution environment, for the harness.
 type Environment struct {
-	ID       string  `json:"id"`   // container id
-	Name     string  `json:"name"` // container name
-	MemoryMB int     `json:"memory_mb"`
-	CPUs     float64 `json:"cpus"`
+	ID   string `json:"id"`   // container id
+	Name string `json:"name"` // container name
+	// InvokeURL is the emulator's own invoke endpoint on 127.0.0.1: POST
+	// an event there to bypass the gateway (as the emulator's README
+	// shows with curl).
+	InvokeURL string  `json:"invoke_url,omitempty"`
+	MemoryMB  int     `json:"memory_mb"`
+	CPUs      float64 `json:"cpus"`
 	// InitCPUs is the share it started with, for its init; CPUs applies
 	// from the end of its first invoke (see WithInitBoost).
 	InitCPUs float64 `json:"init_cpus"`

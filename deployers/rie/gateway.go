@@ -476,7 +476,7 @@ func (g *gateway) snapshot() []Environment {
 	out := make([]Environment, 0, len(g.envs))
 	for _, e := range g.envs {
 		env := Environment{
-			ID: e.id, Name: e.name, MemoryMB: g.spec.memoryMB, CPUs: g.spec.cpus, InitCPUs: g.spec.initCPUs,
+			ID: e.id, Name: e.name, InvokeURL: e.url + rieInvokePath, MemoryMB: g.spec.memoryMB, CPUs: g.spec.cpus, InitCPUs: g.spec.initCPUs,
 			Started: e.started, Listening: e.listening.Sub(e.started),
 			FirstInvoke: e.firstInvoke, Requests: e.requests,
 			Retired: e.retired, RetireReason: e.reason,

@@ -62,6 +62,8 @@ func TestRunBadInputExitsTwo(t *testing.T) {
 		{[]string{"scenario", "state", "--run-id", "Not OK"}, "run id"},
 		{[]string{"scenario", "state", "--workers", "1"}, "--workers 1"},
 		{[]string{"scenario", "connection-storm", "--arch", "mips"}, "use amd64 or arm64"},
+		{[]string{"scenario", "local-friction", "--timeout", "1500ms"}, "--timeout 1.5s: use whole seconds"},
+		{[]string{"scenario", "local-friction", "--idle", "-1s"}, "--idle -1s"},
 		{[]string{"scenario", "execution-ceiling", "--accel", "whpx"}, `unknown accelerator "whpx"`},
 		{[]string{"scenario", "execution-ceiling", "--job", "1s"}, "longer than the function timeout"},
 		{[]string{"run", "vm", "--endpoint", "http://127.0.0.1:4566"}, "--endpoint goes with"},

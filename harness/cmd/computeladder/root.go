@@ -9,6 +9,7 @@ import (
 	crossover "github.com/computeladder/computeladder/labs/cost-crossover"
 	ceiling "github.com/computeladder/computeladder/labs/execution-ceiling"
 	"github.com/computeladder/computeladder/labs/ladder"
+	localfriction "github.com/computeladder/computeladder/labs/local-friction"
 	lockin "github.com/computeladder/computeladder/labs/lock-in"
 	"github.com/computeladder/computeladder/labs/state"
 )
@@ -21,6 +22,7 @@ var labs = []func() kit.Lab{
 	ceiling.Lab,
 	state.Lab,
 	storm.Lab,
+	localfriction.Lab,
 	crossover.Lab,
 	lockin.Lab,
 }
