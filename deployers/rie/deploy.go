@@ -126,9 +126,9 @@ func (dp *Deployer) deploy(ctx context.Context, c config, d *deployers.Deploymen
 	digest := runcache.Digest(rootfs, []byte(strings.Join(imageChanges, "\n")))
 	ref := d.ID
 	if dp.images.Kept(d.RunID) {
-		// One tag per image input: the run's deployments share it, and
-		// Release removes it.
-		ref = ImageRepo + ":" + d.RunID + "-" + digest[:12]
+		// One tag per image input and deployer: the run's deployments on
+		// this deployer share it, and its Release removes it.
+		ref = ImageRepo + ":" + d.RunID + "-" + digest[:12] + "-" + dp.tag
 	} else {
 		// Recorded before the import, which runs to its end even after
 		// Ctrl-C, so that the teardown that follows removes the image.

@@ -173,6 +173,12 @@ type Deployer struct {
 	// address: bridgeUnknown, bridgeProbing, bridgeReachable or
 	// bridgeUnreachable (see probeBridge).
 	bridge atomic.Int32
+	// tag is this deployer's own part of its kept images' tags: two
+	// deployers keeping one run (a lab's function and its capped twin)
+	// import the same artifacts, and a shared tag would move to the
+	// second import and leave the first image untagged, for no Release
+	// to remove.
+	tag string
 }
 
 var (
@@ -313,7 +319,7 @@ func New(opts ...Option) (*Deployer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rie: %w", err)
 	}
-	return &Deployer{api: cli, closer: cli, opts: o}, nil
+	return &Deployer{api: cli, closer: cli, opts: o, tag: deployers.RandomHex(3)}, nil
 }
 
 // Keep makes later deployments of runID reuse the image an earlier one

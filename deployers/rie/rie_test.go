@@ -363,6 +363,36 @@ func TestImageOncePerKeptRun(t *testing.T) {
 	requireNothingLeft(t, dp, runID)
 }
 
+// Two deployers keeping the same run (the connection-storm lab's function
+// and its capped twin) each import their image: neither may take the
+// other's tag, or the first image is left untagged, still labelled with the
+// run id, after both Releases (the regression: "left after teardown,
+// removed by a sweep by label" in that lab's reference run).
+func TestTwoDeployersKeepOneRun(t *testing.T) {
+	a, b := newDeployer(t), newDeployer(t)
+	runID := deployertest.RunID(t, "rie-two-keep")
+	spec := deployers.Spec{RunID: runID, Artifacts: deployertest.Artifacts(t), ReadyTimeout: time.Minute}
+	var refs []string
+	for _, dp := range []*Deployer{a, b} {
+		dp.Keep(runID)
+		t.Cleanup(func() { _ = dp.Release(context.Background(), runID) })
+		d := deploy(t, dp, spec)
+		refs = append(refs, d.Details[DetailImage])
+		if err := dp.Teardown(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if refs[0] == refs[1] {
+		t.Errorf("both deployers tagged %s: the second import takes the first one's tag", refs[0])
+	}
+	for _, dp := range []*Deployer{a, b} {
+		if err := dp.Release(context.Background(), runID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	requireNothingLeft(t, a, runID)
+}
+
 // testBootstrap builds testdata/<name> as a static Linux binary.
 func testBootstrap(t testing.TB, name string) string {
 	t.Helper()

@@ -6,8 +6,8 @@
 //     request lands on a new one (whoami cold=true, a new instance id) and
 //     waits for its start and init.
 //  2. Burst: N requests arriving together on one warm environment need N
-//     environments; each new one is a cold start, and the burst's p99 is a
-//     cold start's latency.
+//     environments; each new one is a cold start, and the burst's slowest
+//     request is a cold start's latency.
 //  3. Pre-warmed: K environments started ahead of the burst (what
 //     provisioned concurrency or minimum instances buy) serve it warm; the
 //     price is an environment billed whether it serves or not.
@@ -291,8 +291,8 @@ func (s *session) measureBurst(ctx context.Context, out *BurstResult) error {
 			})
 		}
 	}
-	s.cfg.Logf("lambda    burst      p50 %s, p99 %s, %d cold start(s), %d new environment(s), %d error(s)",
-		out.Latency.P50.Round(10*time.Microsecond), out.Latency.P99.Round(10*time.Microsecond), out.ColdStarts, len(out.NewEnvironments), out.Errors)
+	s.cfg.Logf("lambda    burst      %s, %d cold start(s), %d new environment(s), %d error(s)",
+		latencies(out.Latency), out.ColdStarts, len(out.NewEnvironments), out.Errors)
 	if out.Errors > 0 {
 		return fmt.Errorf("burst: %d of %d requests failed (first: %s)", out.Errors, len(out.Requests), firstError(out.Requests))
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/harness/cost"
+	"github.com/computeladder/computeladder/harness/load"
 )
 
 func TestWarmPoolCost(t *testing.T) {
@@ -52,10 +53,10 @@ func TestWarmPoolCost(t *testing.T) {
 }
 
 func TestJudge(t *testing.T) {
-	cold := BurstResult{Requests: make([]Request, 4), ColdStarts: 3, NewEnvironments: make([]NewEnv, 3)}
-	cold.Latency.P99 = 400 * time.Millisecond
-	warm := BurstResult{Requests: make([]Request, 4)}
-	warm.Latency.P99 = 5 * time.Millisecond
+	cold := BurstResult{Requests: make([]Request, 4), ColdStarts: 3, NewEnvironments: make([]NewEnv, 3),
+		Latency: load.QuantilesOf([]time.Duration{time.Millisecond, 300 * time.Millisecond, 350 * time.Millisecond, 400 * time.Millisecond})}
+	warm := BurstResult{Requests: make([]Request, 4),
+		Latency: load.QuantilesOf([]time.Duration{time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond, 5 * time.Millisecond})}
 	tests := []struct {
 		name      string
 		afterIdle Request
@@ -63,13 +64,13 @@ func TestJudge(t *testing.T) {
 		want      map[string]bool
 	}{
 		{"all hold", Request{InstanceID: "b", Cold: true}, cold, warm,
-			map[string]bool{ClaimIdleGoesCold: true, ClaimBurstScalesOut: true, ClaimPrewarmNoColds: true, ClaimPrewarmFasterP99: true}},
+			map[string]bool{ClaimIdleGoesCold: true, ClaimBurstScalesOut: true, ClaimPrewarmNoColds: true, ClaimPrewarmFasterSlowest: true}},
 		{"same instance after idle", Request{InstanceID: "a"}, cold, warm,
 			map[string]bool{ClaimIdleGoesCold: false}},
 		{"burst served by one environment", Request{InstanceID: "b", Cold: true}, BurstResult{ColdStarts: 1, NewEnvironments: make([]NewEnv, 1)}, warm,
-			map[string]bool{ClaimBurstScalesOut: false, ClaimPrewarmFasterP99: false}},
+			map[string]bool{ClaimBurstScalesOut: false, ClaimPrewarmFasterSlowest: false}},
 		{"cold start despite pre-warming", Request{InstanceID: "b", Cold: true}, cold, cold,
-			map[string]bool{ClaimPrewarmNoColds: false, ClaimPrewarmFasterP99: false}},
+			map[string]bool{ClaimPrewarmNoColds: false, ClaimPrewarmFasterSlowest: false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

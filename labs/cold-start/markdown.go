@@ -28,12 +28,16 @@ func Markdown(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "\nNew environment's Init Duration: %s. Retired: %s.\n\n", ms(r.Idle.NewInit), strings.Join(r.Idle.RetireReasons, ", "))
 
 	b.WriteString("## 2–3. A burst, cold and pre-warmed\n\n")
-	b.WriteString("| burst | p50 | p99 | max | cold starts | new environments | errors |\n|---|---|---|---|---|---|---|\n")
+	// A percentile the burst's n does not support is "—" (p99 needs 100
+	// requests): the slowest request, with n, says what it would only
+	// have renamed.
+	b.WriteString("| burst | n | p50 | p99 | slowest | cold starts | new environments | errors |\n|---|---|---|---|---|---|---|---|\n")
 	for _, x := range []struct {
 		name string
 		r    BurstResult
 	}{{"on 1 warm environment", r.ColdBurst}, {fmt.Sprintf("on %d pre-warmed", r.PrewarmedBurst.PrewarmedEnvs), r.PrewarmedBurst}} {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d | %d |\n", x.name, ms(x.r.Latency.P50), ms(x.r.Latency.P99), ms(x.r.Latency.Max),
+		q := x.r.Latency
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %d | %d | %d |\n", x.name, q.N, quantile(q, 0.50, q.P50), quantile(q, 0.99, q.P99), quantile(q, 0, q.Max),
 			x.r.ColdStarts, len(x.r.NewEnvironments), x.r.Errors)
 	}
 	if len(r.ColdBurst.NewEnvironments) > 0 {
