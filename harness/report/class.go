@@ -21,22 +21,45 @@ import (
 // nothing.
 const OutlierMinRuns = 4
 
+// MinIQR is the smallest IQR the fences use, as a fraction of the
+// median: runs on one kind of laptop agree within a few percent, and
+// Tukey's rule alone would then name a run 5 % off, which is noise.
+const MinIQR = 0.1
+
 // OutlierRule says how the class page (and compare --help) picks
 // outliers.
 const OutlierRule = "A run is an outlier when its figure lies outside Tukey's fences: below Q1 − 1.5 × IQR or above Q3 + 1.5 × IQR, " +
-	"where Q1 and Q3 are the quartiles of the class's runs of that variant (the medians of the lower and upper halves, as in every report) " +
-	"and IQR = Q3 − Q1. Outliers are named only where at least 4 runs have the figure."
+	"where Q1 and Q3 are Tukey's hinges of the class's runs of that variant (the medians of the lower and upper halves, " +
+	"each half including the middle run when the number of runs is odd) and IQR = Q3 − Q1, " +
+	"but at least a tenth of the median, so that in a class whose runs agree within a few percent the run 5 % off is not called an outlier. " +
+	"Outliers are named only where at least 4 runs have the figure."
 
-// Fences are Tukey's fences of xs (Q1 − 1.5 × IQR, Q3 + 1.5 × IQR, with
-// results.StatsOf's quartiles); ok is false for fewer than
-// OutlierMinRuns values, when no value is called an outlier.
+// Hinges are Tukey's hinges of xs: the medians of its lower and upper
+// halves, each including the median when len(xs) is odd (for an even
+// count, the quartiles of results.StatsOf). With five runs, one far off,
+// the plain halves would put that run in the upper quartile itself and
+// hide it; Tukey's halves do not.
+func Hinges(xs []time.Duration) (q1, q3 time.Duration) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	half := (len(s) + 1) / 2
+	return results.StatsOf(s[:half]).Median, results.StatsOf(s[len(s)-half:]).Median
+}
+
+// Fences are Tukey's fences of xs: Q1 − 1.5 × IQR and Q3 + 1.5 × IQR of
+// its Hinges, the IQR at least a tenth of the median (MinIQR); ok is
+// false for fewer than OutlierMinRuns values, when no value is called an
+// outlier.
 func Fences(xs []time.Duration) (lo, hi time.Duration, ok bool) {
 	if len(xs) < OutlierMinRuns {
 		return 0, 0, false
 	}
-	s := results.StatsOf(xs)
-	iqr := s.Q3 - s.Q1
-	return s.Q1 - iqr*3/2, s.Q3 + iqr*3/2, true
+	q1, q3 := Hinges(xs)
+	iqr := max(q3-q1, time.Duration(float64(results.StatsOf(xs).Median)*MinIQR))
+	return q1 - iqr*3/2, q3 + iqr*3/2, true
 }
 
 // classMetric is one figure of the class page.
@@ -70,7 +93,9 @@ type classPoint struct {
 	Out string
 }
 
-// ClassFigure is one figure of one variant across the class.
+// ClassFigure is one figure of one variant across the class. Its Stats'
+// quartiles are Hinges, so that the box drawn is the one the fences
+// stand on.
 type ClassFigure struct {
 	ID, Name, What string
 	Stats          results.Stats
@@ -175,6 +200,7 @@ func (f *ClassFigure) settle() {
 		xs[i] = p.Value
 	}
 	f.Stats = results.StatsOf(xs)
+	f.Stats.Q1, f.Stats.Q3 = Hinges(xs)
 	f.Lo, f.Hi, f.Fenced = Fences(xs)
 	for i, p := range f.Points {
 		switch {

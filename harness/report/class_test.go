@@ -76,10 +76,17 @@ func TestFences(t *testing.T) {
 		{ds(1, 2, 3), 0, 0, false}, // too few runs
 		// Q1 1.5, Q3 3.5, IQR 2: fences −1.5 and 6.5.
 		{ds(4, 1, 3, 2), -1500 * time.Microsecond, 6500 * time.Microsecond, true},
-		// Q1 2.5, Q3 7.5 (medians of the halves of 9, the middle one
-		// left out): IQR 5, fences −5 and 15.
-		{ds(1, 2, 3, 4, 5, 6, 7, 8, 100), -5 * ms, 15 * ms, true},
-		{ds(5, 5, 5, 5), 5 * ms, 5 * ms, true},
+		// Hinges 3 and 7 (the halves of 9 share the middle run): IQR 4,
+		// fences −3 and 13.
+		{ds(1, 2, 3, 4, 5, 6, 7, 8, 100), -3 * ms, 13 * ms, true},
+		// Five runs, one far off: hinges 410 and 430, so 9 s is out
+		// (the plain halves' Q3 would be 4.715 s, and it would not be).
+		{ds(400, 410, 420, 430, 9000), 347 * ms, 493 * ms, true},
+		// All equal: the IQR is a tenth of the median, 0.5 ms.
+		{ds(5, 5, 5, 5), 4250 * time.Microsecond, 5750 * time.Microsecond, true},
+		// Agreeing within 5 %: hinges 410 and 430 but the IQR is 42 ms
+		// (a tenth of 420): nobody is out.
+		{ds(400, 410, 420, 430, 440), 347 * ms, 493 * ms, true},
 	} {
 		lo, hi, ok := Fences(tc.in)
 		if lo != tc.lo || hi != tc.hi || ok != tc.ok {

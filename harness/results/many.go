@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 )
 
 // Class is the runs of many results files — a class's, handed in — each
@@ -76,7 +75,8 @@ func ReadClass(paths []string) *Class {
 }
 
 // expand is p's results files: p itself, or the results.json files under
-// the folder p, in lexical order.
+// the folder p, in the order WalkDir visits them (lexical, folder by
+// folder).
 func expand(p string) ([]string, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -101,7 +101,6 @@ func expand(p string) ([]string, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no results.json in this folder", p)
 	}
-	slices.Sort(out)
 	return out, nil
 }
 
