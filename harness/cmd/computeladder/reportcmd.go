@@ -48,7 +48,9 @@ read twice is counted once, and the duplicate reported.
 
 --html FILE also writes the class page: one self-contained HTML page
 with, per variant, the spread of startup, cold start and warm p50 across
-the runs, and the outliers named. ` + report.OutlierRule + `
+the runs, and the outliers named.
+
+` + wrap(report.OutlierRule, 72) + `
 
 Exit codes: 0 every file compared, 1 some files skipped (the others
 compared, the table and the page written), 2 bad flags or no file could
@@ -94,9 +96,30 @@ be read.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "md", "table format: md (Markdown), csv (milliseconds, for a spreadsheet) or json")
+	cmd.Flags().StringVar(&format, "format", "md", "table format: md (Markdown; also \"table\"), csv (medians in milliseconds, for a spreadsheet) or json")
 	cmd.Flags().StringVar(&htmlPath, "html", "", "also write the class page to this file: per variant, the spread of each figure across the runs, outliers named")
 	return cmd
+}
+
+// wrap breaks s into lines of at most width characters, at spaces.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		l := len([]rune(w))
+		switch {
+		case i == 0:
+		case n+1+l > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += l
+	}
+	return b.String()
 }
 
 // oneLine keeps an error message on one line.
