@@ -106,6 +106,9 @@ type ClassFigure struct {
 	Outliers    []classPoint
 	NotMeasured []string
 	Chart       template.HTML
+	// LogScale says the chart's axis is logarithmic (the figures span
+	// more than 20×).
+	LogScale bool
 }
 
 // ClassVariant is one variant (on one target) across the class.
@@ -318,14 +321,14 @@ th{background:#f4f4f4}td.out{color:#b00;font-weight:700}
 svg text{font-size:12px;font-family:system-ui,sans-serif}
 </style></head><body>
 <h1>computeladder class view</h1>
-<p id="summary">{{len .Class.Runs}} runs from {{.Files}} files ({{len .Class.Skipped}} skipped, {{len .Class.Duplicates}} duplicates counted once){{if .Class.Runs}}, started {{.First}}{{if ne .First .Last}} to {{.Last}}{{end}}; {{.Labels}} of them labelled{{end}}.
+<p id="summary">{{len .Class.Runs}} runs from {{.Files}} files (skipped: {{len .Class.Skipped}}; duplicates counted once: {{len .Class.Duplicates}}){{if .Class.Runs}}, started {{.First}}{{if ne .First .Last}} to {{.Last}}{{end}}; {{.Labels}} of them labelled{{end}}.
 Each dot is one run: {{range $i, $m := .Metrics}}{{if $i}}; {{end}}<b>{{$m.Name}}</b> is {{$m.What}}{{end}}.</p>
 <p class="rule" id="rule">{{.Rule}}</p>
 {{if .Variants}}<p>{{range .Variants}}<a href="#{{.ID}}">{{.Title}}</a> {{end}}{{if .Class.Skipped}}· <a href="#skipped">skipped files</a>{{end}}</p>{{else}}<p class="err">No run to show.</p>{{end}}
 {{range .Variants}}<section id="{{.ID}}">
 <h2>{{.Title}}</h2>
 {{if .Accels}}<p>Dot colour: the microVM's accelerator —{{range .Accels}}<span class="key" style="background:{{accelColor .}}"></span>{{.}}{{end}}. A red ring marks an outlier.</p>{{else}}<p>A red ring marks an outlier.</p>{{end}}
-{{range .Figures}}<figure>{{.Chart}}<figcaption><b>{{.Name}}</b>: {{if .Points}}{{len .Points}} runs, median {{dur .Stats.Median}}, middle half {{dur .Stats.Q1}} – {{dur .Stats.Q3}}, range {{dur .Stats.Min}} – {{dur .Stats.Max}}{{if .Fenced}} ({{fence .}}).
+{{range .Figures}}<figure>{{.Chart}}<figcaption><b>{{.Name}}</b>{{if .LogScale}} (log scale){{end}}: {{if .Points}}{{len .Points}} runs, median {{dur .Stats.Median}}, middle half {{dur .Stats.Q1}} – {{dur .Stats.Q3}}, range {{dur .Stats.Min}} – {{dur .Stats.Max}}{{if .Fenced}} ({{fence .}}).
 {{if .Outliers}}<span class="err">Outliers: {{range $i, $o := .Outliers}}{{if $i}}, {{end}}<b>{{$o.Who}}</b> {{dur $o.Value}} ({{$o.Out}}){{end}}.</span>{{else}}No outliers.{{end}}{{else}}. Fewer than 4 runs: no outliers named.{{end}}{{else}}not measured in any run.{{end}}
 {{if .NotMeasured}}Not measured: {{join .NotMeasured}}.{{end}}</figcaption></figure>
 {{end}}<table class="runs"><thead><tr><th>who</th><th>run</th><th>CPU model</th><th>machine</th><th>accel</th><th>Docker</th>{{range .Figures}}<th>{{.Name}}</th>{{end}}</tr></thead><tbody>

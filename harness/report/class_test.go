@@ -55,7 +55,7 @@ func sampleClass() *results.Class {
 	add(classRun("r6", "Una", "kvm", 430*ms, 40*ms, 5*ms, ms))
 	add(classRun("r7", "Group 3", "kvm", 420*ms, 305*ms, 5*ms, ms))
 	add(classRun("r8", "Group 3", "kvm", 425*ms, 306*ms, 5*ms, ms))
-	c.Skipped = []results.Skipped{{Path: "zed/results.json", Err: "zed/results.json: decode results: the file ends early (truncated?)"}}
+	c.Skipped = []results.Skipped{{Path: "zed/results.json", Err: "decode results: the file ends early (truncated?)"}}
 	c.Duplicates = []results.Duplicate{{Path: "copy/results.json", RunID: "r0", First: "r0/results.json", OtherLabel: true}}
 	return c
 }
@@ -170,7 +170,7 @@ func TestClassHTML(t *testing.T) {
 		`<svg id="vm-startup"`, `<svg id="vm-cold"`, `<svg id="vm-warm"`, `<svg id="container-startup"`,
 		`<text class="outlier"`, `Tao — 9.00 s`, `Una — 40.0 ms`,
 		`Outliers: <b>Tao</b> 9.00 s (above)`,
-		"9 runs from 11 files (1 skipped, 1 duplicates counted once)",
+		"9 runs from 11 files (skipped: 1; duplicates counted once: 1)",
 		"Tukey&#39;s fences", "<td class=\"out\">9.00 s</td>",
 		"zed/results.json", "under another label",
 		"AMD EPYC 7r5", "27.3.1",

@@ -29,11 +29,10 @@ func accelColor(accel string) string {
 // figures span more than logSpan (one TCG microVM beside KVM ones would
 // squash every other dot against zero).
 type axis struct {
-	log        bool
-	lo, hi     float64
-	x0, x1     float64
-	ticks      []time.Duration
-	scaleLabel string
+	log    bool
+	lo, hi float64
+	x0, x1 float64
+	ticks  []time.Duration
 }
 
 const logSpan = 20
@@ -46,7 +45,6 @@ func newAxis(min, max time.Duration, x0, x1 float64) axis {
 		for e := a.lo; e <= a.hi; e++ {
 			a.ticks = append(a.ticks, time.Duration(math.Pow(10, e)))
 		}
-		a.scaleLabel = "log scale"
 		return a
 	}
 	step := niceStep(float64(max) / 5)
@@ -97,6 +95,7 @@ func stripChart(f *ClassFigure) template.HTML {
 	nameY := axisY + 34
 	H := nameY + 16*float64(len(f.Outliers)) + 4
 	a := newAxis(f.Stats.Min, f.Stats.Max, L, W-R)
+	f.LogScale = a.log
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg id="%s" class="strip" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img" aria-label="%s across the class">`,
 		template.HTMLEscapeString(f.ID), W, H, template.HTMLEscapeString(f.Name))
@@ -107,9 +106,6 @@ func stripChart(f *ClassFigure) template.HTML {
 		x := a.x(t)
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="8" y2="%.0f" stroke="#eee"/><text x="%.1f" y="%.0f" text-anchor="middle" fill="#555">%s</text>`,
 			x, x, axisY, x, axisY+15, dur(t))
-	}
-	if a.scaleLabel != "" {
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="end" fill="#888">%s</text>`, W-R, axisY+29, a.scaleLabel)
 	}
 
 	// Box and whiskers: the middle half and the runs inside the fences.

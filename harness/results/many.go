@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Class is the runs of many results files — a class's, handed in — each
@@ -26,7 +27,8 @@ type Loaded struct {
 	Run  *Run
 }
 
-// Skipped is a file that could not be read.
+// Skipped is a file that could not be read, and why (Err does not repeat
+// the path).
 type Skipped struct {
 	Path string `json:"path"`
 	Err  string `json:"error"`
@@ -59,7 +61,7 @@ func ReadClass(paths []string) *Class {
 		for _, f := range files {
 			run, err := ReadDocument(f)
 			if err != nil {
-				c.Skipped = append(c.Skipped, Skipped{Path: f, Err: err.Error()})
+				c.Skipped = append(c.Skipped, Skipped{Path: f, Err: strings.TrimPrefix(err.Error(), f+": ")})
 				continue
 			}
 			if prev, ok := first[run.RunID]; ok {

@@ -67,7 +67,7 @@ be read.`,
 			class := results.ReadClass(args)
 			stderr := cmd.ErrOrStderr()
 			for _, s := range class.Skipped {
-				fmt.Fprintf(stderr, "computeladder: compare: skipped %s\n", oneLine(s.Err))
+				fmt.Fprintf(stderr, "computeladder: compare: skipped %s: %s\n", s.Path, oneLine(s.Err))
 			}
 			for _, d := range class.Duplicates {
 				other := ""
