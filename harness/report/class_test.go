@@ -291,6 +291,23 @@ func TestCompareNotMeasured(t *testing.T) {
 	}
 }
 
+// A label a spreadsheet would run as a formula reaches the CSV as text.
+func TestCompareCSVNoFormula(t *testing.T) {
+	r := classRun("r0", `=HYPERLINK("http://x","y")`, "kvm", ms, ms, ms, ms)
+	r.Machine.CPUModel = "@SUM(1)"
+	var b bytes.Buffer
+	if err := CompareCSV(&b, []*results.Run{r}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs[1][1] != `'=HYPERLINK("http://x","y")` || recs[1][6] != "'@SUM(1)" || recs[1][11] != "1.000" {
+		t.Errorf("csv row %q", recs[1])
+	}
+}
+
 func TestParseFormat(t *testing.T) {
 	for in, want := range map[string]Format{"md": FormatMarkdown, "table": FormatMarkdown, "CSV": FormatCSV, "json": FormatJSON} {
 		if got, err := ParseFormat(in); got != want || err != nil {

@@ -144,7 +144,8 @@ var CompareColumns = []string{
 
 // CompareCSV writes the rows as CSV (RFC 4180) under CompareColumns, for
 // a spreadsheet: a figure is the median in milliseconds, "" where none
-// was recorded.
+// was recorded; a text that a spreadsheet would take for a formula is
+// quoted with a leading apostrophe (noFormula).
 func CompareCSV(w io.Writer, runs []*results.Run) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CompareColumns); err != nil {
@@ -156,12 +157,26 @@ func CompareCSV(w io.Writer, runs []*results.Run) error {
 			statMS(r.Startup), statN(r.Startup), statMS(r.ColdStart), statN(r.ColdStart),
 			durMS(r.WarmP50), durMS(r.WarmP99), strconv.Itoa(r.WarmN),
 			strconv.Itoa(r.WarmRequests), strconv.Itoa(r.WarmErrors), strconv.FormatBool(r.WarmFellBehind), r.Error}
+		for i, cell := range rec {
+			rec[i] = noFormula(cell)
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// noFormula keeps a spreadsheet from running a cell as a formula: a
+// text that starts with =, +, -, @ (a hand-edited label, say) gets a
+// leading apostrophe, as OWASP's advice on CSV injection has it. No
+// figure this table writes starts with one of them.
+func noFormula(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 // CompareDocument is what CompareJSON writes: the rows, and the files
