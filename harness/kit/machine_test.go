@@ -24,6 +24,18 @@ func TestThisMachine(t *testing.T) {
 	if want := strings.TrimSpace(string(release)); m.Kernel != want {
 		t.Errorf("Kernel = %q, /proc says %q", m.Kernel, want)
 	}
+	cpuinfo, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(cpuinfo), "\n") {
+		if name, value, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
+			if want := strings.Join(strings.Fields(value), " "); m.CPUModel != want {
+				t.Errorf("CPUModel = %q, /proc/cpuinfo says %q", m.CPUModel, want)
+			}
+			break
+		}
+	}
 	meminfo, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		t.Fatal(err)

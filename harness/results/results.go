@@ -23,7 +23,9 @@ import (
 // Version 2 keeps the warm load's raw samples out of results.json, in a file
 // beside it (Warm.SamplesFile), and adds the schedule's counts and the
 // sample count of the latency quantiles. Version 1 documents, samples
-// inline, are still read (see Read).
+// inline, are still read (see Read). Fields added since that a reader may
+// do without (label, cpu_model, docker_version) are optional: absent in an
+// older document, they read as empty, and no version bump was needed.
 const SchemaVersion = 2
 
 // Run is one lab run: results.json.
@@ -33,9 +35,13 @@ type Run struct {
 	Started       time.Time `json:"started"`
 	Finished      time.Time `json:"finished"`
 	Target        string    `json:"target"` // local, localstack, aws
-	Machine       Machine   `json:"machine"`
-	Settings      Settings  `json:"settings"`
-	Variants      []Variant `json:"variants"`
+	// Label names who ran it (a student's name or a group), from run
+	// --label, so that a class's results can be told apart (see
+	// ValidateLabel); empty when none was given.
+	Label    string    `json:"label,omitempty"`
+	Machine  Machine   `json:"machine"`
+	Settings Settings  `json:"settings"`
+	Variants []Variant `json:"variants"`
 	// Errors are failures that did not stop the run (e.g. one variant failed).
 	Errors []string `json:"errors,omitempty"`
 }
@@ -48,6 +54,13 @@ type Machine struct {
 	MemoryMiB int    `json:"memory_mib,omitempty"`
 	Kernel    string `json:"kernel,omitempty"`
 	GoVersion string `json:"go_version"`
+	// CPUModel is the host CPU's model name (/proc/cpuinfo on Linux,
+	// sysctl machdep.cpu.brand_string on macOS); empty where it cannot be
+	// read.
+	CPUModel string `json:"cpu_model,omitempty"`
+	// DockerVersion is the version of the Docker engine the harness
+	// reached when the run began; empty when none answered.
+	DockerVersion string `json:"docker_version,omitempty"`
 }
 
 // Settings are the knobs the run used.
@@ -330,7 +343,23 @@ func Read(r io.Reader) (*Run, error) {
 	var run Run
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&run); err != nil {
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil, errors.New("decode results: the file is empty")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("decode results: the file ends early (truncated?): %w", err)
+		}
 		return nil, fmt.Errorf("decode results: %w", err)
+	}
+	if err := ValidateLabel(run.Label); err != nil {
+		return nil, fmt.Errorf("decode results: %w", err)
+	}
+	// Some runs of 2026-11-30, the ladder lab's reference run among
+	// them, carry the microVM's accelerator only in the details shown.
+	for i, v := range run.Variants {
+		if v.Accel == "" && v.Details["accel"] != "" {
+			run.Variants[i].Accel = v.Details["accel"]
+		}
 	}
 	switch {
 	case run.SchemaVersion == 0:
@@ -363,7 +392,8 @@ func upgradeV1(run *Run) {
 				s.Latency.N++
 			}
 		}
-		if res.Rate > 0 {
+		// Above a billion a second the interval rounds to zero: no schedule.
+		if res.Rate > 0 && res.Rate <= int(time.Second) {
 			s.Scheduled = int(res.Duration / (time.Second / time.Duration(res.Rate)))
 		}
 	}

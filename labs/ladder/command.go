@@ -15,6 +15,7 @@ import (
 	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/report"
+	"github.com/computeladder/computeladder/harness/results"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
@@ -32,6 +33,7 @@ type flags struct {
 	burstN   int
 	burstDur time.Duration
 	keep     time.Duration
+	label    string
 }
 
 func (f *flags) register(cmd *cobra.Command) {
@@ -43,6 +45,7 @@ func (f *flags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up at the same rate before the load, excluded from the figures")
 	fl.IntVar(&f.burstN, "burst-clients", 10, "scaling burst: concurrent clients, each sending back to back (closed loop)")
 	fl.DurationVar(&f.burstDur, "burst-duration", 3*time.Second, "scaling burst: how long, after the warm load (0 skips the burst and the scale to zero)")
+	fl.StringVar(&f.label, "label", "", "who ran it — a student's name or a group — recorded in results.json for compare (at most 64 characters, no control characters)")
 	fl.DurationVar(&f.keep, "keep-alive", 2*time.Second, "local function: how long an idle execution environment stays warm (Lambda keeps them minutes; shortened so a run sees the scale to zero)")
 }
 
@@ -50,6 +53,9 @@ func (f *flags) register(cmd *cobra.Command) {
 func (f *flags) validate() error {
 	if err := f.TargetFlags.Validate(); err != nil {
 		return err
+	}
+	if err := results.ValidateLabel(f.label); err != nil {
+		return kit.Usage(fmt.Errorf("--%w", err))
 	}
 	switch {
 	case f.runs < 1 || f.runs > 100:
@@ -89,13 +95,17 @@ workload on each variant's cloud counterpart (infra/pricing.json), and
 tears everything down — also on error and on Ctrl-C (press it twice to
 stop waiting; the run is then swept). Results go to results/<run-id>/:
 results.json (the figures), warm-<variant>.samples.zst (every raw load
-sample), report.md and report.html.
+sample), report.md and report.html. --label NAME records who ran it (a
+student's name or a group), so that an instructor can put a class's
+results side by side with compare; the results also record the CPU
+model, the Docker engine's version and each VM's accelerator.
 
 Exit codes: 0 success, 1 a variant failed, 2 bad input or a missing
 prerequisite (nothing created).`,
 		Example: `  computeladder run all
   computeladder run container --runs 5 --rate 200 --duration 10s
-  computeladder run lambda --json > lambda.json`,
+  computeladder run lambda --json > lambda.json
+  computeladder run all --label "Ada Lovelace"`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"vm", "container", "lambda", "all"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -134,6 +144,7 @@ func runLab(cmd *cobra.Command, f *flags, variants []deployers.Variant) error {
 		return err
 	}
 	s.Logf("run %s: %d run(s) per variant, load %d req/s for %s", s.RunID, f.runs, f.rate, f.duration)
+	dockerVersion := targets.DockerVersion(ctx)
 
 	cfg := Config{
 		RunID: s.RunID, Target: f.Target, Variants: variants, Deployers: set.Deployers,
@@ -148,6 +159,7 @@ func runLab(cmd *cobra.Command, f *flags, variants []deployers.Variant) error {
 	if run == nil {
 		return runErr
 	}
+	run.Label, run.Machine.DockerVersion = f.label, dockerVersion
 	for i := range run.Variants {
 		v := run.Variants[i].Variant
 		run.Variants[i].ArtifactBytes = artifactSize(v, s.ByVariant[v])

@@ -1,13 +1,16 @@
 package ladder
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/results"
+	"github.com/computeladder/computeladder/harness/targets"
 )
 
 // The smoke test of the ladder lab (and of the vm, container and lambda
@@ -27,12 +30,16 @@ func TestLadderLabSmoke(t *testing.T) {
 	t.Cleanup(func() { kittest.SweepAll(t, runID, sweepers...) })
 	if _, err := kittest.Execute(t, Command(), "all", "--runs", "1", "--rate", "20", "--duration", "1s", "--warmup", "0s",
 		"--burst-clients", "4", "--burst-duration", "1s", "--keep-alive", "1s",
-		"--quiet", "--out", out, "--run-id", runID); err != nil {
+		"--quiet", "--out", out, "--run-id", runID, "--label", "Smoke Test"); err != nil {
 		t.Fatalf("run all: %v", err)
 	}
 	got, err := results.ReadFile(filepath.Join(out, runID, "results.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// What the class view compares runs by: who, the CPU, the engine.
+	if got.Label != "Smoke Test" || got.Machine.CPUModel != kit.ThisMachine().CPUModel || got.Machine.DockerVersion != targets.DockerVersion(context.Background()) || got.Machine.DockerVersion == "" {
+		t.Errorf("label %q, CPU model %q, Docker %q: not this run's and this machine's", got.Label, got.Machine.CPUModel, got.Machine.DockerVersion)
 	}
 	byVariant := map[deployers.Variant]results.Variant{}
 	for _, v := range got.Variants {
@@ -48,6 +55,9 @@ func TestLadderLabSmoke(t *testing.T) {
 		}
 	}
 	vm, ctr, fn := byVariant[deployers.VM], byVariant[deployers.Container], byVariant[deployers.Lambda]
+	if vm.Accel != "kvm" && vm.Accel != "hvf" && vm.Accel != "tcg" {
+		t.Errorf("the VM's accelerator %q is not recorded", vm.Accel)
+	}
 	if vm.Startup.Total.Median <= ctr.Startup.Total.Median {
 		t.Errorf("the VM started in %v, no slower than the container's %v", vm.Startup.Total.Median, ctr.Startup.Total.Median)
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,23 +32,95 @@ func newReportCmd() *cobra.Command {
 }
 
 func newCompareCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "compare <results.json>...",
-		Short: "Compare runs: one line per run and variant with startup, cold start and warm latency",
-		Args:  cobra.MinimumNArgs(1),
+	var format, htmlPath string
+	cmd := &cobra.Command{
+		Use:   "compare <results.json|folder>...",
+		Short: "Compare runs — a class's — one line per run and variant; --html writes the class page",
+		Long: `Compare reads many results.json files (a folder is searched for them)
+and prints one line per run and variant: the run's label (run --label),
+target, machine, CPU model, Docker engine version, the microVM's
+accelerator (KVM, HVF or TCG), startup, cold start and warm latency.
+Only the documents are read, not the raw-sample files beside them.
+
+A file that cannot be read (truncated, not JSON, not a results.json) is
+reported on stderr and skipped; the others are still compared. A run id
+read twice is counted once, and the duplicate reported.
+
+--html FILE also writes the class page: one self-contained HTML page
+with, per variant, the spread of startup, cold start and warm p50 across
+the runs, and the outliers named.
+
+` + wrap(report.OutlierRule, 72) + `
+
+Exit codes: 0 every file compared, 1 some files skipped (the others
+compared, the table and the page written), 2 bad flags or no file could
+be read.`,
+		Example: `  computeladder compare results/*/results.json
+  computeladder compare class/ --format csv > class.csv
+  computeladder compare class/ --html class.html`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var runs []*results.Run
-			for _, p := range args {
-				run, err := results.ReadFile(p)
-				if err != nil {
-					return kit.Usage(err)
-				}
-				runs = append(runs, run)
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return kit.Usage(fmt.Errorf("--%w", err))
 			}
-			if err := report.Compare(cmd.OutOrStdout(), runs); err != nil {
+			class := results.ReadClass(args)
+			stderr := cmd.ErrOrStderr()
+			for _, s := range class.Skipped {
+				fmt.Fprintf(stderr, "computeladder: compare: skipped %s: %s\n", s.Path, oneLine(s.Err))
+			}
+			for _, d := range class.Duplicates {
+				other := ""
+				if d.OtherLabel {
+					other = ", under another label"
+				}
+				fmt.Fprintf(stderr, "computeladder: compare: %s: run %s already read from %s%s: counted once\n", d.Path, d.RunID, d.First, other)
+			}
+			if len(class.Runs) == 0 {
+				return kit.Usage(fmt.Errorf("compare: none of the %d files could be read", len(class.Skipped)))
+			}
+			if err := report.CompareClass(cmd.OutOrStdout(), f, class); err != nil {
 				return fmt.Errorf("compare: %w", err)
+			}
+			if htmlPath != "" {
+				if err := results.WriteFile(filepath.Dir(htmlPath), filepath.Base(htmlPath), func(w io.Writer) error {
+					return report.ClassHTML(w, class)
+				}); err != nil {
+					return fmt.Errorf("compare: %w", err)
+				}
+				fmt.Fprintf(stderr, "computeladder: compare: class page: %s\n", htmlPath)
+			}
+			if n := len(class.Skipped); n > 0 {
+				return fmt.Errorf("compare: %d file(s) skipped (listed above); the other %d run(s) compared", n, len(class.Runs))
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "md", "table format: md (Markdown; also \"table\"), csv (medians in milliseconds, for a spreadsheet) or json")
+	cmd.Flags().StringVar(&htmlPath, "html", "", "also write the class page to this file: per variant, the spread of each figure across the runs, outliers named")
+	return cmd
 }
+
+// wrap breaks s into lines of at most width characters, at spaces.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		l := len([]rune(w))
+		switch {
+		case i == 0:
+		case n+1+l > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += l
+	}
+	return b.String()
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
