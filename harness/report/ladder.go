@@ -14,17 +14,35 @@ import (
 )
 
 // rung is what the textbook says of each variant: the rows of the ladder
-// table that are facts of the model rather than measurements.
+// table that are facts of the model rather than measurements, and (Startup)
+// the chapter's words for the startup row, which the run measures.
 type rung struct {
 	Manage  string
+	Startup string
 	Scaling string
 	PayFor  string
 }
 
 var rungs = map[deployers.Variant]rung{
-	deployers.VM:        {Manage: "whole OS + app", Scaling: "manual", PayFor: "the VM while it is on"},
-	deployers.Container: {Manage: "app + dependencies", Scaling: "orchestrated", PayFor: "hosts running containers"},
-	deployers.Lambda:    {Manage: "function code", Scaling: "automatic, to zero", PayFor: "execution time (per request)"},
+	deployers.VM:        {Manage: "whole OS + app", Startup: "minutes (cloud)", Scaling: "manual", PayFor: "the VM while it is on"},
+	deployers.Container: {Manage: "app + dependencies", Startup: "seconds", Scaling: "orchestrated", PayFor: "hosts running containers"},
+	deployers.Lambda:    {Manage: "function code", Startup: "ms after warm-up; cold start on first call", Scaling: "automatic, to zero", PayFor: "execution time (per request)"},
+}
+
+// chapterSays is the chapter's words for a row of the ladder table and a
+// variant: its startup row stands for the startup, cold-start and warm
+// rows the run measures.
+func chapterSays(rowLabel string, v deployers.Variant) string {
+	r := rungs[v]
+	switch {
+	case strings.HasPrefix(rowLabel, "scaling"), rowLabel == "running when idle":
+		return r.Scaling
+	case rowLabel == "you pay for":
+		return r.PayFor
+	case rowLabel == "you manage":
+		return r.Manage
+	}
+	return r.Startup
 }
 
 // row is one variant's column of the ladder table, as strings.
