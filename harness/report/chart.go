@@ -61,7 +61,13 @@ func Duration(label string, lo, hi time.Duration, log bool) Axis {
 // Count is a linear axis of counts or other plain numbers from 0 to a
 // round value at or above hi.
 func Count(label string, hi float64) Axis {
-	return Axis{Label: label, Max: hi, Format: func(v float64) string { return fmt.Sprintf("%g", v) }}.nice()
+	return Linear(label, hi, func(v float64) string { return fmt.Sprintf("%g", v) })
+}
+
+// Linear is a linear axis from 0 to a round value at or above hi, its
+// ticks written by format (e.g. dollars).
+func Linear(label string, hi float64, format func(float64) string) Axis {
+	return Axis{Label: label, Max: hi, Format: format}.nice()
 }
 
 // nice widens the domain to round ends: whole decades on a log axis, a
@@ -311,7 +317,16 @@ type BarChart struct {
 	Stacked bool
 	// ValueLabels writes each bar's value (X's format) at its end.
 	ValueLabels bool
-	Width       float64
+	// Markers are reference values drawn across every row (a timeout, a
+	// limit), each a dashed line labelled at its top.
+	Markers []Marker
+	Width   float64
+}
+
+// Marker is a labelled reference value on a bar chart.
+type Marker struct {
+	Value float64
+	Label string
 }
 
 // SVG renders the chart.
@@ -333,6 +348,9 @@ func (c BarChart) SVG() template.HTML {
 		rowH = barH * float64(max(1, len(c.Series)))
 	}
 	top := T + lh
+	if len(c.Markers) > 0 {
+		top += 16 // the markers' labels
+	}
 	bottom := top + float64(len(c.Groups))*(rowH+gap) + 4
 	var b svgBuilder
 	b.open(c.ID, c.Label, W, bottom+B)
@@ -371,6 +389,13 @@ func (c BarChart) SVG() template.HTML {
 				b.f(`<text class="value" x="%.1f" y="%.1f">%s</text>`, x+4, by+barH-4, esc(c.X.format(bar.Value)))
 			}
 		}
+	}
+	for _, m := range c.Markers {
+		x := px(m.Value)
+		w := textWidth(m.Label)
+		tx := math.Max(4, math.Min(x-w/2, W-4-w))
+		b.f(`<line class="marker" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#b00" stroke-dasharray="5 3" stroke-width="1.5"/>`, x, x, top-4, bottom)
+		b.f(`<text class="value marker-label" x="%.1f" y="%.1f" fill="#b00">%s</text>`, tx, top-8, esc(m.Label))
 	}
 	return b.html()
 }

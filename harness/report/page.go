@@ -48,7 +48,7 @@ table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding
 th{background:#f4f4f4}td.label{font-weight:600}
 .err{color:#b00}.ok{color:#060}figure{margin:1.5rem 0}figcaption{font-size:.9rem;color:#555;max-width:760px}
 svg.chart{display:block;max-width:100%;height:auto}
-svg text{font-size:12px;font-family:system-ui,sans-serif;fill:#222}
+svg text{font-size:12px;font-family:system-ui,sans-serif}
 td.src{font-size:.85rem;color:#444}
 </style></head><body>
 <h1>{{.Title}}</h1>

@@ -9,7 +9,8 @@
 //	g.Table(t, "ladder", 10)
 //
 // The page itself stays script-free: the test renders a copy with one
-// measuring script appended.
+// measuring script appended. COMPUTELADDER_REPORT_DUMP=<dir> keeps each
+// page a test renders in dir, to look at.
 package reporttest
 
 import (
@@ -105,6 +106,13 @@ var geometryRE = regexp.MustCompile(`(?s)<pre id="cl-geometry">(.*?)</pre>`)
 // CI=true).
 func Render(t testing.TB, page []byte) *Geometry {
 	t.Helper()
+	if d := os.Getenv("COMPUTELADDER_REPORT_DUMP"); d != "" {
+		// To look at the pages the tests render: each is kept there.
+		name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".html"
+		if err := os.WriteFile(filepath.Join(d, name), page, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	chrome, err := FindChromium()
 	deployertest.Require(t, "headless Chromium", err)
 	i := bytes.LastIndex(page, []byte("</body>"))
