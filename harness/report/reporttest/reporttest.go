@@ -32,15 +32,22 @@ import (
 
 // Box is an element's rendered box, in CSS pixels, and its text.
 type Box struct {
-	Text   string  `json:"text"`
+	Text string `json:"text"`
+	// Line is a line's box (polyline, line): a straight line has no area.
+	Line   bool    `json:"line"`
 	Left   float64 `json:"left"`
 	Top    float64 `json:"top"`
 	Width  float64 `json:"width"`
 	Height float64 `json:"height"`
 }
 
-// Visible reports whether the box has an area.
-func (b Box) Visible() bool { return b.Width > 0 && b.Height > 0 }
+// Visible reports whether the box has an area, or, for a line, a length.
+func (b Box) Visible() bool {
+	if b.Line {
+		return b.Width > 0 || b.Height > 0
+	}
+	return b.Width > 0 && b.Height > 0
+}
 
 // within reports whether b lies inside o (1 px of slack).
 func (b Box) within(o Box) bool {
@@ -77,7 +84,7 @@ type Geometry struct {
 
 const measure = `<script id="cl-measure">
 (function(){
-function box(e){var r=e.getBoundingClientRect();return {text:(e.textContent||"").trim(),left:r.left,top:r.top,width:r.width,height:r.height};}
+function box(e){var r=e.getBoundingClientRect();return {text:(e.textContent||"").trim(),line:e.tagName=="polyline"||e.tagName=="line",left:r.left,top:r.top,width:r.width,height:r.height};}
 function all(root,sel){return Array.prototype.map.call(root.querySelectorAll(sel),box);}
 var charts=Array.prototype.map.call(document.querySelectorAll("svg.chart"),function(s){
  return {id:s.id,box:box(s),marks:all(s,".mark"),ticks:all(s,".tick"),axisLabels:all(s,".axis-label"),legend:all(s,".legend-item"),labels:all(s,".group-label,.row-label,.phase-label,.value")};});
@@ -190,7 +197,7 @@ func (g *Geometry) Chart(t testing.TB, id string, want Want) {
 		}
 	}
 	if n := max(1, want.Marks); visible < n {
-		t.Errorf("chart %q: %d of its %d marks have an area, want at least %d", id, visible, len(c.Marks), n)
+		t.Errorf("chart %q: %d of its %d marks are drawn with a size, want at least %d", id, visible, len(c.Marks), n)
 	}
 	if len(c.AxisLabels) != want.Axes {
 		t.Errorf("chart %q: %d axis labels, want %d", id, len(c.AxisLabels), want.Axes)
