@@ -102,7 +102,7 @@ func HTML(w io.Writer, r *Result) error {
 	}
 	p := report.Page{
 		Title: "Cold start: run " + r.RunID,
-		Lead: []string{fmt.Sprintf("Local function (RIE), %d MB, keep-alive %s, burst of %d, %d pre-warmed; %s.", r.MemoryMB, r.KeepAlive, r.Burst, r.Prewarm, r.Date)},
+		Lead:  []string{fmt.Sprintf("Local function (RIE), %d MB, keep-alive %s, burst of %d, %d pre-warmed; %s.", r.MemoryMB, r.KeepAlive, r.Burst, r.Prewarm, r.Date)},
 		Sections: []report.Section{
 			{Heading: "1. Idle: the environment goes cold after its keep-alive", Blocks: []template.HTML{
 				report.Figure(idleChart.SVG(), fmt.Sprintf("A warm request on instance %s, then, %s, a request on instance %s (cold=%v), and the Init Duration of the environment that served it.",
