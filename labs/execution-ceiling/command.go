@@ -81,6 +81,7 @@ hold, 2 bad input or a missing prerequisite (nothing created).`,
 			return Run(ctx, cfg)
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 		Verdict: func(r *Result) error {
 			if !r.Claim.Holds {
 				return errors.New("the claim did not hold: see the failed checks above")
