@@ -243,6 +243,9 @@ type Series struct {
 	Name   string
 	Color  string // default: the palette's, by position
 	Points []Point
+	// Dash draws the line dashed (an SVG dash array, e.g. "6 4"): a line
+	// that may lie on another stays visible.
+	Dash string
 }
 
 // LineChart is lines over two axes; Step draws each as a staircase (a
@@ -284,8 +287,17 @@ func (c LineChart) SVG() template.HTML {
 			}
 			fmt.Fprintf(&pts, "%.1f,%.1f ", px(p.X), py(p.Y))
 		}
-		b.f(`<polyline class="mark" fill="none" stroke="%s" stroke-width="2" points="%s"><title>%s</title></polyline>`,
-			orColor(s.Color, i), strings.TrimSpace(pts.String()), esc(s.Name))
+		dash := ""
+		if s.Dash != "" {
+			dash = fmt.Sprintf(` stroke-dasharray="%s"`, esc(s.Dash))
+		}
+		b.f(`<polyline class="mark" fill="none" stroke="%s" stroke-width="2"%s points="%s"><title>%s</title></polyline>`,
+			orColor(s.Color, i), dash, strings.TrimSpace(pts.String()), esc(s.Name))
+		if !c.Step {
+			for _, p := range s.Points {
+				b.f(`<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>`, px(p.X), py(p.Y), orColor(s.Color, i))
+			}
+		}
 	}
 	return b.html()
 }

@@ -67,5 +67,6 @@ down, also on error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 	}.Lab()
 }
