@@ -371,7 +371,7 @@ func (c BarChart) SVG() template.HTML {
 	px := func(v float64) float64 { return L + (W-R-L)*c.X.frac(v) }
 	for gi, g := range c.Groups {
 		y := top + 6 + float64(gi)*(rowH+gap)
-		b.f(`<text class="group-label" x="%.1f" y="%.1f" text-anchor="end">%s</text>`, L-8, y+rowH/2+4, esc(g.Label))
+		b.f(`<text class="group-label" x="%.1f" y="%.1f" text-anchor="end">%s</text>`, L-8, y+rowH/2+4, esc(fit(g.Label, L-12)))
 		acc := c.X.Min
 		for si, bar := range g.Bars {
 			if bar.Missing {
@@ -473,7 +473,7 @@ func (c Timeline) SVG() template.HTML {
 		}
 		ax := Duration(c.AxisLabel, 0, time.Duration(end), false)
 		px := func(v float64) float64 { return L + (W-R-L)*ax.frac(v) }
-		body.f(`<text class="row-label" x="%.1f" y="%.1f" font-weight="600">%s</text>`, L, y+12, esc(r.Label+"  "+r.Note))
+		body.f(`<text class="row-label" x="%.1f" y="%.1f" font-weight="600">%s</text>`, L, y+12, esc(fit(r.Label+" "+r.Note, W-L-R)))
 		y += 20
 		barY := y
 		for _, s := range r.Segments {
@@ -509,6 +509,16 @@ func (c Timeline) SVG() template.HTML {
 	b.legend(items, L, T, W-L-R)
 	b.WriteString(body.String())
 	return b.html()
+}
+
+// fit cuts s with an ellipsis to about width pixels.
+func fit(s string, width float64) string {
+	r := []rune(s)
+	n := int(width / 7.5) // bold text is wider than textWidth's estimate
+	if len(r) <= n || n < 2 {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func orDefault(v, d float64) float64 {

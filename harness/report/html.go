@@ -265,8 +265,8 @@ func timelineChart(run *results.Run) template.HTML {
 		if v.Startup.Total.N == 0 || len(v.Startup.Phases) < 2 {
 			continue
 		}
-		r := TimelineRow{Label: string(v.Variant) + " — " + v.Description,
-			Note: fmt.Sprintf("(first 200 at %s, median of %d)", dur(v.Startup.Total.Median), v.Startup.Total.N)}
+		r := TimelineRow{Label: string(v.Variant),
+			Note: fmt.Sprintf("— first 200 at %s (median of %d)", dur(v.Startup.Total.Median), v.Startup.Total.N)}
 		prev := v.Startup.Phases[0].Stats.Median
 		for _, p := range v.Startup.Phases[1:] {
 			end := max(prev, p.Stats.Median)
