@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
 
 	"github.com/computeladder/computeladder/harness/report/reporttest"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // TestHTMLRendersInChromium lays report.html out in headless Chromium and
@@ -27,4 +29,25 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	g.Chart(t, "cold-warm", reporttest.Want{Marks: 3 * 4, Axes: 1, Legend: len(coldWarmBars), Texts: []string{"time (log scale)", "vm", "lambda"}})
 	g.Chart(t, "cdf", reporttest.Want{Marks: 3, Axes: 2, Legend: 3, Texts: []string{"latency (log scale)", "100 %", "vm (n=100)"}})
 	g.Chart(t, "latency", reporttest.Want{Marks: 3, Axes: 2, Legend: 3, Texts: []string{"p90", "p99", "percentile"}})
+}
+
+// TestReferencePageRendersInChromium renders the ladder's committed
+// reference run — real figures, real descriptions, every raw sample — and
+// measures it as the sample's page: nothing drawn outside its chart.
+func TestReferencePageRendersInChromium(t *testing.T) {
+	run, err := results.ReadFile(filepath.Join("..", "..", "labs", "ladder", "reference", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := HTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	g := reporttest.Render(t, b.Bytes())
+	g.Table(t, "ladder", 1+len(ladderRows))
+	g.Table(t, "published", 5)
+	g.Chart(t, "timeline", reporttest.Want{Marks: 4 + 3 + 2, Axes: 3, Legend: 7, Texts: []string{"kernel", "env-started", "first-200"}})
+	g.Chart(t, "cold-warm", reporttest.Want{Marks: 3*4 + 1, Axes: 1, Legend: len(coldWarmBars)})
+	g.Chart(t, "cdf", reporttest.Want{Marks: 3, Axes: 2, Legend: 3, Texts: []string{"vm (n=250)"}})
+	g.Chart(t, "latency", reporttest.Want{Marks: 3, Axes: 2, Legend: 3})
 }
