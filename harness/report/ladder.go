@@ -1,6 +1,34 @@
 // Package report renders lab results for people: a Markdown report, an
 // HTML report with charts, and a terminal summary. Every reporter is a
 // function of the results data that writes to an io.Writer.
+//
+// Every HTML page — the ladder's report.html and each lab's — is a Page
+// (page.go): self-contained, no script, nothing fetched, its charts inline
+// SVG drawn with the chart kit (chart.go: Axis with Duration, Count and
+// Linear scales, linear or log; LineChart, with Step for a CDF; BarChart,
+// grouped or stacked, with whiskers and Markers; Timeline), and its
+// tables with Table. A lab gets its report.html by setting HTML on its
+// kit.Scenario to a function that builds a Page from its result:
+//
+//	kit.Scenario[Result]{..., Markdown: Markdown, HTML: HTML}
+//
+//	func HTML(w io.Writer, r *Result) error {
+//		return report.Page{Title: "My lab: run " + r.RunID, Sections: []report.Section{{
+//			Heading: "Latency",
+//			Blocks: []template.HTML{report.Figure(report.BarChart{
+//				ID: "latency", Label: "p50 and p99", X: report.Duration("latency", lo, hi, true),
+//				Series: []string{"p50", "p99"}, Groups: groups}.SVG(), "What the chart shows."),
+//				report.ClaimsList(r.Claims)},
+//		}}}.Write(w)
+//	}
+//
+// The kit writes it beside <name>.json and <name>.md (kit.WriteResult),
+// and `computeladder report <name>.json` renders it again. Its test lays
+// the page out in headless Chromium and measures each chart with package
+// reporttest.
+//
+// The published cloud figures the ladder page sets beside the local ones
+// are in published.json, each with its source and date.
 package report
 
 import (
