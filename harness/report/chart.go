@@ -45,6 +45,8 @@ type Axis struct {
 	Label    string
 	Min, Max float64
 	Log      bool
+	// Integer keeps the ticks on whole numbers (counts).
+	Integer bool
 	// Format renders a tick (default: %g).
 	Format func(float64) string
 }
@@ -61,7 +63,7 @@ func Duration(label string, lo, hi time.Duration, log bool) Axis {
 // Count is a linear axis of counts or other plain numbers from 0 to a
 // round value at or above hi.
 func Count(label string, hi float64) Axis {
-	return Linear(label, hi, func(v float64) string { return fmt.Sprintf("%g", v) })
+	return Axis{Label: label, Max: hi, Integer: true, Format: func(v float64) string { return fmt.Sprintf("%g", v) }}.nice()
 }
 
 // Linear is a linear axis from 0 to a round value at or above hi, its
@@ -89,14 +91,23 @@ func (a Axis) nice() Axis {
 	if a.Max <= a.Min {
 		a.Max = a.Min + 1
 	}
-	step := niceStep((a.Max - a.Min) / 5)
+	step := a.step()
 	a.Max = math.Ceil(a.Max/step-1e-9) * step
 	return a
 }
 
-func niceStep(raw float64) float64 {
+// step is the linear axis's tick step: 1, 2, 2.5 or 5 times a power of
+// ten, about a fifth of the span; whole, and never 2.5, on an Integer axis.
+func (a Axis) step() float64 {
+	raw := (a.Max - a.Min) / 5
+	if a.Integer && raw <= 1 {
+		return 1
+	}
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m == 2.5 && a.Integer {
+			continue
+		}
 		if raw <= m*mag {
 			return m * mag
 		}
@@ -119,7 +130,7 @@ func (a Axis) Ticks() []float64 {
 		}
 		return out
 	}
-	step := niceStep((a.Max - a.Min) / 5)
+	step := a.step()
 	for v := a.Min; v <= a.Max+step/1e6; v += step {
 		out = append(out, math.Round(v/step)*step)
 	}
@@ -371,7 +382,7 @@ func (c BarChart) SVG() template.HTML {
 	px := func(v float64) float64 { return L + (W-R-L)*c.X.frac(v) }
 	for gi, g := range c.Groups {
 		y := top + 6 + float64(gi)*(rowH+gap)
-		b.f(`<text class="group-label" x="%.1f" y="%.1f" text-anchor="end">%s</text>`, L-8, y+rowH/2+4, esc(fit(g.Label, L-12)))
+		b.f(`<text class="group-label" x="%.1f" y="%.1f" text-anchor="end">%s</text>`, L-8, y+rowH/2+4, esc(fit(g.Label, L-12, 6.8)))
 		acc := c.X.Min
 		for si, bar := range g.Bars {
 			if bar.Missing {
@@ -473,7 +484,7 @@ func (c Timeline) SVG() template.HTML {
 		}
 		ax := Duration(c.AxisLabel, 0, time.Duration(end), false)
 		px := func(v float64) float64 { return L + (W-R-L)*ax.frac(v) }
-		body.f(`<text class="row-label" x="%.1f" y="%.1f" font-weight="600">%s</text>`, L, y+12, esc(fit(r.Label+" "+r.Note, W-L-R)))
+		body.f(`<text class="row-label" x="%.1f" y="%.1f" font-weight="600">%s</text>`, L, y+12, esc(fit(r.Label+" "+r.Note, W-L-R, 7.5)))
 		y += 20
 		barY := y
 		for _, s := range r.Segments {
@@ -511,10 +522,11 @@ func (c Timeline) SVG() template.HTML {
 	return b.html()
 }
 
-// fit cuts s with an ellipsis to about width pixels.
-func fit(s string, width float64) string {
+// fit cuts s with an ellipsis to about width pixels, at charWidth pixels
+// a character.
+func fit(s string, width, charWidth float64) string {
 	r := []rune(s)
-	n := int(width / 7.5) // bold text is wider than textWidth's estimate
+	n := int(width / charWidth)
 	if len(r) <= n || n < 2 {
 		return s
 	}

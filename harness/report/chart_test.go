@@ -48,6 +48,18 @@ func TestAxisTicks(t *testing.T) {
 	if strings.Join(got, ",") != "0,10,20,30,40" {
 		t.Errorf("linear ticks of 0–37: %v", got)
 	}
+	c = Count("n", 12)
+	got = nil
+	for _, v := range c.Ticks() {
+		got = append(got, c.format(v))
+	}
+	if strings.Join(got, ",") != "0,5,10,15" {
+		t.Errorf("count ticks of 0–12: %v (whole numbers, no 2.5 steps)", got)
+	}
+	if got := Count("n", 3).Ticks(); len(got) != 4 || got[1] != 1 {
+		t.Errorf("count ticks of 0–3: %v, want 0, 1, 2, 3", got)
+	}
+	c = Count("n", 37)
 	if f := c.frac(20); f != 0.5 {
 		t.Errorf("20 on 0–40 at %v, want 0.5", f)
 	}
