@@ -54,6 +54,13 @@ func (b Box) within(o Box) bool {
 	return b.Left >= o.Left-1 && b.Top >= o.Top-1 && b.Left+b.Width <= o.Left+o.Width+1 && b.Top+b.Height <= o.Top+o.Height+1
 }
 
+// overlaps reports whether b and o share more than 2 px each way.
+func (b Box) overlaps(o Box) bool {
+	w := min(b.Left+b.Width, o.Left+o.Width) - max(b.Left, o.Left)
+	h := min(b.Top+b.Height, o.Top+o.Height) - max(b.Top, o.Top)
+	return w > 2 && h > 2
+}
+
 // Chart is one <svg class="chart"> as rendered.
 type Chart struct {
 	ID         string `json:"id"`
@@ -173,8 +180,10 @@ type Want struct {
 
 // Chart checks the chart with id id: rendered with an area; at least
 // want.Marks marks with an area; want.Axes axis labels and at least two
-// ticks per axis, all visible, none outside the chart; want.Legend legend
-// entries, all visible; and every text of want.Texts among its labels.
+// ticks per axis, all visible, none outside the chart; no two tick
+// labels, no two other labels and no two legend entries on top of each
+// other; want.Legend legend entries, all visible; and every text of
+// want.Texts among its labels.
 func (g *Geometry) Chart(t testing.TB, id string, want Want) {
 	t.Helper()
 	var c *Chart
@@ -214,6 +223,15 @@ func (g *Geometry) Chart(t testing.TB, id string, want Want) {
 			}
 			if !b.within(c.Box) {
 				t.Errorf("chart %q: %s %q is drawn outside the chart (%+v outside %+v)", id, kind, b.Text, b, c.Box)
+			}
+		}
+	}
+	for kind, boxes := range map[string][]Box{"tick labels": c.Ticks, "labels": c.Labels, "legend entries": c.Legend} {
+		for i := range boxes {
+			for j := i + 1; j < len(boxes); j++ {
+				if boxes[i].overlaps(boxes[j]) {
+					t.Errorf("chart %q: %s %q and %q overlap (%+v, %+v)", id, kind, boxes[i].Text, boxes[j].Text, boxes[i], boxes[j])
+				}
 			}
 		}
 	}
