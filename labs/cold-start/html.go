@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/computeladder/computeladder/harness/report"
@@ -64,7 +65,7 @@ func HTML(w io.Writer, r *Result) error {
 	var envGroups []report.BarGroup
 	envLo, envHi := time.Duration(1<<62), time.Duration(0)
 	for _, e := range r.ColdBurst.NewEnvironments {
-		envGroups = append(envGroups, report.BarGroup{Label: e.Name, Bars: []report.Bar{
+		envGroups = append(envGroups, report.BarGroup{Label: envLabel(e.Name, r.RunID), Bars: []report.Bar{
 			{Value: float64(e.ColdStart)}, {Value: float64(e.FirstInvoke)}, {Value: float64(e.InitDuration), Missing: e.InitDuration <= 0}}})
 		envLo, envHi = min(envLo, nonZero(e.InitDuration), nonZero(e.FirstInvoke)), max(envHi, e.ColdStart, e.FirstInvoke)
 	}
@@ -121,6 +122,19 @@ func HTML(w io.Writer, r *Result) error {
 		},
 	}
 	return p.Write(w)
+}
+
+// envLabel is an environment's name without what every one of the run
+// shares (the prefix and the run id): "computeladder-rie-<run-id>-3" is
+// "env …-3", its tail.
+func envLabel(name, runID string) string {
+	if i := strings.Index(name, runID); i >= 0 {
+		name = strings.TrimLeft(name[i+len(runID):], "-")
+	}
+	if r := []rune(name); len(r) > 16 {
+		name = "…" + string(r[len(r)-15:])
+	}
+	return "env " + name
 }
 
 // dollars writes a monthly price: cents, or four decimals below 10 cents

@@ -24,7 +24,7 @@ func sampleResult() *Result {
 		}
 		b.ColdStarts = cold
 		for i := range cold {
-			b.NewEnvironments = append(b.NewEnvironments, NewEnv{Name: fmt.Sprintf("env-%d", i+2), FirstInvoke: 40 * ms, ColdStart: 290 * ms, InitDuration: 12 * ms})
+			b.NewEnvironments = append(b.NewEnvironments, NewEnv{Name: fmt.Sprintf("computeladder-rie-r-cold-%d", i+2), FirstInvoke: 40 * ms, ColdStart: 290 * ms, InitDuration: 12 * ms})
 		}
 		b.Latency.P50, b.Latency.P99 = 2*ms, 340*ms
 		return b
@@ -49,7 +49,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	g := reporttest.Render(t, b.Bytes())
 	g.Chart(t, "idle", reporttest.Want{Marks: 3, Axes: 1, Legend: 2, Texts: []string{"warm", "after 3s idle", "310 ms"}})
 	g.Chart(t, "bursts", reporttest.Want{Marks: 2, Axes: 2, Legend: 2, Texts: []string{"latency (log scale)", "100 %"}})
-	g.Chart(t, "environments", reporttest.Want{Marks: 9, Axes: 1, Legend: 3, Texts: []string{"env-2", "Init Duration"}})
+	g.Chart(t, "environments", reporttest.Want{Marks: 9, Axes: 1, Legend: 3, Texts: []string{"env 2", "Init Duration"}})
 	g.Chart(t, "cost", reporttest.Want{Marks: 2, Axes: 1, Legend: 1, Texts: []string{"provisioned concurrency", "$5.48", "$0.0035"}})
 	g.Table(t, "bursts", 3)
 }
