@@ -10,11 +10,17 @@
 //     connection-storm lab's PostgreSQL).
 //   - The command line: the flags every lab command shares (Flags,
 //     TargetFlags), usage errors and exit codes, the progress printer, the
-//     run id, the artifacts (Start) and the results (Emit).
+//     run id, the artifacts (Start) and the results (Emit): a scenario's
+//     <name>.json, <name>.md and its page report.html (WriteResult; the
+//     page is drawn with package report's Page and chart kit).
 //   - Lab: how a lab hands its command to the computeladder command.
 package kit
 
-import "github.com/spf13/cobra"
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+)
 
 // Lab is one lab as the command line shows it.
 type Lab struct {
@@ -26,4 +32,10 @@ type Lab struct {
 	// Sweepers find, by run id, what the lab starts on this machine besides
 	// deployments (a database server), for `computeladder sweep`.
 	Sweepers []Sweeper
+	// Results is the base name of a scenario's result document,
+	// <Results>.json, and Report renders that document's reports
+	// (<Results>.md, report.html) again beside it and prints its summary:
+	// `computeladder report <Results>.json`.
+	Results string
+	Report  func(path string, out io.Writer) error
 }

@@ -1,8 +1,11 @@
 package kit
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -15,7 +18,9 @@ import (
 // result document. The kit makes the command: the flags every lab shares
 // and --json and --out beside the lab's own, their check, the session
 // (artifacts, run id, the second Ctrl-C's sweep) and, once Run returns,
-// the result written to --out/<run-id>/<Results>.json and .md and printed.
+// the result written to --out/<run-id>/<Results>.json and .md, its page
+// report.html (when HTML is set), and printed. `computeladder report
+// <Results>.json` renders the .md and report.html again from the JSON.
 type Scenario[R any] struct {
 	Use, Short, Long, Example string
 	// Results names the result's files: Results.json and Results.md.
@@ -30,6 +35,9 @@ type Scenario[R any] struct {
 	Run func(c *Call) (*R, error)
 	// Markdown writes the result's summary.
 	Markdown func(io.Writer, *R) error
+	// HTML writes the result's page, report.html: a report.Page built
+	// with the report package's chart kit (nil: no page).
+	HTML func(io.Writer, *R) error
 	// Verdict, when set, turns a result whose claim did not hold into an
 	// error (exit code 1).
 	Verdict func(*R) error
@@ -54,7 +62,56 @@ func (c *Call) Start(deps []deployers.Deployer, extra ...Sweeper) (*Session, err
 
 // Lab is the scenario as the computeladder command lists it.
 func (sc Scenario[R]) Lab() Lab {
-	return Lab{Command: sc.command, Scenario: true, Sweepers: sc.Sweepers}
+	return Lab{Command: sc.command, Scenario: true, Sweepers: sc.Sweepers, Results: sc.Results, Report: sc.report}
+}
+
+// ReportPage is the name of every run's HTML report page.
+const ReportPage = "report.html"
+
+// WriteResult writes a lab's result r into dir: base.json, then its
+// reports (WriteReports). It returns the JSON file's path.
+func WriteResult[R any](dir, base string, r *R, markdown, html func(io.Writer, *R) error) (string, error) {
+	path, err := results.WriteJSON(dir, base+".json", r)
+	if err != nil {
+		return "", err
+	}
+	return path, WriteReports(dir, base, r, markdown, html)
+}
+
+// WriteReports writes r's reports into dir: base.md with markdown and,
+// when html is not nil, report.html.
+func WriteReports[R any](dir, base string, r *R, markdown, html func(io.Writer, *R) error) error {
+	if err := results.WriteFile(dir, base+".md", func(w io.Writer) error { return markdown(w, r) }); err != nil {
+		return err
+	}
+	if html == nil {
+		return nil
+	}
+	return results.WriteFile(dir, ReportPage, func(w io.Writer) error { return html(w, r) })
+}
+
+// report renders the reports of the result document at path again, beside
+// it, and prints its summary to out. A file that is not such a document is
+// a usage error.
+func (sc Scenario[R]) report(path string, out io.Writer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Usage(err)
+	}
+	var id struct {
+		RunID string `json:"run_id"`
+	}
+	var r R
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Usage(fmt.Errorf("%s: not a %s result: %w", path, sc.Use, err))
+	}
+	if err := json.Unmarshal(b, &id); err != nil || id.RunID == "" {
+		return Usage(fmt.Errorf("%s: not a %s result: it has no run_id", path, sc.Use))
+	}
+	if err := WriteReports(filepath.Dir(path), sc.Results, &r, sc.Markdown, sc.HTML); err != nil {
+		return err
+	}
+	return sc.Markdown(out, &r)
 }
 
 func (sc Scenario[R]) command() *cobra.Command {
@@ -70,7 +127,7 @@ func (sc Scenario[R]) command() *cobra.Command {
 			return err // nothing started, nothing to write
 		}
 		write := func(dir string, r *R) (string, error) {
-			return results.WriteScenario(dir, sc.Results, r, func(w io.Writer) error { return sc.Markdown(w, r) })
+			return WriteResult(dir, sc.Results, r, sc.Markdown, sc.HTML)
 		}
 		err = Emit(c.session, res, err, write, sc.Markdown)
 		if err == nil && res != nil && sc.Verdict != nil {

@@ -107,7 +107,7 @@ func Emit[R any](s *Session, res *R, runErr error, write func(dir string, r *R) 
 		return errors.Join(runErr, err)
 	}
 	err = Print(s, res, func(w io.Writer) error { return markdown(w, res) })
-	s.Logf("results: %s (and its .md summary)", path)
+	s.Logf("results: %s (and its .md summary; report.html where the lab draws one)", path)
 	return errors.Join(runErr, err)
 }
 

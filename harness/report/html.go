@@ -6,206 +6,277 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/harness/load"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
 // HTML writes report.html: one self-contained page (no scripts, no network)
-// with the ladder table, a latency-percentile chart and the startup timelines.
+// with the ladder table, the startup timelines, cold against warm, the warm
+// latency's CDF and percentiles, and the published cloud figures beside
+// the local ones with the chapter's words.
 func HTML(w io.Writer, run *results.Run) error {
-	rs := rows(run)
-	type tableRow struct {
-		Label string
-		Cells []string
+	published, err := Published()
+	if err != nil {
+		return err
 	}
-	var table []tableRow
+	rs := rows(run)
+	header := []string{""}
+	for _, r := range rs {
+		header = append(header, r.Variant)
+	}
+	var table [][]string
 	for _, lr := range ladderRows {
-		tr := tableRow{Label: lr.label}
+		tr := []string{lr.label}
 		for _, r := range rs {
-			tr.Cells = append(tr.Cells, lr.get(r))
+			tr = append(tr, lr.get(r))
 		}
 		table = append(table, tr)
 	}
-	var behind []string
+	p := Page{
+		Title: "computeladder run " + run.RunID,
+		Lead: []string{
+			fmt.Sprintf("%s · target %s · %s", run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine)),
+			fmt.Sprintf("%d runs per variant; warm load %d req/s for %s after %s warm-up (excluded). Medians with (min–max, n).",
+				run.Settings.Runs, run.Settings.Rate, run.Settings.Duration, run.Settings.Warmup),
+		},
+	}
+	ladder := Section{Heading: "The ladder", Blocks: []template.HTML{Table("ladder", header, table)}}
 	for _, v := range run.Variants {
 		if v.Warm != nil && v.Warm.Result != nil {
 			if note := behindNote(v.Warm.Result); note != "" {
-				behind = append(behind, string(v.Variant)+": "+note)
+				ladder.Blocks = append(ladder.Blocks, ParaClass("err", string(v.Variant)+": "+note))
 			}
 		}
 	}
-	data := struct {
-		Run       *results.Run
-		Machine   string
-		Variants  []row
-		Table     []tableRow
-		Latency   template.HTML
-		Timelines template.HTML
-		Behind    []string
-	}{run, machine(run.Machine), rs, table, latencyChart(run), timelineChart(run), behind}
-	return page.Execute(w, data)
+	p.Sections = append(p.Sections, ladder,
+		Section{Heading: "Startup", Blocks: []template.HTML{Figure(timelineChart(run),
+			"Startup phases of each variant: the median offset of each phase from the startup origin, the call that asks the platform to run the prepared artifact, "+
+				"on a time axis of the variant's own (their lengths differ tenfold; the cold-against-warm chart sets them on one scale). Each segment ends when the phase named at its end was reached. "+
+				"Preparation before the origin (image build, upload) is not shown; nor is a variant whose platform only recorded its startup.")}},
+		Section{Heading: "Cold against warm", Blocks: []template.HTML{Figure(coldWarmChart(run),
+			"Per variant, on one logarithmic time axis: the startup to the first 200, each fresh environment's first request, the platform's Init Duration where it reports one, "+
+				"and the warm p50 and p99. Bars are medians, whiskers min–max over the runs; a warm percentile its successful requests do not support is left out.")}},
+		Section{Heading: "Warm latency", Blocks: []template.HTML{
+			Figure(cdfChart(run), "The share of successful warm requests answered within each latency (a CDF of every raw sample; logarithmic time axis), "+
+				"each latency measured from the request's intended send time."),
+			Figure(latencyChart(run), "Warm latency by percentile (log scales). A line stops at the highest percentile its successful requests support: "+
+				"p needs at least 1/(1−p) of them (p99 100, p99.9 1,000)."),
+		}},
+		Section{Heading: "Here, in the cloud, and in the chapter", Blocks: []template.HTML{
+			Para("Each local figure beside a published figure of its cloud counterpart (with its source and date: published figures change, check them before relying on one) and the chapter's words for that row."),
+			publishedTable(run, rs, published),
+		}},
+	)
+	var notes []template.HTML
+	for _, v := range run.Variants {
+		if v.Error != "" {
+			notes = append(notes, ParaClass("err", string(v.Variant)+": "+v.Error))
+		}
+		for _, nm := range v.NotMeasured {
+			notes = append(notes, Para(string(v.Variant)+": not measured: "+nm))
+		}
+		for _, l := range v.Teardown.Leftovers {
+			notes = append(notes, ParaClass("err", string(v.Variant)+": left after teardown: "+l+" (run computeladder sweep)"))
+		}
+	}
+	for _, e := range run.Errors {
+		notes = append(notes, ParaClass("err", e))
+	}
+	if len(notes) > 0 {
+		p.Sections = append(p.Sections, Section{Heading: "Errors and gaps", Blocks: notes})
+	}
+	return p.Write(w)
 }
 
-var page = template.Must(template.New("report").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>computeladder run {{.Run.RunID}}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.35rem .6rem;text-align:left}
-th{background:#f4f4f4}td.label{font-weight:600}
-.err{color:#b00}figure{margin:1.5rem 0}figcaption{font-size:.9rem;color:#555}
-svg text{font-size:12px;font-family:system-ui,sans-serif}
-</style></head><body>
-<h1>computeladder run {{.Run.RunID}}</h1>
-<p>{{.Run.Started.Format "2006-01-02 15:04 MST"}} · target <b>{{.Run.Target}}</b> · {{.Machine}}<br>
-{{.Run.Settings.Runs}} runs per variant; warm load {{.Run.Settings.Rate}} req/s for {{.Run.Settings.Duration}}
-after {{.Run.Settings.Warmup}} warm-up (excluded). Medians with (min–max, n).</p>
-<h2>The ladder</h2>
-<table id="ladder"><thead><tr><th></th>{{range .Variants}}<th>{{.Variant}}</th>{{end}}</tr></thead><tbody>
-{{range .Table}}<tr><td class="label">{{.Label}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
-{{end}}</tbody></table>
-<figure>{{.Latency}}<figcaption>Warm latency by percentile (log scales), measured from each request's intended send time.
-A line stops at the highest percentile its successful requests support: p needs at least 1/(1−p) of them (p99 100, p99.9 1,000).</figcaption></figure>
-<figure>{{.Timelines}}<figcaption>Startup phases: median offset of each phase from the startup origin, the call that asks the platform to run the prepared artifact (preparation before it — image build, upload, probe — is not shown; nor is a variant whose platform only recorded it).</figcaption></figure>
-{{range .Behind}}<p class="err">{{.}}</p>
-{{end}}{{range .Run.Variants}}{{if .Error}}<p class="err">{{.Variant}}: {{.Error}}</p>{{end}}
-{{range .NotMeasured}}<p>not measured: {{.}}</p>{{end}}
-{{range .Teardown.Leftovers}}<p class="err">left after teardown: {{.}} (run computeladder sweep)</p>{{end}}{{end}}
-</body></html>
-`))
-
-var palette = []string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"}
-
-// latencyChart is a percentile spectrum: x is log10(1/(1-p)), y log latency.
-func latencyChart(run *results.Run) template.HTML {
-	const W, H, L, R, T, B = 760.0, 320.0, 70.0, 140.0, 20.0, 40.0
-	ps := []float64{0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999}
-	type series struct {
-		name string
-		pts  []time.Duration
-	}
-	var all []series
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range run.Variants {
-		if v.Warm == nil || v.Warm.Result == nil {
-			continue
+// publishedTable sets each published figure beside the run's figure for
+// the same row and variant, and the chapter's words for that row.
+func publishedTable(run *results.Run, rs []row, published []PublishedFigure) template.HTML {
+	var out [][]template.HTML
+	for _, f := range published {
+		i := slices.IndexFunc(rs, func(r row) bool { return r.Variant == f.Variant })
+		if i < 0 {
+			continue // the run did not deploy this variant
 		}
-		var lat []time.Duration
-		for _, s := range v.Warm.Result.Samples {
-			if s.OK() {
-				lat = append(lat, s.Latency)
+		local := "—"
+		for _, lr := range ladderRows {
+			if lr.label == f.Row {
+				local = lr.get(rs[i])
 			}
 		}
+		src := template.HTML(fmt.Sprintf(`<a href="%s">%s</a>, %s`, esc(f.Source.URL), esc(f.Source.Title), esc(f.Source.Date)))
+		h := func(s string) template.HTML { return template.HTML(esc(s)) }
+		out = append(out, []template.HTML{h(f.Row + " · " + f.Variant), h(local), h(f.Figure), src, h(f.Why), h(chapterSays(f.Row, deployers.Variant(f.Variant)))})
+	}
+	if len(out) == 0 {
+		return Para("No published figure for the variants this run deployed.")
+	}
+	return TableHTML("published", []string{"row", "measured here (" + run.Target + ")", "published (cloud)", "source, date", "why they differ", "the chapter says"}, out)
+}
+
+// okLatencies are the sorted latencies of a variant's successful warm
+// requests (none when its raw samples were not read).
+func okLatencies(v results.Variant) []time.Duration {
+	if v.Warm == nil || v.Warm.Result == nil {
+		return nil
+	}
+	var lat []time.Duration
+	for _, s := range v.Warm.Result.Samples {
+		if s.OK() {
+			lat = append(lat, s.Latency)
+		}
+	}
+	slices.Sort(lat)
+	return lat
+}
+
+// cdfPoints are at most n points of the empirical CDF of sorted lat: the
+// latency of the k-th request and the share answered within it.
+func cdfPoints(lat []time.Duration, n int) []Point {
+	var pts []Point
+	step := max(1, len(lat)/n)
+	for i := 0; i < len(lat); i += step {
+		pts = append(pts, Point{float64(lat[i]), float64(i+1) / float64(len(lat))})
+	}
+	if last := len(lat) - 1; last >= 0 && (last%step != 0) {
+		pts = append(pts, Point{float64(lat[last]), 1})
+	}
+	return pts
+}
+
+// cdfChart is the CDF of each variant's successful warm latencies.
+func cdfChart(run *results.Run) template.HTML {
+	var series []Series
+	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
+	for _, v := range run.Variants {
+		lat := okLatencies(v)
 		if len(lat) == 0 {
 			continue
 		}
-		slices.Sort(lat)
-		se := series{name: fmt.Sprintf("%s (n=%d)", v.Variant, len(lat))}
+		lo, hi = min(lo, lat[0]), max(hi, lat[len(lat)-1])
+		pts := append([]Point{{float64(lat[0]), 0}}, cdfPoints(lat, 400)...)
+		series = append(series, Series{Name: fmt.Sprintf("%s (n=%d)", v.Variant, len(lat)), Color: variantColor(v.Variant), Points: pts})
+	}
+	if len(series) == 0 {
+		return Para("No warm load was measured (or its raw samples were not read).")
+	}
+	y := Axis{Label: "share of requests answered within", Max: 1, Format: func(f float64) string { return fmt.Sprintf("%.0f %%", f*100) }}.nice()
+	return LineChart{ID: "cdf", Label: "warm latency CDF", X: Duration("latency (log scale)", lo, hi, true), Y: y, Series: series, Step: true}.SVG()
+}
+
+// variantColor gives each variant the same colour on every chart.
+func variantColor(v deployers.Variant) string {
+	if i := slices.Index(deployers.Variants, v); i >= 0 {
+		return color(i)
+	}
+	return color(len(deployers.Variants))
+}
+
+// latencyChart is a percentile spectrum: x is 1/(1-p) on a log axis
+// (p0, p90, p99, p99.9 a decade apart), y log latency.
+func latencyChart(run *results.Run) template.HTML {
+	ps := []float64{0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999}
+	var series []Series
+	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
+	for _, v := range run.Variants {
+		lat := okLatencies(v)
+		if len(lat) == 0 {
+			continue
+		}
+		se := Series{Name: fmt.Sprintf("%s (n=%d)", v.Variant, len(lat)), Color: variantColor(v.Variant)}
 		for _, p := range ps {
 			if p > 0 && len(lat) < load.MinSamples(p) {
 				break // this percentile and those above it: n does not support them
 			}
 			i := min(len(lat)-1, max(0, int(math.Ceil(p*float64(len(lat))))-1))
-			se.pts = append(se.pts, lat[i])
+			se.Points = append(se.Points, Point{1 / (1 - p), float64(lat[i])})
+			lo, hi = min(lo, lat[i]), max(hi, lat[i])
 		}
-		for _, d := range se.pts {
-			lo, hi = math.Min(lo, float64(d)), math.Max(hi, float64(d))
-		}
-		all = append(all, se)
+		series = append(series, se)
 	}
-	if len(all) == 0 {
-		return `<p>No warm load was measured.</p>`
+	if len(series) == 0 {
+		return Para("No warm load was measured (or its raw samples were not read).")
 	}
-	ylo, yhi := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
-	if yhi == ylo {
-		yhi++
-	}
-	xmax := math.Log10(1 / (1 - ps[len(ps)-1]))
-	x := func(p float64) float64 { return L + (W-L-R)*math.Log10(1/(1-p))/xmax }
-	y := func(d time.Duration) float64 {
-		return T + (H-T-B)*(1-(math.Log10(float64(d))-ylo)/(yhi-ylo))
-	}
-	s := fmt.Sprintf(`<svg id="latency" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img" aria-label="latency percentiles">`, W, H)
-	for e := ylo; e <= yhi; e++ {
-		d := time.Duration(math.Pow(10, e))
-		yy := y(d)
-		s += fmt.Sprintf(`<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.0f" y="%.1f" text-anchor="end">%s</text>`, L, W-R, yy, yy, L-6, yy+4, dur(d))
-	}
-	for _, p := range ps {
-		xx := x(p)
-		s += fmt.Sprintf(`<line x1="%.1f" x2="%.1f" y1="%.0f" y2="%.0f" stroke="#eee"/><text x="%.1f" y="%.0f" text-anchor="middle">p%s</text>`, xx, xx, T, H-B, xx, H-B+16, pctLabel(p))
-	}
-	for i, se := range all {
-		c := palette[i%len(palette)]
-		pts := ""
-		for j, d := range se.pts {
-			pts += fmt.Sprintf("%.1f,%.1f ", x(ps[j]), y(d))
-		}
-		s += fmt.Sprintf(`<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, c, pts)
-		s += fmt.Sprintf(`<text x="%.0f" y="%.0f" fill="%s">%s</text>`, W-R+10, T+16*float64(i+1), c, template.HTMLEscapeString(se.name))
-	}
-	return template.HTML(s + `</svg>`)
+	x := Axis{Label: "percentile", Min: 1, Max: 1000, Log: true, Format: func(v float64) string { return "p" + pctLabel(1-1/v) }}
+	return LineChart{ID: "latency", Label: "latency percentiles", X: x, Y: Duration("latency (log scale)", lo, hi, true), Series: series}.SVG()
 }
 
 func pctLabel(p float64) string {
-	switch p {
-	case 0:
-		return "0"
-	case 0.999:
-		return "99.9"
-	}
-	return fmt.Sprintf("%.0f", p*100)
+	s := fmt.Sprintf("%.1f", p*100)
+	return strings.TrimSuffix(s, ".0")
 }
 
-// timelineChart draws one bar per variant, split at each phase's median offset.
-func timelineChart(run *results.Run) template.HTML {
-	const W, L, R, rowH = 760.0, 90.0, 20.0, 46.0
-	var longest time.Duration
-	// Only measured startups: a variant whose startup was not measured
-	// (an emulator that only records it) has no row at all.
-	var measured []results.Variant
+// coldWarmBars are the cold-against-warm chart's series.
+var coldWarmBars = []string{"startup (→ first 200)", "cold start (first request)", "platform Init Duration", "warm p50", "warm p99"}
+
+// coldWarmChart sets each variant's startup and cold figures against its
+// warm latency on one log axis.
+func coldWarmChart(run *results.Run) template.HTML {
+	var groups []BarGroup
+	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
+	stat := func(s results.Stats) Bar {
+		if s.N == 0 || s.Median <= 0 {
+			return Bar{Missing: true}
+		}
+		lo, hi = min(lo, max(s.Min, 1)), max(hi, s.Max)
+		return Bar{Value: float64(s.Median), Lo: float64(s.Min), Hi: float64(s.Max)}
+	}
 	for _, v := range run.Variants {
-		if v.Startup.Total.N == 0 {
+		g := BarGroup{Label: string(v.Variant)}
+		g.Bars = append(g.Bars, stat(v.Startup.Total), stat(v.ColdStart.FirstRequest))
+		if v.ColdStart.InitDuration != nil {
+			g.Bars = append(g.Bars, stat(*v.ColdStart.InitDuration))
+		} else {
+			g.Bars = append(g.Bars, Bar{Missing: true})
+		}
+		for _, p := range []float64{0.5, 0.99} {
+			b := Bar{Missing: true}
+			if v.Warm != nil && v.Warm.Result != nil {
+				q := v.Warm.Result.Summary.Latency
+				d := q.P50
+				if p == 0.99 {
+					d = q.P99
+				}
+				if q.Supports(p) && d > 0 {
+					b = Bar{Value: float64(d)}
+					lo, hi = min(lo, d), max(hi, d)
+				}
+			}
+			g.Bars = append(g.Bars, b)
+		}
+		groups = append(groups, g)
+	}
+	if hi == 0 {
+		return Para("Nothing cold or warm was measured.")
+	}
+	return BarChart{ID: "cold-warm", Label: "cold against warm", X: Duration("time (log scale)", lo, hi, true),
+		Series: coldWarmBars, Groups: groups, ValueLabels: true}.SVG()
+}
+
+// timelineChart draws each measured variant's startup phases.
+func timelineChart(run *results.Run) template.HTML {
+	var rows []TimelineRow
+	for _, v := range run.Variants {
+		// Only measured startups: a variant whose startup was not
+		// measured (an emulator that only records it) has no row.
+		if v.Startup.Total.N == 0 || len(v.Startup.Phases) < 2 {
 			continue
 		}
-		measured = append(measured, v)
-		for _, p := range v.Startup.Phases {
-			longest = max(longest, p.Stats.Median)
+		r := TimelineRow{Label: string(v.Variant),
+			Note: fmt.Sprintf("— first 200 at %s (median of %d)", dur(v.Startup.Total.Median), v.Startup.Total.N)}
+		prev := v.Startup.Phases[0].Stats.Median
+		for _, p := range v.Startup.Phases[1:] {
+			end := max(prev, p.Stats.Median)
+			r.Segments = append(r.Segments, Segment{Name: p.Name, From: float64(prev), To: float64(end)})
+			prev = end
 		}
+		rows = append(rows, r)
 	}
-	if longest == 0 {
-		return `<p>No startup was measured.</p>`
+	if len(rows) == 0 {
+		return Para("No startup was measured.")
 	}
-	H := 20 + rowH*float64(len(measured))
-	scale := (W - L - R) / float64(longest)
-	s := fmt.Sprintf(`<svg id="timeline" xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" role="img" aria-label="startup timeline">`, W, H)
-	for i, v := range measured {
-		top := 10 + rowH*float64(i)
-		s += fmt.Sprintf(`<text x="0" y="%.0f">%s</text>`, top+16, template.HTMLEscapeString(string(v.Variant)))
-		prev := time.Duration(0)
-		for j, p := range v.Startup.Phases {
-			if j == 0 {
-				continue
-			}
-			w := math.Max(1, float64(p.Stats.Median-prev)*scale)
-			s += fmt.Sprintf(`<rect x="%.1f" y="%.0f" width="%.1f" height="20" fill="%s"><title>%s at %s</title></rect>`,
-				L+float64(prev)*scale, top, w, palette[(j-1)%len(palette)], template.HTMLEscapeString(p.Name), dur(p.Stats.Median))
-			prev = max(prev, p.Stats.Median)
-		}
-		s += fmt.Sprintf(`<text x="%.0f" y="%.0f" fill="#555">%s</text>`, L, top+36, template.HTMLEscapeString(phaseList(v.Startup.Phases)))
-	}
-	return template.HTML(s + `</svg>`)
-}
-
-func phaseList(ps []results.PhaseStats) string {
-	s := ""
-	for i, p := range ps {
-		if i > 0 {
-			s += " → "
-		}
-		s += fmt.Sprintf("%s %s", p.Name, dur(p.Stats.Median))
-	}
-	return s
+	return Timeline{ID: "timeline", Label: "startup timeline", AxisLabel: "time since the startup origin", Rows: rows}.SVG()
 }

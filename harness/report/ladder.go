@@ -1,6 +1,34 @@
 // Package report renders lab results for people: a Markdown report, an
 // HTML report with charts, and a terminal summary. Every reporter is a
 // function of the results data that writes to an io.Writer.
+//
+// Every HTML page — the ladder's report.html and each lab's — is a Page
+// (page.go): self-contained, no script, nothing fetched, its charts inline
+// SVG drawn with the chart kit (chart.go: Axis with Duration, Count and
+// Linear scales, linear or log; LineChart, with Step for a CDF; BarChart,
+// grouped or stacked, with whiskers and Markers; Timeline), and its
+// tables with Table. A lab gets its report.html by setting HTML on its
+// kit.Scenario to a function that builds a Page from its result:
+//
+//	kit.Scenario[Result]{..., Markdown: Markdown, HTML: HTML}
+//
+//	func HTML(w io.Writer, r *Result) error {
+//		return report.Page{Title: "My lab: run " + r.RunID, Sections: []report.Section{{
+//			Heading: "Latency",
+//			Blocks: []template.HTML{report.Figure(report.BarChart{
+//				ID: "latency", Label: "p50 and p99", X: report.Duration("latency", lo, hi, true),
+//				Series: []string{"p50", "p99"}, Groups: groups}.SVG(), "What the chart shows."),
+//				report.ClaimsList(r.Claims)},
+//		}}}.Write(w)
+//	}
+//
+// The kit writes it beside <name>.json and <name>.md (kit.WriteResult),
+// and `computeladder report <name>.json` renders it again. Its test lays
+// the page out in headless Chromium and measures each chart with package
+// reporttest.
+//
+// The published cloud figures the ladder page sets beside the local ones
+// are in published.json, each with its source and date.
 package report
 
 import (
@@ -14,17 +42,35 @@ import (
 )
 
 // rung is what the textbook says of each variant: the rows of the ladder
-// table that are facts of the model rather than measurements.
+// table that are facts of the model rather than measurements, and (Startup)
+// the chapter's words for the startup row, which the run measures.
 type rung struct {
 	Manage  string
+	Startup string
 	Scaling string
 	PayFor  string
 }
 
 var rungs = map[deployers.Variant]rung{
-	deployers.VM:        {Manage: "whole OS + app", Scaling: "manual", PayFor: "the VM while it is on"},
-	deployers.Container: {Manage: "app + dependencies", Scaling: "orchestrated", PayFor: "hosts running containers"},
-	deployers.Lambda:    {Manage: "function code", Scaling: "automatic, to zero", PayFor: "execution time (per request)"},
+	deployers.VM:        {Manage: "whole OS + app", Startup: "minutes (cloud)", Scaling: "manual", PayFor: "the VM while it is on"},
+	deployers.Container: {Manage: "app + dependencies", Startup: "seconds", Scaling: "orchestrated", PayFor: "hosts running containers"},
+	deployers.Lambda:    {Manage: "function code", Startup: "ms after warm-up; cold start on first call", Scaling: "automatic, to zero", PayFor: "execution time (per request)"},
+}
+
+// chapterSays is the chapter's words for a row of the ladder table and a
+// variant: its startup row stands for the startup, cold-start and warm
+// rows the run measures.
+func chapterSays(rowLabel string, v deployers.Variant) string {
+	r := rungs[v]
+	switch {
+	case strings.HasPrefix(rowLabel, "scaling"), rowLabel == "running when idle":
+		return r.Scaling
+	case rowLabel == "you pay for":
+		return r.PayFor
+	case rowLabel == "you manage":
+		return r.Manage
+	}
+	return r.Startup
 }
 
 // row is one variant's column of the ladder table, as strings.

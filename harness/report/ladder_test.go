@@ -114,14 +114,14 @@ func TestUnmeasuredStartupDrawnNowhere(t *testing.T) {
 	if err := HTML(&b, run); err != nil {
 		t.Fatal(err)
 	}
-	svg := regexp.MustCompile(`(?s)<svg id="timeline".*?</svg>`).FindString(b.String())
+	svg := regexp.MustCompile(`(?s)<svg class="chart" id="timeline".*?</svg>`).FindString(b.String())
 	if svg == "" {
 		t.Fatal("no timeline chart")
 	}
-	if strings.Contains(svg, ">container<") || strings.Contains(svg, "created at") {
+	if strings.Contains(svg, ">container — ") || strings.Contains(svg, "created") {
 		t.Errorf("the unmeasured container's recorded phases are drawn:\n%s", svg)
 	}
-	if !strings.Contains(svg, ">vm<") || !strings.Contains(svg, ">lambda<") {
+	if !strings.Contains(svg, ">vm — ") || !strings.Contains(svg, ">lambda — ") {
 		t.Errorf("the measured variants are missing:\n%s", svg)
 	}
 	md := markdownOf(t, run)

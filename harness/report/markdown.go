@@ -8,11 +8,15 @@ import (
 	"github.com/computeladder/computeladder/harness/results"
 )
 
-// ladderRows are the ladder table's rows: a label and how to read it off a row.
-var ladderRows = []struct {
+// ladderRowDef is a row of the ladder table: its label and how to read it
+// off a variant's column.
+type ladderRowDef struct {
 	label string
 	get   func(row) string
-}{
+}
+
+// ladderRows are the ladder table's rows.
+var ladderRows = []ladderRowDef{
 	{"platform", func(r row) string { return r.Platform }},
 	{"you manage", func(r row) string { return r.Manage }},
 	{"startup (→ first 200)", func(r row) string { return r.Startup }},

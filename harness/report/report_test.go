@@ -83,7 +83,7 @@ func TestHTMLHasTableAndCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := b.String()
-	for _, want := range []string{`<table id="ladder">`, `<th>container</th>`, `<svg id="latency"`, `<svg id="timeline"`, "polyline", "kernel at 900 ms"} {
+	for _, want := range []string{`<table id="ladder">`, `<th>container</th>`, `<svg class="chart" id="latency"`, `<svg class="chart" id="timeline"`, `<svg class="chart" id="cdf"`, `<svg class="chart" id="cold-warm"`, "polyline", ">kernel 900 ms<", `<table id="published">`, "maxday/lambda-perf"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("report.html lacks %q", want)
 		}

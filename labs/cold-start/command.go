@@ -35,8 +35,8 @@ func Lab() kit.Lab {
   3. --prewarm environments started ahead (provisioned concurrency,
      minimum instances), then the same burst: no cold start, and what
      keeping them warm costs per month.
-Results go to results/<run-id>/cold-start.json and cold-start.md; everything
-is torn down, also on error and Ctrl-C.`,
+Results go to results/<run-id>/cold-start.json, cold-start.md and
+report.html (its charts); everything is torn down, also on error and Ctrl-C.`,
 		Example: `  computeladder scenario cold-start
   computeladder scenario cold-start --burst 8 --keep-alive 5s --memory 1769
   computeladder scenario cold-start --short`,
@@ -86,5 +86,6 @@ is torn down, also on error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 	}.Lab()
 }

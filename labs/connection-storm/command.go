@@ -36,7 +36,8 @@ and the fixes (not with --short):
   fix-pool-of-1           a pool of 1 per environment
   fix-capped-concurrency  at most --capped environments: 429s instead
   fix-pgbouncer           PgBouncer in transaction mode in front
-Results go to results/<run-id>/storm.json and storm.md; everything (the
+Results go to results/<run-id>/storm.json, storm.md and report.html (its
+charts); everything (the
 deployments, PgBouncer, PostgreSQL and its directory) is torn down, also on
 error and Ctrl-C.`,
 		Example: `  computeladder scenario connection-storm
@@ -95,6 +96,7 @@ error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
 	}.Lab()
 }

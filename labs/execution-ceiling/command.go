@@ -32,8 +32,9 @@ one after the other, and sends each POST /jobs {"seconds": J} with J (--job)
 longer than the function timeout, reading the NDJSON progress stream as it
 arrives. The function also gets a job of half its timeout, which completes
 but delivers all its lines at once at the end (a buffered response).
-Results go to results/<run-id>/execution-ceiling.json and .md; everything
-is torn down, also on error and on Ctrl-C.
+Results go to results/<run-id>/execution-ceiling.json and .md, and
+report.html (its charts); everything is torn down, also on error and on
+Ctrl-C.
 
 Exit codes: 0 the claim held, 1 a variant failed or the claim did not
 hold, 2 bad input or a missing prerequisite (nothing created).`,
@@ -81,6 +82,7 @@ hold, 2 bad input or a missing prerequisite (nothing created).`,
 			return Run(ctx, cfg)
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 		Verdict: func(r *Result) error {
 			if !r.Claim.Holds {
 				return errors.New("the claim did not hold: see the failed checks above")

@@ -28,8 +28,8 @@ a forced cold start gives a new environment whose counter starts at 1;
 --workers clients × --per-worker requests at once spread over several
 environments, each with its own counter. On the local container: one
 instance counts every request until a redeploy starts it again at 1.
-Results go to results/<run-id>/state.json and state.md; everything is torn
-down, also on error and Ctrl-C.`,
+Results go to results/<run-id>/state.json, state.md and report.html (its
+charts); everything is torn down, also on error and Ctrl-C.`,
 		Example: `  computeladder scenario state
   computeladder scenario state --workers 8 --per-worker 10`,
 		Results: Results,
@@ -67,5 +67,6 @@ down, also on error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 	}.Lab()
 }
