@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/harness/report/reporttest"
 )
 
 // TestClassHTMLRendersInChromium loads the class page in headless
@@ -18,7 +19,7 @@ import (
 // chart per figure with one dot per run, and the outliers named in the
 // charts themselves.
 func TestClassHTMLRendersInChromium(t *testing.T) {
-	chrome, err := findChromium()
+	chrome, err := reporttest.FindChromium()
 	deployertest.Require(t, "headless Chromium", err)
 
 	dir := t.TempDir()
