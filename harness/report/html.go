@@ -39,7 +39,7 @@ func HTML(w io.Writer, run *results.Run) error {
 	p := Page{
 		Title: "computeladder run " + run.RunID,
 		Lead: []string{
-			fmt.Sprintf("%s · target %s · %s", run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine)),
+			fmt.Sprintf("%s%s · target %s · %s", labelPrefix(run, func(s string) string { return s }), run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine)),
 			fmt.Sprintf("%d runs per variant; warm load %d req/s for %s after %s warm-up (excluded). Medians with (min–max, n).",
 				run.Settings.Runs, run.Settings.Rate, run.Settings.Duration, run.Settings.Warmup),
 		},

@@ -40,7 +40,7 @@ func Markdown(w io.Writer, run *results.Run) error {
 	ew := &errWriter{w: w}
 	rs := rows(run)
 	ew.printf("# computeladder run %s\n\n", run.RunID)
-	ew.printf("%s · target **%s** · %s\n\n", run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine))
+	ew.printf("%s%s · target **%s** · %s\n\n", labelPrefix(run, mdEscape), run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine))
 	ew.printf("Settings: %d runs per variant; warm load %d req/s for %s after %s warm-up (excluded). "+
 		"Figures are medians with (min–max, n) over the runs. A latency percentile p is shown where at least 1/(1−p) "+
 		"successful requests support it (p99 100, p99.9 1,000), else \"—\" with their number n.\n\n",
@@ -158,4 +158,13 @@ func startupFrom(v results.Variant) string {
 		return "\"" + v.Startup.Samples[0].From + "\""
 	}
 	return "the deploy request"
+}
+
+// labelPrefix is "label NAME · " for a run that carries a label (run
+// --label), escaped for the page it goes on; empty otherwise.
+func labelPrefix(run *results.Run, escape func(string) string) string {
+	if run.Label == "" {
+		return ""
+	}
+	return "label " + escape(run.Label) + " · "
 }

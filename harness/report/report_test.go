@@ -130,3 +130,32 @@ func TestDur(t *testing.T) {
 		}
 	}
 }
+
+// TestReportsNameTheLabel checks that a labelled run's report.md and
+// report.html say whose run it is (escaped), and an unlabelled one says
+// nothing of a label.
+func TestReportsNameTheLabel(t *testing.T) {
+	for _, label := range []string{"", "Ada <group 3>"} {
+		run := sampleRun()
+		run.Label = label
+		var md, page bytes.Buffer
+		if err := Markdown(&md, run); err != nil {
+			t.Fatal(err)
+		}
+		if err := HTML(&page, run); err != nil {
+			t.Fatal(err)
+		}
+		if label == "" {
+			if strings.Contains(md.String(), "label ") || strings.Contains(page.String(), "label ") {
+				t.Errorf("an unlabelled run's report speaks of a label")
+			}
+			continue
+		}
+		if !strings.Contains(md.String(), "label "+mdEscape(label)+" · ") {
+			t.Errorf("report.md does not name label %q", label)
+		}
+		if !strings.Contains(page.String(), "label Ada &lt;group 3&gt; · ") {
+			t.Errorf("report.html does not name label %q, escaped", label)
+		}
+	}
+}
