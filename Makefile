@@ -130,3 +130,11 @@ lab-execution-ceiling:
 lab-connection-storm:
 	$(CLI) setup lambda
 	$(CLI) scenario connection-storm $(ARGS)
+
+## lab-checkout: the checkout API on a function, traced — the cold-start stall after a quiet gap, PostgreSQL's
+## connections exhausted by an order spike, the month's bill past the crossover — then on a container; the decision
+.PHONY: lab-checkout
+lab-checkout:
+	$(CLI) setup container
+	$(CLI) setup lambda
+	$(CLI) scenario checkout $(ARGS)

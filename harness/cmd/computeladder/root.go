@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/labs/checkout"
 	coldstart "github.com/computeladder/computeladder/labs/cold-start"
 	storm "github.com/computeladder/computeladder/labs/connection-storm"
 	crossover "github.com/computeladder/computeladder/labs/cost-crossover"
@@ -21,6 +22,7 @@ var labs = []func() kit.Lab{
 	ceiling.Lab,
 	state.Lab,
 	storm.Lab,
+	checkout.Lab,
 	crossover.Lab,
 	lockin.Lab,
 }
