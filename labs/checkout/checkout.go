@@ -57,6 +57,7 @@ const (
 	DefaultPoolSize   = 5
 	DefaultClients    = 10
 	DefaultThroughput = 2 * time.Second
+	DefaultWarmup     = 2 * time.Second
 	ShortDuration     = 3 * time.Second
 	ShortRounds       = 1
 	// gapMargin is added to the keep-alive for the quiet gap: the
@@ -85,9 +86,12 @@ type Config struct {
 	// DBHost is where the deployed app reaches the host's PostgreSQL (the
 	// Docker bridge's gateway), DBNet the network pg_hba.conf admits.
 	DBHost, DBNet string
-	// Rate (req/s) for Duration, before and after the quiet gap.
+	// Rate (req/s) for Duration, before and after the quiet gap, after
+	// Warmup at the same rate (excluded: the environments steady traffic
+	// needs start there).
 	Rate     int
 	Duration time.Duration
+	Warmup   time.Duration
 	// KeepAlive is the function's; the gap is KeepAlive plus a margin.
 	KeepAlive time.Duration
 	// Burst concurrent orders, Rounds times; PoolSize per instance.
@@ -133,6 +137,9 @@ func (c *Config) defaults() error {
 	if c.KeepAlive == 0 {
 		c.KeepAlive = DefaultKeepAlive
 	}
+	if c.Warmup == 0 {
+		c.Warmup = DefaultWarmup
+	}
 	if c.ThroughputFor == 0 {
 		c.ThroughputFor = DefaultThroughput
 	}
@@ -160,7 +167,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Header: results.NewHeader(cfg.RunID),
-		Rate: cfg.Rate, Duration: cfg.Duration, KeepAlive: cfg.KeepAlive, Gap: cfg.KeepAlive + gapMargin,
+		Rate: cfg.Rate, Duration: cfg.Duration, Warmup: cfg.Warmup, KeepAlive: cfg.KeepAlive, Gap: cfg.KeepAlive + gapMargin,
 		Burst: cfg.Burst, Rounds: cfg.Rounds, PoolSize: cfg.PoolSize, CPUs: runtime.NumCPU(),
 		Postgres: storm.Postgres{MaxConnections: maxConnections, Reserved: reserved, Available: maxConnections - reserved},
 	}
@@ -254,7 +261,10 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 		}
 		return ids
 	}
-	if out.Before, err = s.steady(ctx, d.URL, v, "before"); err != nil {
+	if _, err = s.steady(ctx, d.URL, v, "warm-up", c.Warmup); err != nil {
+		return err
+	}
+	if out.Before, err = s.steady(ctx, d.URL, v, "before", c.Duration); err != nil {
 		return err
 	}
 	before := envs()
@@ -264,7 +274,7 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 		return ctx.Err()
 	case <-time.After(c.KeepAlive + gapMargin):
 	}
-	if out.After, err = s.steady(ctx, d.URL, v, "after"); err != nil {
+	if out.After, err = s.steady(ctx, d.URL, v, "after", c.Duration); err != nil {
 		return err
 	}
 	if after := envs(); after != nil {
@@ -304,19 +314,23 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 }
 
 // steady sends the steady checkout traffic: cfg.Rate POST /checkout a
-// second for cfg.Duration, open loop, from a worker process of its own
-// (the function's gateway lives in this one).
-func (s *session) steady(ctx context.Context, base, v, when string) (Segment, error) {
+// second for dur, open loop, from a worker process of its own (the
+// function's gateway lives in this one).
+func (s *session) steady(ctx context.Context, base, v, when string, dur time.Duration) (Segment, error) {
 	c := s.cfg
 	res, err := load.RunIsolated(ctx, load.Target{
 		Method: http.MethodPost, URL: base + "/checkout", Body: ladder.CheckoutBody,
 		Header: http.Header{"Content-Type": {"application/json"}},
-	}, load.Options{Rate: c.Rate, Duration: c.Duration})
+	}, load.Options{Rate: c.Rate, Duration: dur})
 	if err != nil {
-		return Segment{}, fmt.Errorf("steady traffic %s the gap: %w", when, err)
+		return Segment{}, fmt.Errorf("steady traffic (%s): %w", when, err)
 	}
 	seg := segmentOf(res)
+	label := when
+	if when != "warm-up" {
+		label += " gap"
+	}
 	c.Logf("%-9s %-10s %d req/s for %s: p50 %s, p99 %s, max %s, %d over %s, %d errors",
-		v, when+" gap", c.Rate, c.Duration, ms(seg.Summary.Latency.P50), ms(seg.Summary.Latency.P99), ms(seg.Summary.Latency.Max), seg.Stalled, StallThreshold, seg.Summary.Errors)
+		v, label, c.Rate, dur, ms(seg.Summary.Latency.P50), ms(seg.Summary.Latency.P99), ms(seg.Summary.Latency.Max), seg.Stalled, StallThreshold, seg.Summary.Errors)
 	return seg, nil
 }

@@ -21,9 +21,9 @@ const Results = "checkout"
 // `computeladder sweep` also finds the PostgreSQL servers it left.
 func Lab() kit.Lab {
 	var (
-		rate, burst, rounds, pool, clients int
-		duration, keepAlive, throughput    time.Duration
-		short                              bool
+		rate, burst, rounds, pool, clients      int
+		duration, warmup, keepAlive, throughput time.Duration
+		short                                   bool
 	)
 	return kit.Scenario[Result]{
 		Use:   "checkout",
@@ -32,7 +32,8 @@ func Lab() kit.Lab {
 deploys the app, with a pool of --pool connections per instance, on the
 local function (keep-alive --keep-alive, up to --burst environments), then
 on one local container. On each:
-  1. --rate POST /checkout a second for --duration, a quiet gap past the
+  1. --rate POST /checkout a second for --warmup (excluded), then for
+     --duration, a quiet gap past the
      keep-alive, and the same again: the function's tail stalls on new
      environments after the gap;
   2. --rounds spikes of --burst concurrent POST /orders: the function's
@@ -52,6 +53,7 @@ error and Ctrl-C.`,
 		Flags: func(fl *pflag.FlagSet) {
 			fl.IntVar(&rate, "rate", DefaultRate, "steady POST /checkout per second, and the rate the month is billed at")
 			fl.DurationVar(&duration, "duration", DefaultDuration, "steady traffic before and after the gap, each")
+			fl.DurationVar(&warmup, "warmup", DefaultWarmup, "traffic at --rate before the first stretch, excluded (the environments steady traffic needs start there)")
 			fl.DurationVar(&keepAlive, "keep-alive", DefaultKeepAlive, "the function's keep-alive; the gap is 1.5 s longer")
 			fl.IntVar(&burst, "burst", DefaultBurst, "concurrent POST /orders per spike (and the function's concurrency limit)")
 			fl.IntVar(&rounds, "rounds", DefaultRounds, "order spikes per variant")
@@ -64,7 +66,7 @@ error and Ctrl-C.`,
 			if short {
 				duration, rounds = ShortDuration, ShortRounds
 			}
-			if rate < 1 || rate > 2000 || duration < time.Second || duration > 10*time.Minute || keepAlive < 500*time.Millisecond || keepAlive > 10*time.Minute ||
+			if rate < 1 || rate > 2000 || duration < time.Second || duration > 10*time.Minute || warmup < 0 || warmup > time.Minute || keepAlive < 500*time.Millisecond || keepAlive > 10*time.Minute ||
 				burst < 2 || burst > 30 || rounds < 1 || rounds > 20 || pool < 1 || pool > 20 || clients < 1 || clients > 100 || throughput < 500*time.Millisecond || throughput > time.Minute {
 				return nil, kit.Usage(fmt.Errorf("--rate %d, --duration %s, --keep-alive %s, --burst %d, --rounds %d, --pool %d, --clients %d, --throughput %s: use a rate of 1-2000, 1s-10m of traffic, a keep-alive of 500ms-10m, a burst of 2-30, 1-20 rounds, a pool of 1-20, 1-100 clients and 500ms-1m of throughput",
 					rate, duration, keepAlive, burst, rounds, pool, clients, throughput))
@@ -101,7 +103,7 @@ error and Ctrl-C.`,
 			return Run(ctx, Config{
 				RunID: s.RunID, Spec: deployers.Spec{Artifacts: s.Artifacts},
 				Function: fn, Container: ctr, DBHost: gw, DBNet: subnet,
-				Rate: rate, Duration: duration, KeepAlive: keepAlive, Burst: burst, Rounds: rounds, PoolSize: pool,
+				Rate: rate, Duration: duration, Warmup: warmup, KeepAlive: keepAlive, Burst: burst, Rounds: rounds, PoolSize: pool,
 				Clients: clients, ThroughputFor: throughput, Arch: a, Logf: s.Logf,
 			})
 		},

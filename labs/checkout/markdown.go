@@ -19,7 +19,7 @@ func Markdown(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "Local function (RIE, keep-alive %s, up to %d environments) and one local container, the same app with a pool of %d connections per instance to PostgreSQL (max_connections %d, %d reserved: %d seats); %d CPUs; %s.\n\n",
 		r.KeepAlive, r.Burst, r.PoolSize, r.Postgres.MaxConnections, r.Postgres.Reserved, r.Postgres.Available, r.CPUs, r.Date)
 
-	fmt.Fprintf(&b, "## 1. Steady checkout traffic with a quiet gap\n\n%d POST /checkout a second for %s (open loop, latency from the intended send), %s without a request, then the same again.\n\n", r.Rate, r.Duration, r.Gap)
+	fmt.Fprintf(&b, "## 1. Steady checkout traffic with a quiet gap\n\n%d POST /checkout a second (open loop, latency from the intended send): %s of warm-up (excluded), %s, %s without a request, then %s again.\n\n", r.Rate, r.Warmup, r.Duration, r.Gap, r.Duration)
 	b.WriteString("| variant | stretch | requests | p50 | p90 | p99 | max | over 100 ms | errors | new environments |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range []Side{r.Function, r.Container} {
 		for _, x := range []struct {

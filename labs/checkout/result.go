@@ -20,6 +20,8 @@ type Result struct {
 	results.Header
 	Rate     int           `json:"rate"`
 	Duration time.Duration `json:"duration_ns"`
+	// Warmup is the traffic before the first stretch, excluded.
+	Warmup time.Duration `json:"warmup_ns"`
 	// KeepAlive is the function's; Gap the quiet time between the two
 	// stretches of steady traffic.
 	KeepAlive time.Duration  `json:"keep_alive_ns"`
