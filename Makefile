@@ -136,3 +136,11 @@ lab-connection-storm:
 lab-local-friction:
 	$(CLI) setup lambda
 	$(CLI) scenario local-friction $(ARGS)
+
+## lab-checkout: the checkout API on a function, traced — the cold-start stall after a quiet gap, PostgreSQL's
+## connections exhausted by an order spike, the month's bill past the crossover — then on a container; the decision
+.PHONY: lab-checkout
+lab-checkout:
+	$(CLI) setup container
+	$(CLI) setup lambda
+	$(CLI) scenario checkout $(ARGS)

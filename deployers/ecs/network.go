@@ -59,7 +59,12 @@ type Size struct {
 	CPU, MemoryMB int
 }
 
-// Sizes lists the memory sizes Fargate accepts for each CPU size.
+// SizesSource is where Sizes come from, and when they were read.
+const SizesSource = "Amazon ECS Developer Guide, \"Troubleshoot Amazon ECS task definition invalid CPU or memory errors\" (https://docs.aws.amazon.com/AmazonECS/latest/userguide/task-cpu-memory-error.html), Linux tasks on Fargate, read 2026-11-30"
+
+// Sizes lists the memory sizes Fargate accepts for each CPU size, as
+// SizesSource gives them (8 and 16 vCPU need Linux platform 1.4.0, the
+// LATEST one).
 var Sizes = []struct {
 	cpu      int
 	memoryMB []int
@@ -69,6 +74,8 @@ var Sizes = []struct {
 	{1024, steps(2048, 8192, 1024)},
 	{2048, steps(4096, 16384, 1024)},
 	{4096, steps(8192, 30720, 1024)},
+	{8192, steps(16384, 61440, 4096)},
+	{16384, steps(32768, 122880, 8192)},
 }
 
 func steps(from, to, by int) []int {
@@ -79,7 +86,7 @@ func steps(from, to, by int) []int {
 	return out
 }
 
-// sizeFor rounds cpus and memoryMB up to the smallest Fargate size that
+// SizeFor rounds cpus and memoryMB up to the smallest Fargate size that
 // holds both: the spec is shared with local backends, whose limits Fargate
 // does not offer (256 MB, say).
 func SizeFor(cpus float64, memoryMB int) (Size, error) {
@@ -94,7 +101,31 @@ func SizeFor(cpus float64, memoryMB int) (Size, error) {
 			}
 		}
 	}
-	return Size{}, fmt.Errorf("spec: %g vCPU with %d MB is larger than Fargate offers (4 vCPU, 30720 MB): ask for less", cpus, memoryMB)
+	return Size{}, fmt.Errorf("spec: %g vCPU with %d MB is larger than Fargate offers (16 vCPU, 122880 MB): ask for less", cpus, memoryMB)
+}
+
+// ValidSize checks that vcpu and memoryGB are a task size Fargate runs
+// exactly as given (no rounding up, unlike SizeFor): a price is only worth
+// quoting for a size one can buy. The error lists the memory sizes valid
+// for that CPU, or the CPU sizes.
+func ValidSize(vcpu, memoryGB float64) error {
+	cpu, mem := vcpu*1024, memoryGB*1024
+	var cpus []string
+	for _, s := range Sizes {
+		cpus = append(cpus, fmt.Sprintf("%g", float64(s.cpu)/1024))
+		if float64(s.cpu) != cpu {
+			continue
+		}
+		var gbs []string
+		for _, m := range s.memoryMB {
+			if float64(m) == mem {
+				return nil
+			}
+			gbs = append(gbs, fmt.Sprintf("%g", float64(m)/1024))
+		}
+		return fmt.Errorf("fargate task %g vCPU / %g GB: with %g vCPU Fargate offers %s GB (%s)", vcpu, memoryGB, vcpu, strings.Join(gbs, ", "), SizesSource)
+	}
+	return fmt.Errorf("fargate task %g vCPU / %g GB: Fargate offers %s vCPU (%s)", vcpu, memoryGB, strings.Join(cpus, ", "), SizesSource)
 }
 
 func ecsTags(m map[string]string) []ecstypes.Tag {

@@ -30,13 +30,39 @@ func TestSizeForRoundsUpToAFargateSize(t *testing.T) {
 		{1, 512, Size{1024, 2048}, false},
 		{1.5, 4096, Size{2048, 4096}, false},
 		{4, 30720, Size{4096, 30720}, false},
-		{4, 30721, Size{}, true},
-		{8, 1024, Size{}, true},
+		{4, 30721, Size{8192, 32768}, false},
+		{8, 1024, Size{8192, 16384}, false},
+		{8, 61441, Size{16384, 65536}, false},
+		{16, 122881, Size{}, true},
+		{17, 1024, Size{}, true},
 	}
 	for _, tc := range tests {
 		got, err := SizeFor(tc.cpus, tc.mem)
 		if (err != nil) != tc.wantErr || got != tc.want {
 			t.Errorf("SizeFor(%g, %d) = %v, %v; want %v, error %v", tc.cpus, tc.mem, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestValidSize(t *testing.T) {
+	for _, tc := range []struct {
+		vcpu, gb float64
+		want     string // empty: valid
+	}{
+		{0.25, 0.5, ""}, {0.25, 2, ""}, {0.5, 3, ""}, {4, 30, ""}, {8, 60, ""}, {16, 32, ""}, {16, 120, ""},
+		{0.25, 3, "with 0.25 vCPU Fargate offers 0.5, 1, 2 GB"},
+		{0.25, 0.75, "with 0.25 vCPU Fargate offers"},
+		{8, 18, "with 8 vCPU Fargate offers 16, 20, 24"},
+		{0.3, 1, "Fargate offers 0.25, 0.5, 1, 2, 4, 8, 16 vCPU"},
+		{32, 64, "Fargate offers 0.25"},
+		{0, 0.5, "Fargate offers"},
+	} {
+		err := ValidSize(tc.vcpu, tc.gb)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("ValidSize(%g, %g) = %v, want valid", tc.vcpu, tc.gb, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "docs.aws.amazon.com")):
+			t.Errorf("ValidSize(%g, %g) = %v, want an error with %q and its source", tc.vcpu, tc.gb, err, tc.want)
 		}
 	}
 }

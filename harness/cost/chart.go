@@ -21,14 +21,18 @@ const (
 var chartColours = []string{"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"}
 
 // SVG writes a log-log chart of monthly cost against request rate: Lambda
-// as a rising line, each always-on option as a flat one, a dot where they
+// as a rising line, each always-on option as a step line (one more
+// instance at each multiple of its capacity), a dot where they first
 // cross. Log scales because both the rates and the bills span decades;
 // a line of slope one is "cost proportional to traffic".
 func SVG(w io.Writer, m *Model) error {
 	const (
-		width, height          = 980, 500
-		left, right, top, bott = 80, 350, 60, 60
+		width, height          = 1100, 500
+		left, right, top, bott = 80, 470, 60, 60
 	)
+	if err := m.Sized(); err != nil {
+		return err
+	}
 	pw, ph := float64(width-left-right), float64(height-top-bott)
 	opts := m.AlwaysOn()
 
@@ -45,7 +49,7 @@ func SVG(w io.Writer, m *Model) error {
 	}
 	for _, o := range opts {
 		if o.Monthly > 0 {
-			lo, hi = math.Min(lo, o.Monthly), math.Max(hi, o.Monthly)
+			lo, hi = math.Min(lo, o.Monthly), math.Max(hi, AlwaysOnMonthly(o, chartMaxRate))
 		}
 	}
 	if math.IsInf(lo, 1) {
@@ -103,15 +107,24 @@ func SVG(w io.Writer, m *Model) error {
 	legend(0, "lambda")
 	for i, o := range opts {
 		col := chartColours[(i+1)%len(chartColours)]
-		p(`<line x1="%d" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="2" stroke-dasharray="6 3"/>`+"\n", left, y(o.Monthly), left+pw, y(o.Monthly), col)
+		// The step line: flat while the instances serve the rate, up one
+		// instance's bill at each multiple of the capacity.
+		p(`<polyline fill="none" stroke="%s" stroke-width="2" stroke-dasharray="6 3" points="%.1f,%.1f `, col, x(chartMinRate), y(AlwaysOnMonthly(o, chartMinRate)))
+		if o.Capacity > 0 {
+			for k := math.Max(1, math.Ceil(chartMinRate/o.Capacity)); k*o.Capacity < chartMaxRate; k++ {
+				xx := x(k * o.Capacity)
+				p("%.1f,%.1f %.1f,%.1f ", xx, y(k*o.Monthly), xx, y((k+1)*o.Monthly))
+			}
+		}
+		p(`%.1f,%.1f"/>`+"\n", x(chartMaxRate), y(AlwaysOnMonthly(o, chartMaxRate)))
 		cr := m.Crossover(o)
-		label := fmt.Sprintf("%s %s/month, never crosses", o.Name, Dollars(o.Monthly))
+		label := fmt.Sprintf("%s %s/month each, %s req/s each, never crosses", o.Name, Dollars(o.Monthly), formatRate(o.Capacity))
 		if cr.Never == "" {
-			label = fmt.Sprintf("%s %s/month, ● %s req/s", o.Name, Dollars(o.Monthly), formatRate(cr.Rate))
+			label = fmt.Sprintf("%s %s/month each, %s req/s each, ● %s req/s", o.Name, Dollars(o.Monthly), formatRate(o.Capacity), formatRate(cr.Rate))
 		}
 		legend(i+1, label)
 		if cr.Never == "" && cr.Rate >= chartMinRate && cr.Rate <= chartMaxRate {
-			p(`<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %s req/s</title></circle>`+"\n", x(cr.Rate), y(o.Monthly), col, html.EscapeString(o.Name), formatRate(cr.Rate))
+			p(`<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %s req/s</title></circle>`+"\n", x(cr.Rate), y(float64(cr.Instances)*o.Monthly), col, html.EscapeString(o.Name), formatRate(cr.Rate))
 		}
 	}
 	p("</svg>\n")

@@ -85,28 +85,28 @@ func TestMonthlyAndCrossover(t *testing.T) {
 	}{
 		{
 			name: "x86 no free tier, VM without IPv4",
-			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10},
+			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, Capacity: bigCap},
 			// 0.01 $/h × 730 = 7.30; 7.30 / 3e-7 = 24,333,333.3 requests (9.26 req/s)
 			option: "ec2 a.small", wantPerReq: 3e-7, wantAt10: 26.28e6 * 3e-7,
 			wantMonthly: 7.3, wantRequests: 7.3 / 3e-7,
 		},
 		{
 			name: "x86 no free tier, VM with IPv4",
-			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, PublicIPv4: true},
+			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, Capacity: bigCap, PublicIPv4: true},
 			// (0.01 + 0.005) × 730 = 10.95; 10.95 / 3e-7 = 36.5 M
 			option: "ec2 a.small", wantPerReq: 3e-7, wantAt10: 26.28e6 * 3e-7,
 			wantMonthly: 10.95, wantRequests: 36.5e6,
 		},
 		{
 			name: "arm64 Fargate, smallest task",
-			cfg:  Config{Arch: ARM, MemoryMB: 1024, BilledMS: 10},
+			cfg:  Config{Arch: ARM, MemoryMB: 1024, BilledMS: 10, Capacity: bigCap},
 			// 0.01 × 8e-6 + 2e-7 = 2.8e-7; Fargate ARM (0.25×0.03 + 0.5×0.003) × 730 = 6.57
 			option: "fargate 0.25vCPU/0.5GB", wantPerReq: 2.8e-7, wantAt10: 26.28e6 * 2.8e-7,
 			wantMonthly: 6.57, wantRequests: 6.57 / 2.8e-7,
 		},
 		{
 			name: "free tier, crossover before the GB-s allowance runs out",
-			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, FreeTier: true},
+			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, Capacity: bigCap, FreeTier: true},
 			// Requests free to 1 M, GB-s free to 400,000 / 0.01 = 40 M requests.
 			// At 10 req/s: (26.28 M − 1 M) × 2e-7 = 5.056 (GB-s still free).
 			// 7.30 is reached at 1 M + 7.30 / 2e-7 = 37.5 M < 40 M.
@@ -115,7 +115,7 @@ func TestMonthlyAndCrossover(t *testing.T) {
 		},
 		{
 			name: "free tier, crossover after both allowances run out",
-			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, FreeTier: true, PublicIPv4: true},
+			cfg:  Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, Capacity: bigCap, FreeTier: true, PublicIPv4: true},
 			// At 40 M: 39 M × 2e-7 = 7.80; then 3e-7 per request:
 			// 40 M + (10.95 − 7.80) / 3e-7 = 50.5 M.
 			option: "ec2 a.small", wantPerReq: 3e-7, wantAt10: 25.28e6 * 2e-7,
@@ -123,7 +123,7 @@ func TestMonthlyAndCrossover(t *testing.T) {
 		},
 		{
 			name: "small function: the request charge dominates",
-			cfg:  Config{Arch: X86, MemoryMB: 128, BilledMS: 3},
+			cfg:  Config{Arch: X86, MemoryMB: 128, BilledMS: 3, Capacity: bigCap},
 			// 0.003 s × 0.125 GB = 0.000375 GB-s × 1e-5 = 3.75e-9, + 2e-7
 			option: "ec2 a.small", wantPerReq: 2.0375e-7, wantAt10: 26.28e6 * 2.0375e-7,
 			wantMonthly: 7.3, wantRequests: 7.3 / 2.0375e-7,
@@ -177,7 +177,7 @@ func TestCrossoverNever(t *testing.T) {
 		{"a request costs nothing", freeLambda, "a request costs nothing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := New(mustPricing(t, tc.doc), Config{Arch: X86, MemoryMB: 128, BilledMS: 1})
+			m, err := New(mustPricing(t, tc.doc), Config{Arch: X86, MemoryMB: 128, BilledMS: 1, Capacity: bigCap})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +216,7 @@ func TestParseRejectsBadPricing(t *testing.T) {
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	p := mustPricing(t, testPricing)
-	ok := Config{Arch: X86, MemoryMB: 128, BilledMS: 1}
+	ok := Config{Arch: X86, MemoryMB: 128, BilledMS: 1, Capacity: bigCap}
 	for _, tc := range []struct {
 		name string
 		edit func(*Config)

@@ -91,3 +91,36 @@ func measure(v results.Variant, granularityMS float64) (Measured, error) {
 		Endpoint: v.Warm.Endpoint,
 	}, nil
 }
+
+// CapacityFromResults is the always-on capacity a ladder run measured: the
+// container variant's burst (closed-loop clients sending back to back on
+// one container, see results.Burst) in successful responses per second,
+// on the run machine's CPUs (a local container is not CPU-limited). The
+// clients ran on the same machine, so the figure is a lower bound of what
+// the container alone could serve.
+func CapacityFromResults(run *results.Run) (Capacity, error) {
+	if run == nil {
+		return Capacity{}, errors.New("results: no run")
+	}
+	for _, v := range run.Variants {
+		if v.Variant != deployers.Container {
+			continue
+		}
+		if v.Scaling == nil || v.Scaling.Burst == nil || !(v.Scaling.Burst.Throughput > 0) {
+			return Capacity{}, fmt.Errorf("results %s: the container variant has no burst throughput (run with --burst-duration above 0)", run.RunID)
+		}
+		b := v.Scaling.Burst
+		if b.Errors > 0 {
+			return Capacity{}, fmt.Errorf("results %s: the container's burst had %d errors: its throughput is not a capacity", run.RunID, b.Errors)
+		}
+		if run.Machine.CPUs <= 0 {
+			return Capacity{}, fmt.Errorf("results %s: the machine's CPU count is not recorded", run.RunID)
+		}
+		return Capacity{
+			RPS: b.Throughput, VCPUs: float64(run.Machine.CPUs),
+			Source: fmt.Sprintf("the container's burst in run %s: %d closed-loop clients on %s for %s, %d requests, 0 errors; the clients shared the machine, so a lower bound",
+				run.RunID, b.Clients, b.Endpoint, b.Duration.Round(time.Millisecond), b.Requests),
+		}, nil
+	}
+	return Capacity{}, fmt.Errorf("results %s: no container variant to measure the always-on capacity: run make lab (or make lab-container), or pass --capacity-rps", run.RunID)
+}

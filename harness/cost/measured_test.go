@@ -102,7 +102,7 @@ func TestCostCrossoverLabSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, free := range []bool{false, true} {
-		m, err := New(p, Config{Arch: X86, MemoryMB: meas.MemoryMB, BilledMS: meas.BilledMS, FreeTier: free, PublicIPv4: true})
+		m, err := New(p, Config{Arch: X86, MemoryMB: meas.MemoryMB, BilledMS: meas.BilledMS, Capacity: bigCap, FreeTier: free, PublicIPv4: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestCostCrossoverLabSmoke(t *testing.T) {
 }
 
 func TestTableAndSVG(t *testing.T) {
-	m, err := New(mustPricing(t, testPricing), Config{Arch: X86, MemoryMB: 1024, BilledMS: 10})
+	m, err := New(mustPricing(t, testPricing), Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, Capacity: bigCap})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestTableAndSVG(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 10 req/s: 26.28 M requests, $7.88 on Lambda; crossover 9.26 req/s.
-	for _, want := range []string{"26.28 M", "$7.88", "$7.30", "at 9.26 req/s (24.33 M requests/month)", "fargate 0.25vCPU/0.5GB"} {
+	for _, want := range []string{"26.28 M", "$7.88", "$7.30", "at 9.26 req/s (24.33 M requests/month, 1 instance, $7.30/month)", "Sizing: capacity per instance", "fargate 0.25vCPU/0.5GB"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/computeladder/computeladder/deployers/ecs"
 )
 
 // Config is what the bill depends on besides the prices.
@@ -21,9 +23,14 @@ type Config struct {
 	// FreeTier subtracts Lambda's monthly allowance.
 	FreeTier bool
 	// FargateVCPU and FargateGB size the always-on task (default 0.25 vCPU,
-	// 0.5 GB: the smallest Fargate task).
+	// 0.5 GB: the smallest Fargate task); a size Fargate does not offer is
+	// refused (deployers/ecs.ValidSize).
 	FargateVCPU float64
 	FargateGB   float64
+	// Capacity sizes the always-on options: how many instances a rate
+	// needs. Table and SVG, which show the always-on side, need it; a
+	// model that only prices Lambda (the ladder's) may leave it zero.
+	Capacity Capacity
 	// PublicIPv4 adds the address charge to the always-on options: a VM or a
 	// task that answers the internet directly has one; a function URL does not.
 	PublicIPv4 bool
@@ -53,8 +60,13 @@ func New(p *Pricing, cfg Config) (*Model, error) {
 	if !(cfg.BilledMS > 0) || math.IsInf(cfg.BilledMS, 0) {
 		errs = append(errs, fmt.Errorf("billed duration %g ms: must be a positive number of milliseconds", cfg.BilledMS))
 	}
-	if !(cfg.FargateVCPU > 0) || !(cfg.FargateGB > 0) {
-		errs = append(errs, fmt.Errorf("fargate task %g vCPU / %g GB: both must be positive", cfg.FargateVCPU, cfg.FargateGB))
+	if err := ecs.ValidSize(cfg.FargateVCPU, cfg.FargateGB); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Capacity != (Capacity{}) {
+		if err := cfg.Capacity.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("cost model: %w", err)
@@ -119,15 +131,21 @@ func (m *Model) LambdaMonthly(n float64) float64 {
 	return reqs*l.Request + gbs*l.GBSecond[m.cfg.Arch]
 }
 
-// Option is an always-on alternative and its flat monthly bill.
+// Option is an always-on alternative: one instance's monthly bill and
+// what it can serve.
 type Option struct {
 	Name    string  // e.g. "ec2 t4g.small"
-	Monthly float64 // dollars per 730-hour month
+	Monthly float64 // dollars per 730-hour month, one instance
 	Detail  string  // how the figure is made
+	VCPU    float64 // the instance's vCPUs
+	// Capacity is the requests per second one instance serves (see
+	// Capacity.For); zero when not sized (one instance at any rate).
+	Capacity float64
 }
 
-// AlwaysOn lists the always-on options: the EC2 instance types marked for
-// comparison and a Fargate task of the configured size and architecture.
+// AlwaysOn lists the always-on options, each sized by the model's
+// Capacity (zero without one: see Sized): the EC2 instance types marked for comparison and a Fargate
+// task of the configured size and architecture.
 func (m *Model) AlwaysOn() []Option {
 	var opts []Option
 	for _, name := range m.p.InstanceNames() {
@@ -136,7 +154,23 @@ func (m *Model) AlwaysOn() []Option {
 		}
 		opts = append(opts, m.p.EC2Option(name, m.cfg.PublicIPv4))
 	}
-	return append(opts, m.p.FargateOption(m.cfg.Arch, m.cfg.FargateVCPU, m.cfg.FargateGB, m.cfg.PublicIPv4))
+	opts = append(opts, m.p.FargateOption(m.cfg.Arch, m.cfg.FargateVCPU, m.cfg.FargateGB, m.cfg.PublicIPv4))
+	if m.cfg.Capacity == (Capacity{}) {
+		return opts
+	}
+	for i := range opts {
+		opts[i].Capacity = m.cfg.Capacity.For(opts[i].VCPU)
+	}
+	return opts
+}
+
+// Sized returns an error unless the model has a Capacity: what shows the
+// always-on side at several rates must not bill one instance for any load.
+func (m *Model) Sized() error {
+	if m.cfg.Capacity == (Capacity{}) {
+		return errors.New("cost model: no capacity: the always-on side needs a measured throughput per instance (Config.Capacity)")
+	}
+	return nil
 }
 
 // EC2Option is one instance of the named type on all month, with a public
@@ -148,6 +182,7 @@ func (p *Pricing) EC2Option(name string, ip bool) Option {
 		Name:    "ec2 " + name,
 		Monthly: (in.Hourly + addr) * HoursPerMonth,
 		Detail:  fmt.Sprintf("%s, %g vCPU, %g GiB: $%g/h%s × %d h", in.Arch, in.VCPU, in.MemoryGiB, in.Hourly, note, HoursPerMonth),
+		VCPU:    in.VCPU,
 	}
 }
 
@@ -162,6 +197,7 @@ func (p *Pricing) FargateOption(arch Arch, vcpu, gb float64, ip bool) Option {
 		Monthly: (hourly + addr) * HoursPerMonth,
 		Detail: fmt.Sprintf("%s: %g vCPU × $%g + %g GB × $%g per hour%s × %d h",
 			arch, vcpu, r.VCPUHour, gb, r.GBHour, note, HoursPerMonth),
+		VCPU: vcpu,
 	}
 }
 
@@ -176,31 +212,85 @@ func (p *Pricing) ipv4(on bool) (float64, string) {
 // Crossover is where Lambda's bill meets an always-on option's.
 type Crossover struct {
 	Option Option
-	// Rate is the crossover in requests per second, and Requests the same
-	// per month; both zero when Never is set.
-	Rate     float64
-	Requests float64
+	// Rate is the first crossover in requests per second, and Requests the
+	// same per month; both zero when Never is set. Instances is how many
+	// instances the option needs there.
+	Rate      float64
+	Requests  float64
+	Instances int
+	// Beyond is the rate from which the always-on option stays cheaper.
+	// It is above Rate when adding an instance (a step of the always-on
+	// bill) makes Lambda cheaper again for a while; else it equals Rate.
+	Beyond float64
 	// Never says why there is no crossover; empty when there is one.
 	Never string
 }
 
-// Crossover solves LambdaMonthly(n) = o.Monthly for n. The bill is
-// piecewise linear in n (linear without the free tier; with it, flat until
-// the request allowance or the GB-second allowance runs out, then steeper),
-// so each piece is solved in closed form.
+// maxSteps bounds the always-on steps a crossover is looked for in.
+const maxSteps = 1_000_000
+
+// Crossover finds where Lambda's bill first reaches the always-on
+// option's, which rises in steps: k instances serve up to k × o.Capacity
+// req/s for k × o.Monthly. On each step the always-on bill is flat, so
+// each step is solved as a flat bill (crossFlat); the first step whose
+// crossing lies within it is the crossover. Past it, a new instance's
+// step may lift the always-on bill above Lambda's again: Beyond is where
+// that stops. An option without a capacity is one instance at any rate.
 func (m *Model) Crossover(o Option) Crossover {
 	c := Crossover{Option: o}
 	if o.Monthly <= 0 {
 		c.Never = fmt.Sprintf("%s costs nothing a month: Lambda is never cheaper", o.Name)
 		return c
 	}
-	l := m.p.Lambda
-	g := m.GBSecondsPerRequest()
-	pg := l.GBSecond[m.cfg.Arch]
 	if m.PerRequest() <= 0 {
 		c.Never = "a request costs nothing on Lambda at these prices: the always-on option is never cheaper"
 		return c
 	}
+	if o.Capacity <= 0 {
+		c.Requests = m.crossFlat(o.Monthly)
+		c.Rate, c.Beyond, c.Instances = c.Requests/SecondsPerMonth, c.Requests/SecondsPerMonth, 1
+		return c
+	}
+	// Past the free tier each instance's worth of traffic costs on Lambda
+	// PerRequest × its requests a month; if that is below one instance's
+	// bill, every step stays above Lambda's line.
+	perStep := o.Capacity * SecondsPerMonth
+	if lambdaPerStep := m.PerRequest() * perStep; lambdaPerStep < o.Monthly {
+		c.Never = fmt.Sprintf("one %s serves at most %s req/s (%s requests a month), which Lambda bills %s: less than the instance's %s, so Lambda is cheaper at every rate",
+			o.Name, formatRate(o.Capacity), formatCount(perStep), Dollars(lambdaPerStep), Dollars(o.Monthly))
+		return c
+	}
+	k := 1
+	for ; k <= maxSteps; k++ {
+		if n := m.crossFlat(float64(k) * o.Monthly); n <= float64(k)*perStep {
+			c.Requests, c.Instances = n, k
+			break
+		}
+	}
+	if c.Instances == 0 {
+		c.Never = fmt.Sprintf("no crossover within %d instances", maxSteps)
+		return c
+	}
+	c.Rate = c.Requests / SecondsPerMonth
+	c.Beyond = c.Rate
+	// Lambda is cheaper again on step j while its bill where the step
+	// starts is below the step's; the steps where it is form one run (the
+	// bill is convex, the steps rise evenly).
+	for j := k + 1; j <= maxSteps && m.LambdaMonthly(float64(j-1)*perStep) < float64(j)*o.Monthly; j++ {
+		c.Beyond = m.crossFlat(float64(j)*o.Monthly) / SecondsPerMonth
+	}
+	return c
+}
+
+// crossFlat solves LambdaMonthly(n) = monthly (> 0) for n. The bill is
+// piecewise linear in n (linear without the free tier; with it, flat until
+// the request allowance or the GB-second allowance runs out, then
+// steeper), so each piece is solved in closed form. PerRequest must be
+// positive.
+func (m *Model) crossFlat(monthly float64) float64 {
+	l := m.p.Lambda
+	g := m.GBSecondsPerRequest()
+	pg := l.GBSecond[m.cfg.Arch]
 	// Breakpoints where an allowance runs out: the slope changes there.
 	breaks := []float64{0}
 	if m.cfg.FreeTier {
@@ -210,6 +300,7 @@ func (m *Model) Crossover(o Option) Crossover {
 		}
 		sort.Float64s(breaks)
 	}
+	var n float64
 	for i, lo := range breaks {
 		// Slope just after lo: each charge counts once its allowance is spent.
 		var slope float64
@@ -219,20 +310,13 @@ func (m *Model) Crossover(o Option) Crossover {
 		if !m.cfg.FreeTier || (g > 0 && lo >= l.FreeTier.GBSeconds/g) {
 			slope += g * pg
 		}
-		flo := m.LambdaMonthly(lo)
 		if slope <= 0 {
 			continue
 		}
-		n := lo + (o.Monthly-flo)/slope
-		if i+1 < len(breaks) && n > breaks[i+1] {
-			continue // not reached within this piece
+		n = lo + (monthly-m.LambdaMonthly(lo))/slope
+		if i+1 == len(breaks) || n <= breaks[i+1] {
+			break // reached within this piece (the last piece's slope is PerRequest() > 0)
 		}
-		c.Requests = n
-		c.Rate = n / SecondsPerMonth
-		return c
 	}
-	// Unreachable with positive per-request cost: the last piece's slope is
-	// PerRequest() > 0, so it always meets a positive flat bill.
-	c.Never = "no crossover found"
-	return c
+	return n
 }

@@ -35,8 +35,9 @@ type Round struct {
 	ServerConnections int `json:"server_connections"`
 }
 
-// burst sends n POST /orders at once and classifies the answers.
-func burst(ctx context.Context, hc *http.Client, base string, n int) Round {
+// Burst sends n POST /orders at once and classifies the answers (the
+// checkout lab sends its order spike with it too).
+func Burst(ctx context.Context, hc *http.Client, base string, n int) Round {
 	type answer struct {
 		status int
 		code   string

@@ -249,7 +249,7 @@ func (s *session) runCase(ctx context.Context, dp deployers.Deployer, dsn string
 		return err
 	}
 	for r := 1; r <= c.Rounds; r++ {
-		rd := burst(ctx, s.hc, d.URL, c.Burst)
+		rd := Burst(ctx, s.hc, d.URL, c.Burst)
 		rd.Round = r
 		rd.ServerConnections = s.appConnections(ctx)
 		cs.add(rd)

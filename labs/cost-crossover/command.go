@@ -30,6 +30,16 @@ const (
 	chartName             = "cost-crossover.svg"
 )
 
+// Without a run that measured a container's burst, the always-on capacity
+// is the ladder's reference run's (labs/ladder/reference/results.json,
+// checked by a test): its container served this many POST /checkout a
+// second to 10 closed-loop clients on a 2-CPU machine.
+const (
+	defaultCapacityRPS   = 9191.46
+	defaultCapacityCPUs  = 2
+	defaultCapacityRunID = "20261130-071406-fee4b1"
+)
+
 type costFlags struct {
 	memory      int
 	durationMS  float64
@@ -40,6 +50,8 @@ type costFlags struct {
 	fargateGB   float64
 	rates       []float64
 	chart       string
+	capRPS      float64
+	capCPUs     float64
 }
 
 // Lab is the cost-crossover lab's command, `computeladder cost`.
@@ -54,6 +66,11 @@ func Command() *cobra.Command {
 		Long: `cost prices the function per request (request charge + GB-seconds of billed
 duration) and the always-on options per hour (EC2 instance or Fargate task,
 730 hours a month, plus a public IPv4 address), using infra/pricing.json.
+An always-on instance serves a measured number of requests a second, so a
+rate needs ceil(rate / capacity) instances: its bill is a step function.
+The capacity is the container's burst throughput in results.json (else the
+ladder's reference run's, or --capacity-rps) per CPU, times the instance's
+vCPUs: an assumption, printed with the table.
 
 The billed duration comes from the Lambda variant's warm requests in
 results.json (each rounded up to 1 ms, then averaged), or --duration-ms.
@@ -69,8 +86,10 @@ With a results.json, a chart is written next to it as ` + chartName + `.`,
 	fl.StringVar(&f.arch, "arch", "x86_64", "x86_64 or arm64: picks Lambda's and Fargate's price")
 	fl.BoolVar(&f.freeTier, "free-tier", false, "subtract Lambda's monthly free tier (1 M requests, 400,000 GB-s)")
 	fl.BoolVar(&f.ipv4, "public-ipv4", true, "add a public IPv4 address to each always-on option")
-	fl.Float64Var(&f.fargateVCPU, "fargate-vcpu", 0.25, "Fargate task vCPU")
-	fl.Float64Var(&f.fargateGB, "fargate-gb", 0.5, "Fargate task memory in GB")
+	fl.Float64Var(&f.fargateVCPU, "fargate-vcpu", 0.25, "Fargate task vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16")
+	fl.Float64Var(&f.fargateGB, "fargate-gb", 0.5, "Fargate task memory in GB, one Fargate offers with --fargate-vcpu (0.25 vCPU: 0.5, 1 or 2)")
+	fl.Float64Var(&f.capRPS, "capacity-rps", 0, "requests per second one local instance served, which sizes the always-on side (default: the container's burst in results.json, else the ladder reference run's)")
+	fl.Float64Var(&f.capCPUs, "capacity-cpus", 0, "CPUs that instance could use (default: the run's machine's, else 2)")
 	fl.Float64SliceVar(&f.rates, "rates", cost.DefaultRates, "request rates (per second) for the table")
 	fl.StringVar(&f.chart, "chart", "", "write the SVG chart here (default: "+chartName+" next to results.json; none without one)")
 	return cmd
@@ -102,11 +121,18 @@ func runCost(cmd *cobra.Command, args []string, f costFlags) error {
 	cfg := cost.Config{Arch: arch, MemoryMB: defaultMemoryMB, BilledMS: cost.BilledMS(ms(defaultDurationMS), gran),
 		FreeTier: f.freeTier, PublicIPv4: f.ipv4, FargateVCPU: f.fargateVCPU, FargateGB: f.fargateGB}
 	durSource, memSource := defaultDurationSource, "default"
+	cfg.Capacity = cost.Capacity{RPS: defaultCapacityRPS, VCPUs: defaultCapacityCPUs,
+		Source: fmt.Sprintf("default: the container's burst in the ladder's reference run %s, labs/ladder/reference/", defaultCapacityRunID)}
 	chart := f.chart
 	if len(args) == 1 {
 		run, err := results.ReadFile(args[0])
 		if err != nil {
 			return kit.Usage(err)
+		}
+		if c, err := cost.CapacityFromResults(run); err == nil {
+			cfg.Capacity = c
+		} else if !flags.Changed("capacity-rps") {
+			cfg.Capacity.Source += " (" + args[0] + " has none: " + err.Error() + ")"
 		}
 		if chart == "" {
 			chart = filepath.Join(filepath.Dir(args[0]), chartName)
@@ -133,6 +159,12 @@ func runCost(cmd *cobra.Command, args []string, f costFlags) error {
 	}
 	if flags.Changed("memory") {
 		cfg.MemoryMB, memSource = f.memory, "--memory"
+	}
+	if flags.Changed("capacity-rps") {
+		cfg.Capacity.RPS, cfg.Capacity.Source = f.capRPS, "--capacity-rps"
+	}
+	if flags.Changed("capacity-cpus") {
+		cfg.Capacity.VCPUs = f.capCPUs
 	}
 	m, err := cost.New(p, cfg)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/load"
@@ -44,7 +46,7 @@ func writeRun(t *testing.T, variants ...deployers.Variant) string {
 	return path
 }
 
-var crossoverLine = regexp.MustCompile(`(?m)^  (\S+ \S+)\s+\$[0-9.]+/month\s+at ([0-9.]+) req/s`)
+var crossoverLine = regexp.MustCompile(`(?m)^  (\S+ \S+)\s+at ([0-9.]+) req/s \([0-9.]+ [kMB]? ?requests/month, [0-9]+ instances?`)
 
 // TestCostLabSmoke is the cost-crossover lab in short mode: from a results
 // file it prints a crossover for every always-on option that is finite and
@@ -110,6 +112,36 @@ func TestCostFlags(t *testing.T) {
 	}
 }
 
+// The default capacity is the ladder reference run's container burst.
+func TestDefaultCapacityIsTheLadderReference(t *testing.T) {
+	run, err := results.ReadFile(filepath.Join("..", "ladder", "reference", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cost.CapacityFromResults(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.RunID != defaultCapacityRunID || math.Abs(c.RPS-defaultCapacityRPS) > 0.01 || c.VCPUs != defaultCapacityCPUs {
+		t.Errorf("ladder reference %s: %g req/s on %g CPUs; the default says %s: %g on %d", run.RunID, c.RPS, c.VCPUs, defaultCapacityRunID, float64(defaultCapacityRPS), defaultCapacityCPUs)
+	}
+}
+
+// A run's container burst sizes the always-on side: at 1000 req/s with
+// 400 req/s per CPU the 0.25-vCPU task serves 100, so ten are needed.
+func TestCostCapacityFromRunIsAStep(t *testing.T) {
+	path := writeRun(t, deployers.Container, deployers.Lambda)
+	out, err := kittest.Execute(t, Command(), path, "--capacity-rps", "800", "--capacity-cpus", "2", "--rates", "100,1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"$12.66 (1)", "$126.60 (10)", "serves 100 req/s (0.25 vCPU)", "400 req/s per vCPU", "--capacity-rps"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestCostBadInputExitsTwo(t *testing.T) {
 	noLambda := writeRun(t, deployers.Container)
 	for _, tc := range []struct {
@@ -122,6 +154,9 @@ func TestCostBadInputExitsTwo(t *testing.T) {
 		{[]string{"--memory", "64"}, "--memory 64"},
 		{[]string{"--rates", "10,-1"}, "--rates: -1"},
 		{[]string{"--fargate-vcpu", "0"}, "fargate task"},
+		{[]string{"--fargate-vcpu", "0.25", "--fargate-gb", "4"}, "with 0.25 vCPU Fargate offers 0.5, 1, 2 GB"},
+		{[]string{"--fargate-vcpu", "3", "--fargate-gb", "8"}, "Fargate offers 0.25, 0.5, 1, 2, 4, 8, 16 vCPU"},
+		{[]string{"--capacity-rps", "0"}, "give a measured positive throughput"},
 		{[]string{"/nonexistent/results.json"}, "no such file"},
 		{[]string{noLambda}, "no lambda variant: run make lab-lambda"},
 		{[]string{"a", "b"}, "accepts at most 1 arg"},

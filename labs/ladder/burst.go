@@ -156,7 +156,7 @@ func closedLoop(ctx context.Context, client *http.Client, url string, clients in
 // checkout sends one checkout and reads the whole answer; anything but a
 // 2xx is an error.
 func checkout(ctx context.Context, client *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(checkoutBody))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(CheckoutBody))
 	if err != nil {
 		return err
 	}
@@ -241,4 +241,11 @@ func running(ins []deployers.Instance) int {
 		}
 	}
 	return n
+}
+
+// ClosedLoop is the burst's closed loop for other labs: clients sending
+// POST url with CheckoutBody back to back for dur (the checkout lab
+// measures an always-on instance's throughput with it).
+func ClosedLoop(ctx context.Context, client *http.Client, url string, clients int, dur time.Duration) *results.Burst {
+	return closedLoop(ctx, client, url, clients, dur).Burst
 }

@@ -211,12 +211,13 @@ func firstRequest(ctx context.Context, client *http.Client, baseURL string) (res
 	return results.ColdSample{FirstRequest: r.Latency, Cold: r.Who.Cold, InstanceID: r.Who.InstanceID}, nil
 }
 
-// checkoutBody is the request of the warm load: the business path.
-var checkoutBody = []byte(`{"items":[{"sku":"TEA-1","quantity":2,"unit_price_cents":1299},{"sku":"MUG-2","quantity":1,"unit_price_cents":899}],"discount_code":"SAVE10","region":"CA"}`)
+// CheckoutBody is the request of the warm load: the business path (the
+// checkout lab sends it too).
+var CheckoutBody = []byte(`{"items":[{"sku":"TEA-1","quantity":2,"unit_price_cents":1299},{"sku":"MUG-2","quantity":1,"unit_price_cents":899}],"discount_code":"SAVE10","region":"CA"}`)
 
 func warmLoad(ctx context.Context, cfg *Config, v deployers.Variant, client *http.Client, baseURL string) (*results.Warm, error) {
 	tgt := load.Target{
-		Method: http.MethodPost, URL: baseURL + "/checkout", Body: checkoutBody,
+		Method: http.MethodPost, URL: baseURL + "/checkout", Body: CheckoutBody,
 		Header: http.Header{"Content-Type": {"application/json"}},
 	}
 	obs := cfg.Observer

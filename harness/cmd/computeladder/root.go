@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/labs/checkout"
 	coldstart "github.com/computeladder/computeladder/labs/cold-start"
 	storm "github.com/computeladder/computeladder/labs/connection-storm"
 	crossover "github.com/computeladder/computeladder/labs/cost-crossover"
@@ -23,6 +24,7 @@ var labs = []func() kit.Lab{
 	state.Lab,
 	storm.Lab,
 	localfriction.Lab,
+	checkout.Lab,
 	crossover.Lab,
 	lockin.Lab,
 }

@@ -1,0 +1,78 @@
+package checkout
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/computeladder/computeladder/harness/load"
+	storm "github.com/computeladder/computeladder/labs/connection-storm"
+)
+
+// seg is a stretch of steady traffic with the given p99 and stalled count.
+func seg(p99 time.Duration, stalled int) Segment {
+	return Segment{Summary: load.Summary{Requests: 250, Latency: load.Quantiles{N: 250, P50: 2 * time.Millisecond, P99: p99, Max: p99}}, Stalled: stalled}
+}
+
+func result() *Result {
+	r := &Result{Rate: 50, Burst: 12, Rounds: 1, PoolSize: 5, Gap: 3500 * time.Millisecond, KeepAlive: 2 * time.Second,
+		Postgres: storm.Postgres{MaxConnections: 20, Reserved: 3, Available: 17}}
+	r.Function = Side{Variant: "lambda", Before: seg(5*time.Millisecond, 0), After: seg(600*time.Millisecond, 20), NewAfterGap: 6, EnvironmentsMeasured: true}
+	r.Function.Orders.add(storm.Round{Created: 7, DBUnavailable: 5, Latencies: make([]time.Duration, 12)})
+	r.Container = Side{Variant: "container", Before: seg(4*time.Millisecond, 0), After: seg(4*time.Millisecond, 0)}
+	r.Container.Orders.add(storm.Round{Created: 12, Latencies: make([]time.Duration, 12)})
+	r.Bill = Bill{LambdaMonthly: 28.2, AlwaysOnMonthly: 12.66, Instances: 1, AlwaysOn: "fargate 0.25vCPU/0.5GB", CrossoverText: "at 22.4 req/s"}
+	return r
+}
+
+func TestJudgeDecidesTheContainerWhenEveryClaimHolds(t *testing.T) {
+	r := result()
+	r.judge()
+	for _, c := range r.Claims {
+		if !c.Holds {
+			t.Errorf("claim %s does not hold: %s", c.Name, c.Detail)
+		}
+	}
+	if !strings.HasPrefix(r.Decision, "Run the checkout API on the container") || !strings.Contains(r.Decision, "$28.20 a month against $12.66") {
+		t.Errorf("decision: %s", r.Decision)
+	}
+	var md bytes.Buffer
+	if err := Markdown(&md, r); err != nil || !strings.Contains(md.String(), "## Decision\n\nRun the checkout API") {
+		t.Errorf("markdown: %v\n%s", err, md.String())
+	}
+}
+
+func TestJudgeGivesNoDecisionWhenAClaimFails(t *testing.T) {
+	for _, tc := range []struct {
+		name, claim string
+		edit        func(*Result)
+	}{
+		{"no stall after the gap", ClaimFunctionStalls, func(r *Result) { r.Function.After = seg(5*time.Millisecond, 0) }},
+		{"the container stalled too", ClaimContainerSteady, func(r *Result) { r.Container.After = seg(700*time.Millisecond, 3) }},
+		{"no connection refused", ClaimOrdersExhausted, func(r *Result) { r.Function.Orders.DBUnavailable = 0 }},
+		{"the container refused orders", ClaimContainerOrders, func(r *Result) { r.Container.Orders.Created = 10 }},
+		{"below the crossover", ClaimPastCrossover, func(r *Result) { r.Bill.LambdaMonthly = 5 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := result()
+			tc.edit(r)
+			r.judge()
+			if r.Claims.Get(tc.claim).Holds {
+				t.Errorf("claim %s holds: %s", tc.claim, r.Claims.Get(tc.claim).Detail)
+			}
+			if !strings.HasPrefix(r.Decision, "No decision") || !strings.Contains(r.Decision, tc.claim) {
+				t.Errorf("decision: %s", r.Decision)
+			}
+		})
+	}
+}
+
+func TestOrdersAdd(t *testing.T) {
+	var o Orders
+	o.add(storm.Round{Created: 2, DBUnavailable: 1, Latencies: []time.Duration{time.Millisecond, 5 * time.Millisecond, 2 * time.Millisecond}})
+	o.add(storm.Round{Created: 1, Other: 1, OtherSample: "status 500", Latencies: []time.Duration{time.Millisecond, 9 * time.Millisecond}})
+	if o.Requests != 5 || o.Created != 3 || o.DBUnavailable != 1 || o.Other != 1 || o.OtherSample != "status 500" || o.Max != 9*time.Millisecond || len(o.Rounds) != 2 {
+		t.Errorf("orders %+v", o)
+	}
+}

@@ -1,0 +1,68 @@
+package checkout
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/artifact"
+	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/harness/kit/kittest"
+	"github.com/computeladder/computeladder/harness/targets"
+	storm "github.com/computeladder/computeladder/labs/connection-storm"
+	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
+)
+
+// TestCheckoutShort runs the lab in its short mode: the function stalls
+// after the gap and runs PostgreSQL out of connections, the container does
+// neither, the bill at the rate is past the crossover with the always-on
+// side sized from the measured throughput, and nothing with the run id is
+// left (deployers, PostgreSQL's directory).
+func TestCheckoutShort(t *testing.T) {
+	deployertest.RequireDocker(t)
+	_, err := pgserver.BinDir()
+	deployertest.Require(t, "PostgreSQL", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	gw, subnet, err := storm.Bridge(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its own artifacts (with the orders store), as the storm lab's test.
+	arts, err := artifact.Build(ctx, artifact.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("build artifacts: %v", err)
+	}
+	runID := deployertest.RunID(t, "checkout")
+	fn := kittest.LocalAs[Function](t, runID, deployers.Lambda, targets.Options{KeepAlive: DefaultKeepAlive, MaxConcurrency: DefaultBurst})
+	ctr := kittest.Local(t, runID, deployers.Container, targets.Options{})
+	t.Cleanup(func() { kittest.SweepAll(t, runID, pgserver.Sweeper{}) })
+	res, err := Run(ctx, Config{
+		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: fn, Container: ctr,
+		DBHost: gw, DBNet: subnet, Duration: ShortDuration, Rounds: ShortRounds, Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	kittest.ClaimsHold(t, res.Claims, ClaimFunctionStalls, ClaimContainerSteady, ClaimOrdersExhausted, ClaimContainerOrders, ClaimPastCrossover)
+	// From the raw figures too.
+	b := res.Bill
+	if want := max(1, int(math.Ceil(float64(res.Rate)/b.AlwaysOnCapacity))); b.Instances != want || b.AlwaysOnCapacity <= 0 {
+		t.Errorf("bill: %d instances of %.0f req/s at %d req/s, want ceil(rate / capacity) = %d", b.Instances, b.AlwaysOnCapacity, res.Rate, want)
+	}
+	if res.Capacity.RPS != res.Container.Throughput.Throughput || !strings.Contains(b.Assumption, "assumed, not measured") {
+		t.Errorf("capacity %+v is not the container's measured throughput %+v, or the assumption is not stated: %q", res.Capacity, res.Container.Throughput, b.Assumption)
+	}
+	if !strings.HasPrefix(res.Decision, "Run the checkout API on the container") {
+		t.Errorf("decision: %s", res.Decision)
+	}
+	kittest.TornDown(t, res.FlatTeardown, runID, fn, ctr, pgserver.Sweeper{})
+	var md bytes.Buffer
+	if err := Markdown(&md, res); err != nil || !strings.Contains(md.String(), "## Decision") || !strings.Contains(md.String(), ClaimPastCrossover+": holds") {
+		t.Errorf("markdown: %v\n%s", err, md.String())
+	}
+}
