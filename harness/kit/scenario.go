@@ -78,7 +78,7 @@ func (sc Scenario[R]) command() *cobra.Command {
 		}
 		return err
 	}
-	opts := append([]FlagOption{WithResults(fmt.Sprintf("print %s.json to stdout instead of the summary", sc.Results))}, sc.FlagOptions...)
+	opts := append([]FlagOption{WithResults(fmt.Sprintf("%s.json", sc.Results))}, sc.FlagOptions...)
 	f.Register(cmd.Flags(), opts...)
 	if sc.Flags != nil {
 		sc.Flags(cmd.Flags())

@@ -28,6 +28,7 @@ var labs = []func() kit.Lab{
 // commands are the harness's own subcommands, one constructor per file.
 var commands = []func() *cobra.Command{
 	newUpCmd,
+	newDownCmd,
 	newSweepCmd,
 	newReportCmd,
 	newCompareCmd,
