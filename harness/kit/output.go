@@ -18,7 +18,8 @@ const (
 const OutputHelp = "what to print: table (the summary, for people) or json (the document, for programs)"
 
 // RegisterOutput registers -o/--output on fl into *o (default table), and
-// the older --json as a deprecated spelling of -o json.
+// the older --json, hidden, as another spelling of -o json (scripts that
+// pass it keep working).
 func RegisterOutput(fl *pflag.FlagSet, o *string, help string) {
 	if help == "" {
 		help = OutputHelp
@@ -26,7 +27,7 @@ func RegisterOutput(fl *pflag.FlagSet, o *string, help string) {
 	fl.StringVarP(o, "output", "o", OutputTable, help)
 	fl.Var(jsonAlias{o}, "json", "same as -o json")
 	fl.Lookup("json").NoOptDefVal = "true"
-	_ = fl.MarkDeprecated("json", "use -o json")
+	_ = fl.MarkHidden("json")
 }
 
 // ValidOutput checks an -o flag.

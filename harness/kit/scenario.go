@@ -35,6 +35,8 @@ type Scenario[R any] struct {
 	Verdict func(*R) error
 	// Sweepers: see Lab.
 	Sweepers []Sweeper
+	// Needs: see Lab. Run checks them (targets.CheckLocal, CheckPrereqs).
+	Needs Needs
 }
 
 // Call is one run of a Scenario's command.
@@ -54,7 +56,7 @@ func (c *Call) Start(deps []deployers.Deployer, extra ...Sweeper) (*Session, err
 
 // Lab is the scenario as the computeladder command lists it.
 func (sc Scenario[R]) Lab() Lab {
-	return Lab{Command: sc.command, Scenario: true, Sweepers: sc.Sweepers}
+	return Lab{Name: sc.Use, Command: sc.command, Scenario: true, Sweepers: sc.Sweepers, Needs: sc.Needs}
 }
 
 func (sc Scenario[R]) command() *cobra.Command {

@@ -86,5 +86,6 @@ is torn down, also on error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda}},
 	}.Lab()
 }

@@ -19,7 +19,9 @@ import (
 )
 
 // Lab is the ladder lab's command, `computeladder run`.
-func Lab() kit.Lab { return kit.Lab{Command: Command} }
+func Lab() kit.Lab {
+	return kit.Lab{Name: "ladder", Command: Command, Needs: kit.Needs{Variants: deployers.Variants}}
+}
 
 // flags are run's: where and how to deploy (kit.TargetFlags), and what to
 // measure.

@@ -67,5 +67,6 @@ down, also on error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda, deployers.Container}},
 	}.Lab()
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/harness/kit"
@@ -45,13 +48,29 @@ func newRootCmd() *cobra.Command {
 		// deployment is not a usage mistake.
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("computeladder {{.Version}}\n")
 	scenario := &cobra.Command{
 		Use:   "scenario <name>",
 		Short: "Run one of the labs' scenarios (cold start, execution ceiling, state, ...)",
 		Long: `Each scenario deploys what it needs locally, shows one claim of the
 compute chapter happening, writes its figures to results/<run-id>/, and
 tears everything down. The lab guides in labs/ explain each one.`,
+		// A name that is no scenario is bad input (exit 2), not a
+		// reason to print the help and succeed.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			var names []string
+			for _, c := range cmd.Commands() {
+				if c.IsAvailableCommand() {
+					names = append(names, c.Name())
+				}
+			}
+			return kit.Usage(fmt.Errorf("unknown scenario %q: use %s", args[0], strings.Join(names, ", ")))
+		},
 	}
 	for _, l := range labs {
 		lab := l()
