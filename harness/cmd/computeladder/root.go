@@ -44,6 +44,18 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "computeladder",
 		Short: "Deploy one app as a VM, a container and a function, and measure the ladder",
+		Long: `computeladder deploys one app as a microVM, a container and a function
+(locally, on LocalStack or on AWS), measures them side by side, and tears
+everything down; each lab of labs/ is one of its commands.
+
+Every command that prints results takes -o table|json. Every resource it
+creates carries its run id and its owner (this process): ` + "`sweep`" + ` removes what
+killed runs left and leaves runs whose owner still runs.
+
+Exit codes: 0 success; 1 a variant or check failed, or ` + "`up`" + `'s deployment
+died; 2 bad input (an unknown command, scenario, lab, variant,
+architecture or -o, a file that is not a run's results) or a missing
+prerequisite — nothing was created; 130 interrupted.`,
 		// Errors are printed once, by main, without the usage text: a failed
 		// deployment is not a usage mistake.
 		SilenceErrors: true,
