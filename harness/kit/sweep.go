@@ -106,7 +106,7 @@ func SweepLeftovers(ctx context.Context, sweepers []Sweeper, o SweepOptions, w i
 	case len(order) == 0:
 		fmt.Fprintln(w, "nothing to sweep")
 	case total == 0 && len(held) > 0:
-		fmt.Fprintf(w, "removed nothing: %d run(s) still owned by a live process\n", len(held))
+		fmt.Fprintf(w, "nothing swept: %d run(s) still owned by a live process\n", len(held))
 	}
 	return errors.Join(errs...)
 }

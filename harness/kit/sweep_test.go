@@ -114,7 +114,7 @@ func TestSweepLeftoversSkipsLiveOwners(t *testing.T) {
 		t.Fatalf("after the sweep: %v, %v; want run live kept whole and the others gone", vm.res, db.res)
 	}
 	out.Reset()
-	if err := SweepLeftovers(context.Background(), sweepers, SweepOptions{}, &out); err != nil || !strings.Contains(out.String(), "removed nothing: 1 run(s) still owned by a live process") {
+	if err := SweepLeftovers(context.Background(), sweepers, SweepOptions{}, &out); err != nil || !strings.Contains(out.String(), "nothing swept: 1 run(s) still owned by a live process") {
 		t.Errorf("second sweep: %v\n%s", err, out.String())
 	}
 	out.Reset()
