@@ -9,7 +9,11 @@ GO          ?= go
 ARCH        ?= $(shell $(GO) env GOARCH)
 TARGET      ?= local
 ENDPOINT    ?=
-CLI         := $(GO) run ./harness/cmd/computeladder
+# The CLI is built once per make (go build is incremental) and run as is:
+# `go run` would turn every exit code into 1, and the CLI's codes mean
+# something (0 ok, 1 a failure, 2 bad input or a missing prerequisite).
+CLI_BIN     := bin/computeladder
+CLI         := $(CLI_BIN)
 TEST_TIMEOUT ?= 30m
 
 # testcontainers-go must not start its reaper (no image can be pulled here);
@@ -19,12 +23,16 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 # ports on loopback.
 export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
 
-.PHONY: all build cross test lint bench lockin clean lab lab-vm lab-container lab-lambda setup sweep
+.PHONY: all build cross test lint bench lockin clean lab lab-vm lab-container lab-lambda setup sweep cli
 
 all: build
 
+## cli: the computeladder binary (bin/computeladder), which every target below runs
+cli:
+	@$(GO) build -o $(CLI_BIN) ./harness/cmd/computeladder
+
 ## build: the VM binary, the Lambda bootstrap and function.zip, the container build context (bin/)
-build:
+build: cli
 	$(CLI) build --arch $(ARCH)
 
 ## cross: go build and go vet of everything for each platform the tool runs on
@@ -56,7 +64,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./harness/results ./harness/report
 
 ## lockin: lines of code and platform imports of the portable app and each adapter
-lockin:
+lockin: cli
 	$(CLI) lockin
 
 clean:
@@ -68,32 +76,39 @@ clean:
 ARGS        ?=
 RUN_FLAGS    = --target $(TARGET) $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(ARGS)
 
-lab: setup
+# Every lab target runs `computeladder setup <lab>` first: it installs what
+# it can (QEMU, PostgreSQL, PgBouncer with apt-get) and names the rest, and
+# stops with exit 2 when something is missing.
+lab: cli
+	$(CLI) setup ladder
 	$(CLI) run all $(RUN_FLAGS)
-lab-vm:
+lab-vm: cli
 	$(CLI) setup vm
 	$(CLI) run vm $(RUN_FLAGS)
-lab-container:
+lab-container: cli
 	$(CLI) setup container
 	$(CLI) run container $(RUN_FLAGS)
-lab-lambda:
+lab-lambda: cli
 	$(CLI) setup lambda
 	$(CLI) run lambda $(RUN_FLAGS)
 
-## setup: check Docker and QEMU; install QEMU where possible (Debian/Ubuntu)
-setup:
-	$(CLI) setup all
+## setup: check Docker and QEMU; install QEMU where possible (Debian/Ubuntu). LAB=<name> checks one lab's needs.
+LAB         ?= all
+setup: cli
+	$(CLI) setup $(LAB)
 
-## sweep: remove whatever killed runs left behind (by run-id label)
-sweep:
-	$(CLI) sweep --target $(TARGET) $(if $(ENDPOINT),--endpoint $(ENDPOINT))
+## sweep: remove whatever killed runs left behind (by run-id label); runs whose owner still runs are skipped (SWEEP_ARGS=--force removes them)
+SWEEP_ARGS  ?=
+sweep: cli
+	$(CLI) sweep --target $(TARGET) $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(SWEEP_ARGS)
 
 ## lab-cost-crossover: per-request (Lambda) against always-on (EC2, Fargate) monthly cost and the crossover rate,
 ## from the newest results/*/results.json that has a Lambda variant, else the default duration. Cheap: deploys nothing.
 ## Flags for `computeladder cost` go in COST_ARGS, e.g. make lab-cost-crossover COST_ARGS="--memory 1024 --free-tier".
 COST_ARGS   ?=
 .PHONY: lab-cost-crossover
-lab-cost-crossover:
+lab-cost-crossover: cli
+	@$(CLI) setup cost-crossover
 	@latest=$$(ls -t results/*/results.json 2>/dev/null | xargs -r grep -l '"variant": "lambda"' | head -n 1); \
 	if [ -n "$$latest" ]; then \
 		echo "Durations from $$latest (the newest run with a Lambda variant)."; \
@@ -105,42 +120,42 @@ lab-cost-crossover:
 
 ## lab-lock-in: the lockin table, then the Google Cloud Functions adapter against the behaviour table and the portability guard
 .PHONY: lab-lock-in
-lab-lock-in:
+lab-lock-in: cli
+	$(CLI) setup lock-in
 	$(CLI) lockin
 	$(GO) test -count=1 -run 'TestBehaviourTable|TestModuleListsEveryAdapter|TestAppIsPortable' ./app/adapters/gcf/cmd/ ./labs/lock-in/
 
 ## lab-cold-start: an idle function goes cold after its keep-alive; a burst starts new environments; pre-warming removes the stall
 ## lab-state: the in-memory /whoami counter across instances, cold starts and redeploys
 .PHONY: lab-cold-start lab-state
-lab-cold-start:
-	$(CLI) setup lambda
+lab-cold-start: cli
+	$(CLI) setup cold-start
 	$(CLI) scenario cold-start $(ARGS)
-lab-state:
-	$(CLI) setup lambda
+lab-state: cli
+	$(CLI) setup state
 	$(CLI) scenario state $(ARGS)
 
 ## lab-execution-ceiling: a job longer than the function timeout fails on the function, completes on the container and the VM
 .PHONY: lab-execution-ceiling
-lab-execution-ceiling:
-	$(CLI) setup all
+lab-execution-ceiling: cli
+	$(CLI) setup execution-ceiling
 	$(CLI) scenario execution-ceiling $(ARGS)
 
 ## lab-connection-storm: many function environments exhaust PostgreSQL's connections; one container's shared pool does not; the fixes
 .PHONY: lab-connection-storm
-lab-connection-storm:
-	$(CLI) setup lambda
+lab-connection-storm: cli
+	$(CLI) setup connection-storm
 	$(CLI) scenario connection-storm $(ARGS)
 
 ## lab-local-friction: what the local function backend gets wrong compared with Lambda (REPORT figures, memory, IAM, events, timeout, concurrency, freeze)
 .PHONY: lab-local-friction
-lab-local-friction:
-	$(CLI) setup lambda
+lab-local-friction: cli
+	$(CLI) setup local-friction
 	$(CLI) scenario local-friction $(ARGS)
 
 ## lab-checkout: the checkout API on a function, traced — the cold-start stall after a quiet gap, PostgreSQL's
 ## connections exhausted by an order spike, the month's bill past the crossover — then on a container; the decision
 .PHONY: lab-checkout
-lab-checkout:
-	$(CLI) setup container
-	$(CLI) setup lambda
+lab-checkout: cli
+	$(CLI) setup checkout
 	$(CLI) scenario checkout $(ARGS)

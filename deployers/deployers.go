@@ -94,6 +94,16 @@ type ColdStarter interface {
 	ForceColdStart(ctx context.Context, d *Deployment) error
 }
 
+// Watcher is implemented by deployers that can tell, cheaply and without
+// sending the app a request, that a deployment has died (its QEMU process
+// exited, its container stopped or was removed): `computeladder up` asks
+// it every second, so that a killed deployment is reported instead of
+// waited on silently.
+type Watcher interface {
+	// Died returns nil while d runs, else why it stopped.
+	Died(ctx context.Context, d *Deployment) error
+}
+
 // RunCache is implemented by deployers that can prepare once per run what
 // every deployment of the run shares: an image built once and run many
 // times, as a platform builds or pushes once. After Keep(runID), Deploy
@@ -237,7 +247,13 @@ type Resource struct {
 	ID      string
 	RunID   string
 	Variant Variant
+	// Owner is the resource's owner label (LabelOwner, TagOwner) as List
+	// found it: see OwnerLiveness. Empty when the resource carries none.
+	Owner string
 }
+
+// OwnedBy returns r with its owner label set (to what List found).
+func (r Resource) OwnedBy(owner string) Resource { r.Owner = owner; return r }
 
 func (r Resource) String() string { return r.Kind + " " + r.ID + " (run " + r.RunID + ")" }
 

@@ -163,12 +163,14 @@ func checkCredentials(ctx context.Context, cfg aws.Config) error {
 	return nil
 }
 
-// TagPairs returns the tags every resource of a run carries; each package
+// TagPairs returns the tags every resource of a run carries — the run id,
+// the variant and the owner (this process, deployers.Self) —; each package
 // converts them to its service's tag type.
 func TagPairs(runID string, variant deployers.Variant) map[string]string {
 	return map[string]string{
 		deployers.TagRunID: runID,
 		TagVariant:         string(variant),
+		deployers.TagOwner: deployers.Self(),
 	}
 }
 

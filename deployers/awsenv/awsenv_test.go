@@ -193,7 +193,7 @@ func TestEndpointOverride(t *testing.T) {
 
 func TestTagPairs(t *testing.T) {
 	got := awsenv.TagPairs("run-1", deployers.Lambda)
-	want := map[string]string{"computeladder:run-id": "run-1", "computeladder:variant": "lambda"}
+	want := map[string]string{"computeladder:run-id": "run-1", "computeladder:variant": "lambda", "computeladder:owner": deployers.Self()}
 	if len(got) != len(want) {
 		t.Fatalf("TagPairs = %v, want %v", got, want)
 	}

@@ -288,6 +288,9 @@ func TestSweepAfterCrash(t *testing.T) {
 		if r.RunID != crashed || r.Variant != deployers.Lambda {
 			t.Errorf("Sweep removed %s of run %s variant %s, want only run %s", r, r.RunID, r.Variant, crashed)
 		}
+		if r.Owner != deployers.Self() {
+			t.Errorf("Sweep removed %s with owner %q, want %q from its %s tag", r, r.Owner, deployers.Self(), deployers.TagOwner)
+		}
 	}
 	f.requireGone(t, crashed)
 	left, err := f.dp.List(ctx, kept)

@@ -151,7 +151,7 @@ func (dp *Deployer) listFunctions(ctx context.Context, runID string) ([]deployer
 				return out, fmt.Errorf("list tags of function %s: %w", name, err)
 			}
 			if matches(tags.Tags, runID) {
-				out = append(out, dp.resource(KindFunction, name, tags.Tags[deployers.TagRunID]))
+				out = append(out, dp.resource(KindFunction, name, tags.Tags[deployers.TagRunID]).OwnedBy(tags.Tags[deployers.TagOwner]))
 			}
 		}
 	}
@@ -183,7 +183,7 @@ func (dp *Deployer) listRoles(ctx context.Context, runID string) ([]deployers.Re
 				m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
 			if matches(m, runID) {
-				out = append(out, dp.resource(KindRole, name, m[deployers.TagRunID]))
+				out = append(out, dp.resource(KindRole, name, m[deployers.TagRunID]).OwnedBy(m[deployers.TagOwner]))
 			}
 		}
 	}
@@ -211,7 +211,7 @@ func (dp *Deployer) listLogGroups(ctx context.Context, runID string) ([]deployer
 				return out, fmt.Errorf("list tags of log group %s: %w", aws.ToString(g.LogGroupName), err)
 			}
 			if matches(tags.Tags, runID) {
-				out = append(out, dp.resource(KindLogGroup, aws.ToString(g.LogGroupName), tags.Tags[deployers.TagRunID]))
+				out = append(out, dp.resource(KindLogGroup, aws.ToString(g.LogGroupName), tags.Tags[deployers.TagRunID]).OwnedBy(tags.Tags[deployers.TagOwner]))
 			}
 		}
 	}

@@ -120,5 +120,6 @@ func resource(kind, id string, labels map[string]string) deployers.Resource {
 		ID:      id,
 		RunID:   labels[deployers.LabelRunID],
 		Variant: deployers.Variant(labels[deployers.LabelVariant]),
+		Owner:   labels[deployers.LabelOwner],
 	}
 }

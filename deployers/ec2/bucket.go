@@ -189,7 +189,7 @@ func (d *Deployer) listBuckets(ctx context.Context, runID string) ([]deployers.R
 				m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 			}
 			if matches(m, runID) {
-				rs = append(rs, resource(KindBucket, name, m[deployers.TagRunID]))
+				rs = append(rs, resource(KindBucket, name, m[deployers.TagRunID]).OwnedBy(m[deployers.TagOwner]))
 			}
 		}
 	}

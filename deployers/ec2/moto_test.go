@@ -362,6 +362,10 @@ func TestSweepAfterCrash(t *testing.T) {
 		if r.RunID != crashed || r.Variant != deployers.VM {
 			t.Errorf("listed %v: want run %s, variant vm", r, crashed)
 		}
+		// Each resource says who made it (this test process), from its tag.
+		if r.Owner != deployers.Self() {
+			t.Errorf("listed %v with owner %q, want %q from its %s tag", r, r.Owner, deployers.Self(), deployers.TagOwner)
+		}
 	}
 	if !slices.Equal(kinds, want) {
 		t.Fatalf("list = %v, want %v", found, want)

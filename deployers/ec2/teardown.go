@@ -203,7 +203,7 @@ func (d *Deployer) List(ctx context.Context, runID string) ([]deployers.Resource
 		}
 		for _, r := range page.Reservations {
 			for _, in := range r.Instances {
-				rs = append(rs, resource(KindInstance, aws.ToString(in.InstanceId), tagValue(in.Tags, deployers.TagRunID)))
+				rs = append(rs, resource(KindInstance, aws.ToString(in.InstanceId), tagValue(in.Tags, deployers.TagRunID)).OwnedBy(tagValue(in.Tags, deployers.TagOwner)))
 			}
 		}
 	}
@@ -214,7 +214,7 @@ func (d *Deployer) List(ctx context.Context, runID string) ([]deployers.Resource
 			return nil, fmt.Errorf("ec2 list security groups: %w", err)
 		}
 		for _, g := range page.SecurityGroups {
-			rs = append(rs, resource(KindSecurityGroup, aws.ToString(g.GroupId), tagValue(g.Tags, deployers.TagRunID)))
+			rs = append(rs, resource(KindSecurityGroup, aws.ToString(g.GroupId), tagValue(g.Tags, deployers.TagRunID)).OwnedBy(tagValue(g.Tags, deployers.TagOwner)))
 		}
 	}
 	buckets, err := d.listBuckets(ctx, runID)

@@ -296,6 +296,9 @@ func TestSweepRemovesWhatACrashedRunLeftAndOnlyThat(t *testing.T) {
 		if r.RunID != crashed {
 			t.Errorf("swept %s of another run", r)
 		}
+		if r.Owner != deployers.Self() {
+			t.Errorf("swept %s with owner %q, want %q from its %s tag", r, r.Owner, deployers.Self(), deployers.TagOwner)
+		}
 	}
 	requireNothingLeft(t, d, crashed)
 	left, err := d.List(ctx, other)

@@ -31,7 +31,7 @@ func (d *Deployer) List(ctx context.Context, runID string) ([]deployers.Resource
 		if !ok || (runID != "" && id != runID) || tags[awsenv.TagVariant] != string(deployers.Container) {
 			return deployers.Resource{}, false
 		}
-		return deployers.Resource{RunID: id, Variant: deployers.Container}, true
+		return deployers.Resource{RunID: id, Variant: deployers.Container, Owner: tags[deployers.TagOwner]}, true
 	}
 	var out []deployers.Resource
 	var errs []error

@@ -130,7 +130,7 @@ func (d *Deployer) start(ctx context.Context, dep *deployers.Deployment, p prepa
 	dep.ID = id
 	dep.Details["state_dir"] = dir
 	dep.Resources = append(dep.Resources, deployers.Resource{Kind: resourceKind, ID: id, RunID: spec.RunID, Variant: deployers.VM})
-	m := meta{RunID: spec.RunID, Variant: deployers.VM, VMID: id, Accel: p.accel, Created: time.Now().UTC()}
+	m := meta{RunID: spec.RunID, Variant: deployers.VM, VMID: id, Owner: deployers.Self(), Accel: p.accel, Created: time.Now().UTC()}
 	if err := writeMeta(dir, m); err != nil {
 		return err
 	}

@@ -35,11 +35,13 @@ const (
 type meta struct {
 	RunID   string            `json:"computeladder.run-id"`
 	Variant deployers.Variant `json:"computeladder.variant"`
-	VMID    string            `json:"vm_id"`
-	PID     int               `json:"pid"`
-	Port    int               `json:"port"`
-	Accel   Accel             `json:"accel"`
-	Created time.Time         `json:"created"`
+	// Owner is the harness process that started the VM (deployers.Self).
+	Owner   string    `json:"computeladder.owner,omitempty"`
+	VMID    string    `json:"vm_id"`
+	PID     int       `json:"pid"`
+	Port    int       `json:"port"`
+	Accel   Accel     `json:"accel"`
+	Created time.Time `json:"created"`
 }
 
 func writeMeta(dir string, m meta) error {

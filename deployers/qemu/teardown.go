@@ -95,11 +95,17 @@ func (d *Deployer) Sweep(ctx context.Context, runID string) ([]deployers.Resourc
 
 // resourceOf describes a VM directory; the path (<run-id>/<vm-id>) is the
 // truth, so a missing or damaged meta.json does not hide the VM.
+// The owner comes from meta.json (none when it cannot be read: a VM whose
+// start was cut short is anyone's to sweep).
 func resourceOf(dir string) deployers.Resource {
-	return deployers.Resource{
+	r := deployers.Resource{
 		Kind:    resourceKind,
 		ID:      filepath.Base(dir),
 		RunID:   filepath.Base(filepath.Dir(dir)),
 		Variant: deployers.VM,
 	}
+	if m, err := readMeta(dir); err == nil {
+		r.Owner = m.Owner
+	}
+	return r
 }

@@ -332,14 +332,14 @@ func (dp *Deployer) List(ctx context.Context, runID string) ([]deployers.Resourc
 	}
 	var out []deployers.Resource
 	for _, c := range cs.Items {
-		out = append(out, deployers.Resource{Kind: "container", ID: c.ID, RunID: c.Labels[deployers.LabelRunID], Variant: deployers.Lambda})
+		out = append(out, deployers.Resource{Kind: "container", ID: c.ID, RunID: c.Labels[deployers.LabelRunID], Variant: deployers.Lambda, Owner: c.Labels[deployers.LabelOwner]})
 	}
 	is, err := dp.api.ImageList(ctx, client.ImageListOptions{Filters: f})
 	if err != nil {
 		return nil, fmt.Errorf("list images: %w", err)
 	}
 	for _, im := range is.Items {
-		out = append(out, deployers.Resource{Kind: "image", ID: im.ID, RunID: im.Labels[deployers.LabelRunID], Variant: deployers.Lambda})
+		out = append(out, deployers.Resource{Kind: "image", ID: im.ID, RunID: im.Labels[deployers.LabelRunID], Variant: deployers.Lambda, Owner: im.Labels[deployers.LabelOwner]})
 	}
 	return out, nil
 }

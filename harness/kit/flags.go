@@ -26,16 +26,16 @@ const ArchHelp = "architecture to build for and run: amd64 or arm64 (default: wh
 const AccelHelp = "microVM accelerator: auto (KVM on Linux or HVF on macOS if it really boots a guest of this machine's architecture, else TCG), kvm, hvf or tcg"
 
 // Flags are the flags every lab command shares: the run id, the
-// architecture, progress, and (WithResults) where the results go and
-// whether they are printed as JSON; WithAccel adds the microVM's
-// accelerator.
+// architecture, progress, and (WithResults) where the results go and what
+// is printed (-o table|json); WithAccel adds the microVM's accelerator.
 type Flags struct {
 	RunID string
 	Arch  string
 	Accel string
 	Quiet bool
-	JSON  bool
-	Out   string
+	// Output is -o: OutputTable or OutputJSON.
+	Output string
+	Out    string
 
 	accel bool
 }
@@ -54,7 +54,7 @@ func WithAccel() FlagOption { return func(c *flagConfig) { c.accel = true } }
 // WithArchHelp replaces --arch's help (e.g. to say what else it picks).
 func WithArchHelp(help string) FlagOption { return func(c *flagConfig) { c.archHelp = help } }
 
-// WithResults registers --out and --json; jsonHelp says what --json prints.
+// WithResults registers --out and -o; jsonHelp says what -o json prints.
 func WithResults(jsonHelp string) FlagOption {
 	return func(c *flagConfig) { c.results, c.jsonHelp = true, jsonHelp }
 }
@@ -73,7 +73,7 @@ func (f *Flags) Register(fl *pflag.FlagSet, opts ...FlagOption) {
 		fl.StringVar(&f.Accel, "accel", "auto", AccelHelp)
 	}
 	if c.results {
-		fl.BoolVar(&f.JSON, "json", false, c.jsonHelp)
+		RegisterOutput(fl, &f.Output, "what to print: table (the summary) or json ("+c.jsonHelp+")")
 		fl.StringVar(&f.Out, "out", "results", "directory for results/<run-id>/")
 	}
 }
@@ -88,6 +88,11 @@ func (f *Flags) Validate() error {
 	}
 	if err := ValidArch(f.Arch); err != nil {
 		return err
+	}
+	if f.Output != "" {
+		if err := ValidOutput(f.Output); err != nil {
+			return err
+		}
 	}
 	if f.accel {
 		return ValidAccel(f.Accel, f.Arch)

@@ -115,7 +115,10 @@ func TestEmit(t *testing.T) {
 		var out, errOut bytes.Buffer
 		cmd := &cobra.Command{}
 		cmd.SetOut(&out)
-		f := &Flags{Out: t.TempDir(), JSON: asJSON}
+		f := &Flags{Out: t.TempDir(), Output: OutputTable}
+		if asJSON {
+			f.Output = OutputJSON
+		}
 		s := &Session{RunID: "r1", Progress: NewProgress(&errOut), cmd: cmd, flags: f}
 		runErr := errors.New("variant failed")
 		err := Emit(s, &doc{RunID: "r1"}, runErr, writeDoc, markdownDoc)

@@ -20,10 +20,19 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/harness/targets"
 )
 
 // Lab is one lab as the command line shows it.
 type Lab struct {
+	// Name is the lab's folder under labs/ and its make target
+	// (lab-NAME): what `computeladder setup NAME` takes.
+	Name string
+	// Needs is what the lab runs on this machine: `computeladder setup
+	// NAME` installs or names it, and the lab checks it before it starts.
+	Needs Needs
 	// Command makes the lab's command.
 	Command func() *cobra.Command
 	// Scenario puts the command under `computeladder scenario`; else it is
@@ -38,4 +47,12 @@ type Lab struct {
 	// `computeladder report <Results>.json`.
 	Results string
 	Report  func(path string, out io.Writer) error
+}
+
+// Needs are a lab's local prerequisites: the variants it deploys (QEMU
+// for the microVM, Docker for the container and the function) and other
+// programs.
+type Needs struct {
+	Variants []deployers.Variant
+	Prereqs  []targets.Prereq
 }

@@ -43,6 +43,8 @@ type Scenario[R any] struct {
 	Verdict func(*R) error
 	// Sweepers: see Lab.
 	Sweepers []Sweeper
+	// Needs: see Lab. Run checks them (targets.CheckLocal, CheckPrereqs).
+	Needs Needs
 }
 
 // Call is one run of a Scenario's command.
@@ -62,7 +64,7 @@ func (c *Call) Start(deps []deployers.Deployer, extra ...Sweeper) (*Session, err
 
 // Lab is the scenario as the computeladder command lists it.
 func (sc Scenario[R]) Lab() Lab {
-	return Lab{Command: sc.command, Scenario: true, Sweepers: sc.Sweepers, Results: sc.Results, Report: sc.report}
+	return Lab{Name: sc.Use, Command: sc.command, Scenario: true, Sweepers: sc.Sweepers, Needs: sc.Needs, Results: sc.Results, Report: sc.report}
 }
 
 // ReportPage is the name of every run's HTML report page.
@@ -135,7 +137,7 @@ func (sc Scenario[R]) command() *cobra.Command {
 		}
 		return err
 	}
-	opts := append([]FlagOption{WithResults(fmt.Sprintf("print %s.json to stdout instead of the summary", sc.Results))}, sc.FlagOptions...)
+	opts := append([]FlagOption{WithResults(fmt.Sprintf("%s.json", sc.Results))}, sc.FlagOptions...)
 	f.Register(cmd.Flags(), opts...)
 	if sc.Flags != nil {
 		sc.Flags(cmd.Flags())

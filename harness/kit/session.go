@@ -2,7 +2,6 @@ package kit
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -96,7 +95,7 @@ func (f *Flags) start(cmd *cobra.Command, target string, one bool, deps []deploy
 }
 
 // Emit writes a lab's result into --out/<run-id>/ with write, prints it —
-// as JSON with --json, else as its Markdown summary — and joins runErr
+// as JSON with -o json, else as its Markdown summary — and joins runErr
 // with any error of its own. A nil res (nothing was run) returns runErr.
 func Emit[R any](s *Session, res *R, runErr error, write func(dir string, r *R) (string, error), markdown func(io.Writer, *R) error) error {
 	if res == nil {
@@ -111,16 +110,10 @@ func Emit[R any](s *Session, res *R, runErr error, write func(dir string, r *R) 
 	return errors.Join(runErr, err)
 }
 
-// Print prints doc to the command's output as indented JSON with --json,
+// Print prints doc to the command's output as indented JSON with -o json,
 // else what markdown writes.
 func Print(s *Session, doc any, markdown func(io.Writer) error) error {
-	out := s.cmd.OutOrStdout()
-	if !s.flags.JSON {
-		return markdown(out)
-	}
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return PrintOutput(s.cmd.OutOrStdout(), s.flags.Output, doc, markdown)
 }
 
 // NewRunID is a fresh run id: the UTC time and a random suffix.

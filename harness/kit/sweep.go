@@ -5,16 +5,118 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
 )
 
-// Sweep lists (dryRun) or removes what carries runID (every run's when
-// empty) on each sweeper's platform, one line per resource on w. A
+// SweepOptions say what SweepLeftovers sweeps.
+type SweepOptions struct {
+	// RunID limits the sweep to one run (every run's when empty).
+	RunID string
+	// DryRun lists and removes nothing.
+	DryRun bool
+	// Force removes runs whose owner is alive too.
+	Force bool
+	// TTL: see deployers.OwnerLiveness (deployers.DefaultOwnerTTL when 0).
+	TTL time.Duration
+}
+
+// SweepLeftovers is `computeladder sweep`: it removes what runs left
+// behind, but never a run whose owner is alive — the process that created
+// it still runs (another terminal's `up`, a lab), by the rule of
+// deployers.OwnerLiveness — unless o.Force. A run is judged as a whole:
+// when any of its resources, on any platform, has a live owner, none of
+// them is removed, and w says which run was skipped and why. Then it
+// sweeps the other runs one by one (by run id: a run that starts meanwhile
+// is never caught by an every-run sweep), one line per resource on w. A
 // platform that cannot be reached (say, Docker is stopped) is reported in
 // the error and the others are still swept.
+func SweepLeftovers(ctx context.Context, sweepers []Sweeper, o SweepOptions, w io.Writer) error {
+	if o.Force {
+		return Sweep(ctx, sweepers, o.RunID, o.DryRun, w)
+	}
+	if o.TTL <= 0 {
+		o.TTL = deployers.DefaultOwnerTTL
+	}
+	now := time.Now()
+	var errs []error
+	listed := make([][]deployers.Resource, len(sweepers))
+	held := map[string]string{} // run id → why it is left alone
+	count := map[string]int{}
+	var order []string // run ids as first seen
+	for i, s := range sweepers {
+		rs, err := s.List(ctx, o.RunID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label(s), err))
+		}
+		listed[i] = rs
+		for _, r := range rs {
+			if count[r.RunID] == 0 {
+				order = append(order, r.RunID)
+			}
+			count[r.RunID]++
+			if _, ok := held[r.RunID]; ok {
+				continue
+			}
+			if l := deployers.OwnerLiveness(r.Owner, now, o.TTL); l.Alive {
+				held[r.RunID] = l.Why
+			}
+		}
+	}
+	for _, id := range order {
+		if why, ok := held[id]; ok {
+			fmt.Fprintf(w, "skipped run %s (%d resources): %s; --force removes it\n", id, count[id], why)
+		}
+	}
+	total := 0
+	for i, s := range sweepers {
+		var runs []string
+		for _, r := range listed[i] {
+			if _, ok := held[r.RunID]; !ok && !slices.Contains(runs, r.RunID) {
+				runs = append(runs, r.RunID)
+			}
+		}
+		for _, id := range runs {
+			var rs []deployers.Resource
+			var err error
+			verb := "removed"
+			if o.DryRun {
+				verb = "would remove"
+				for _, r := range listed[i] {
+					if r.RunID == id {
+						rs = append(rs, r)
+					}
+				}
+			} else {
+				rs, err = s.Sweep(ctx, id)
+			}
+			for _, r := range rs {
+				fmt.Fprintf(w, "%s %s: %s\n", verb, short(s), r)
+			}
+			total += len(rs)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", label(s), err))
+			}
+		}
+	}
+	switch {
+	case len(order) == 0:
+		fmt.Fprintln(w, "nothing to sweep")
+	case total == 0 && len(held) > 0:
+		fmt.Fprintf(w, "nothing swept: %d run(s) still owned by a live process\n", len(held))
+	}
+	return errors.Join(errs...)
+}
+
+// Sweep lists (dryRun) or removes what carries runID (every run's when
+// empty) on each sweeper's platform, one line per resource on w, whoever
+// owns it: for a run of this process (a second Ctrl-C, a test's cleanup)
+// or a forced sweep; see SweepLeftovers. A platform that cannot be reached
+// (say, Docker is stopped) is reported in the error and the others are
+// still swept.
 func Sweep(ctx context.Context, sweepers []Sweeper, runID string, dryRun bool, w io.Writer) error {
 	var errs []error
 	total := 0

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -69,5 +70,58 @@ func TestSecondInterruptSweepsTheRun(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// SweepLeftovers leaves a run alone when any of its resources has a live
+// owner (here this test process), says so, and removes it with Force; a
+// run whose owner has exited goes.
+func TestSweepLeftoversSkipsLiveOwners(t *testing.T) {
+	vm, db := newFake(deployers.VM, nil), named{newFake("", nil)}
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Fatal(err)
+	}
+	me, _ := deployers.ParseOwner(deployers.Self())
+	dead := me
+	dead.PID = child.Process.Pid
+	vm.res["live-vm"] = deployers.Resource{Kind: "qemu-vm", ID: "live-vm", RunID: "live"}                             // no owner here...
+	db.res["live-db"] = deployers.Resource{Kind: "postgres-server", ID: "live-db", RunID: "live", Owner: me.String()} // ...but a live one here
+	vm.res["dead-vm"] = deployers.Resource{Kind: "qemu-vm", ID: "dead-vm", RunID: "dead", Owner: dead.String()}
+	vm.res["old-vm"] = deployers.Resource{Kind: "qemu-vm", ID: "old-vm", RunID: "old"}
+	sweepers := []Sweeper{vm, db.sweeper()}
+
+	var out bytes.Buffer
+	if err := SweepLeftovers(context.Background(), sweepers, SweepOptions{DryRun: true}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(vm.res) != 3 || len(db.res) != 1 {
+		t.Fatal("a dry run removed something")
+	}
+	out.Reset()
+	if err := SweepLeftovers(context.Background(), sweepers, SweepOptions{}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"skipped run live (2 resources): owner pid " + fmt.Sprint(me.PID) + " on this host is still running",
+		"--force removes it", "removed vm: qemu-vm dead-vm (run dead)", "removed vm: qemu-vm old-vm (run old)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("sweep output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, ok := vm.res["live-vm"]; !ok || len(vm.res) != 1 || len(db.res) != 1 {
+		t.Fatalf("after the sweep: %v, %v; want run live kept whole and the others gone", vm.res, db.res)
+	}
+	out.Reset()
+	if err := SweepLeftovers(context.Background(), sweepers, SweepOptions{}, &out); err != nil || !strings.Contains(out.String(), "nothing swept: 1 run(s) still owned by a live process") {
+		t.Errorf("second sweep: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := SweepLeftovers(context.Background(), sweepers, SweepOptions{RunID: "live", Force: true}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(vm.res) != 0 || len(db.res) != 0 || !strings.Contains(out.String(), "removed postgres: postgres-server live-db") {
+		t.Errorf("--force left %v, %v:\n%s", vm.res, db.res, out.String())
 	}
 }

@@ -369,6 +369,11 @@ func Read(r io.Reader) (*Run, error) {
 	case run.SchemaVersion != SchemaVersion:
 		return nil, fmt.Errorf("decode results: schema version %d, this computeladder reads 1 to %d: use a newer computeladder", run.SchemaVersion, SchemaVersion)
 	}
+	// Another computeladder document (a scenario's result, a cost table)
+	// decodes into an empty Run: refuse it rather than report nothing.
+	if run.RunID == "" || len(run.Variants) == 0 {
+		return nil, errors.New("decode results: no run_id or no variants: not a run's results.json (a scenario's own .json is not one)")
+	}
 	return &run, nil
 }
 

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -22,8 +20,10 @@ import (
 // found). It installs QEMU where it can — apt-get on Debian and Ubuntu
 // (also inside WSL2), as root or with password-less sudo — and otherwise
 // names the exact command (macOS: brew install qemu). Docker is only
-// checked: installing an engine is the user's choice.
-func Setup(ctx context.Context, variants []deployers.Variant, w io.Writer) error {
+// checked: installing an engine is the user's choice. The other programs
+// a lab needs (prs) are installed or named the same way as QEMU. What is
+// still missing is a *PrereqError (exit 2).
+func Setup(ctx context.Context, variants []deployers.Variant, prs []Prereq, w io.Writer) error {
 	p := ThisPlatform()
 	fmt.Fprintf(w, "platform: %s\n", p)
 	needQEMU, needDocker := needs(variants)
@@ -51,6 +51,9 @@ func Setup(ctx context.Context, variants []deployers.Variant, w io.Writer) error
 			return &PrereqError{fmt.Sprintf("Docker at %s is not reachable (%v): start it, or %s", e, err, p.DockerInstall())}
 		}
 		fmt.Fprintf(w, "docker: %s; engine %s runs %s/%s\n", e, v.Version, v.Os, docker.GOARCH(v.Arch))
+	}
+	if err := setupPrereqs(ctx, p, prs, w); err != nil {
+		return err
 	}
 	fmt.Fprintln(w, "prerequisites: ok")
 	return nil
@@ -91,28 +94,7 @@ func installQEMU(ctx context.Context, p Platform, pkg string, w io.Writer) error
 	if _, runnable := p.QEMUInstall(pkg); !runnable {
 		return missingQEMU(p, bin, pkg)
 	}
-	var prefix []string
-	if os.Geteuid() != 0 {
-		if _, err := exec.LookPath("sudo"); err != nil {
-			return missingQEMU(p, bin, pkg)
-		}
-		// -n: never prompt; without a cached password, say the command.
-		if exec.CommandContext(ctx, "sudo", "-n", "true").Run() != nil {
-			return missingQEMU(p, bin, pkg)
-		}
-		prefix = []string{"sudo", "-n"}
-	}
-	fmt.Fprintf(w, "installing QEMU (%s) with apt-get…\n", pkg)
-	for _, args := range [][]string{{"apt-get", "update", "-qq"}, aptInstall(pkg)} {
-		args = append(prefix, args...)
-		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-		cmd.Stdout, cmd.Stderr = w, w
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		if err := cmd.Run(); err != nil {
-			return &PrereqError{fmt.Sprintf("installing QEMU failed (%v): run `sudo %s` yourself", err, strings.Join(aptInstall(pkg), " "))}
-		}
-	}
-	return nil
+	return aptGet(ctx, p, "QEMU", pkg, w, missingQEMU(p, bin, pkg))
 }
 
 // aptInstall is the one command that installs pkg on Debian and Ubuntu.

@@ -145,7 +145,7 @@ func TestSetupSaysWhatItFound(t *testing.T) {
 	deployertest.RequireQEMU(t)
 	deployertest.RequireDocker(t)
 	var out strings.Builder
-	if err := Setup(context.Background(), deployers.Variants, &out); err != nil {
+	if err := Setup(context.Background(), deployers.Variants, nil, &out); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("setup:\n%s", out.String())
@@ -159,7 +159,7 @@ func TestSetupSaysWhatItFound(t *testing.T) {
 func TestDockerEnvHostIsNamed(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	var out strings.Builder
-	err := Setup(context.Background(), []deployers.Variant{deployers.Container}, &out)
+	err := Setup(context.Background(), []deployers.Variant{deployers.Container}, nil, &out)
 	var pe *PrereqError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "unix:///nonexistent/docker.sock (from DOCKER_HOST)") {
 		t.Fatalf("error = %v, want a PrereqError naming the engine and DOCKER_HOST", err)

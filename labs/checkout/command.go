@@ -109,5 +109,9 @@ error and Ctrl-C.`,
 		},
 		Markdown: Markdown,
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
+		Needs: kit.Needs{
+			Variants: []deployers.Variant{deployers.Lambda, deployers.Container},
+			Prereqs:  []targets.Prereq{pgserver.Postgres},
+		},
 	}.Lab()
 }

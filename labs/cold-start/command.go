@@ -87,5 +87,6 @@ report.html (its charts); everything is torn down, also on error and Ctrl-C.`,
 		},
 		Markdown: Markdown,
 		HTML:     HTML,
+		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda}},
 	}.Lab()
 }

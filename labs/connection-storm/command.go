@@ -62,12 +62,12 @@ error and Ctrl-C.`,
 			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Lambda, deployers.Container}); err != nil {
 				return nil, err
 			}
-			if _, err := pgserver.BinDir(); err != nil {
+			if err := targets.CheckPrereqs("connection-storm", pgserver.Postgres); err != nil {
 				return nil, err
 			}
 			bouncer := !short && !noBouncer
-			if _, err := pgserver.BouncerPath(); bouncer && err != nil {
-				return nil, fmt.Errorf("%w (or pass --no-pgbouncer to skip that fix)", err)
+			if err := targets.CheckPrereqs("connection-storm", pgserver.PgBouncer); bouncer && err != nil {
+				return nil, &targets.PrereqError{Msg: err.Error() + " (or pass --no-pgbouncer to skip that fix)"}
 			}
 			gw, subnet, err := Bridge(ctx)
 			if err != nil {
@@ -98,5 +98,9 @@ error and Ctrl-C.`,
 		Markdown: Markdown,
 		HTML:     HTML,
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
+		Needs: kit.Needs{
+			Variants: []deployers.Variant{deployers.Lambda, deployers.Container},
+			Prereqs:  []targets.Prereq{pgserver.Postgres, pgserver.PgBouncer},
+		},
 	}.Lab()
 }

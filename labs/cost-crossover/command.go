@@ -52,10 +52,11 @@ type costFlags struct {
 	chart       string
 	capRPS      float64
 	capCPUs     float64
+	output      string
 }
 
 // Lab is the cost-crossover lab's command, `computeladder cost`.
-func Lab() kit.Lab { return kit.Lab{Command: Command} }
+func Lab() kit.Lab { return kit.Lab{Name: "cost-crossover", Command: Command} }
 
 // Command is `computeladder cost`.
 func Command() *cobra.Command {
@@ -92,10 +93,14 @@ With a results.json, a chart is written next to it as ` + chartName + `.`,
 	fl.Float64Var(&f.capCPUs, "capacity-cpus", 0, "CPUs that instance could use (default: the run's machine's, else 2)")
 	fl.Float64SliceVar(&f.rates, "rates", cost.DefaultRates, "request rates (per second) for the table")
 	fl.StringVar(&f.chart, "chart", "", "write the SVG chart here (default: "+chartName+" next to results.json; none without one)")
+	kit.RegisterOutput(fl, &f.output, "")
 	return cmd
 }
 
 func runCost(cmd *cobra.Command, args []string, f costFlags) error {
+	if err := kit.ValidOutput(f.output); err != nil {
+		return err
+	}
 	arch, err := cost.ParseArch(f.arch)
 	if err != nil {
 		return kit.Usage(fmt.Errorf("--arch: %w", err))
@@ -172,17 +177,64 @@ func runCost(cmd *cobra.Command, args []string, f costFlags) error {
 	}
 
 	w := cmd.OutOrStdout()
-	writeCostHeader(w, m, durSource, memSource)
-	if err := cost.Table(w, m, f.rates); err != nil {
-		return err
-	}
 	if chart != "" {
 		if err := writeChart(chart, m); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "\nChart: %s\n", chart)
 	}
-	return nil
+	return kit.PrintOutput(w, f.output, costDocument(m, f.rates, durSource, memSource, chart), func(w io.Writer) error {
+		writeCostHeader(w, m, durSource, memSource)
+		if err := cost.Table(w, m, f.rates); err != nil {
+			return err
+		}
+		if chart != "" {
+			fmt.Fprintf(w, "\nChart: %s\n", chart)
+		}
+		return nil
+	})
+}
+
+// costDoc is what `cost -o json` prints: the figures of the table.
+type costDoc struct {
+	Config         cost.Config `json:"config"`
+	DurationSource string      `json:"duration_source"`
+	MemorySource   string      `json:"memory_source"`
+	PerRequest     float64     `json:"lambda_per_request_usd"`
+	GBSeconds      float64     `json:"lambda_gb_seconds_per_request"`
+	Rates          []costRate  `json:"rates"`
+	AlwaysOn       []costOpt   `json:"always_on"`
+	Chart          string      `json:"chart,omitempty"`
+}
+
+type costRate struct {
+	Rate          float64 `json:"requests_per_second"`
+	Requests      float64 `json:"requests_per_month"`
+	LambdaMonthly float64 `json:"lambda_monthly_usd"`
+}
+
+type costOpt struct {
+	Name    string  `json:"name"`
+	Monthly float64 `json:"monthly_usd"`
+	Detail  string  `json:"detail"`
+	// Crossover is the rate below which Lambda is cheaper (0 with Never).
+	CrossoverRate     float64 `json:"crossover_requests_per_second,omitempty"`
+	CrossoverRequests float64 `json:"crossover_requests_per_month,omitempty"`
+	Never             string  `json:"never,omitempty"`
+}
+
+func costDocument(m *cost.Model, rates []float64, durSource, memSource, chart string) costDoc {
+	d := costDoc{Config: m.Config(), DurationSource: durSource, MemorySource: memSource,
+		PerRequest: m.PerRequest(), GBSeconds: m.GBSecondsPerRequest(), Chart: chart}
+	for _, r := range rates {
+		n := cost.RequestsPerMonth(r)
+		d.Rates = append(d.Rates, costRate{Rate: r, Requests: n, LambdaMonthly: m.LambdaMonthly(n)})
+	}
+	for _, o := range m.AlwaysOn() {
+		c := m.Crossover(o)
+		d.AlwaysOn = append(d.AlwaysOn, costOpt{Name: o.Name, Monthly: o.Monthly, Detail: o.Detail,
+			CrossoverRate: c.Rate, CrossoverRequests: c.Requests, Never: c.Never})
+	}
+	return d
 }
 
 func ms(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }

@@ -89,5 +89,6 @@ hold, 2 bad input or a missing prerequisite (nothing created).`,
 			}
 			return nil
 		},
+		Needs: kit.Needs{Variants: deployers.Variants},
 	}.Lab()
 }

@@ -20,7 +20,9 @@ import (
 )
 
 // Lab is the ladder lab's command, `computeladder run`.
-func Lab() kit.Lab { return kit.Lab{Command: Command} }
+func Lab() kit.Lab {
+	return kit.Lab{Name: "ladder", Command: Command, Needs: kit.Needs{Variants: deployers.Variants}}
+}
 
 // flags are run's: where and how to deploy (kit.TargetFlags), and what to
 // measure.
@@ -37,7 +39,7 @@ type flags struct {
 }
 
 func (f *flags) register(cmd *cobra.Command) {
-	f.TargetFlags.Register(cmd.Flags(), kit.WithResults("print results.json to stdout instead of the report (the raw samples stay in their files beside it)"))
+	f.TargetFlags.Register(cmd.Flags(), kit.WithResults("results.json; the raw samples stay in their files beside it"))
 	fl := cmd.Flags()
 	fl.IntVar(&f.runs, "runs", 3, "fresh deployments (startup samples) and forced cold starts per variant")
 	fl.IntVar(&f.rate, "rate", 50, "warm load: requests per second (open loop, constant rate)")

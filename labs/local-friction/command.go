@@ -76,6 +76,7 @@ does not hold.`,
 		},
 		Markdown: Markdown,
 		Verdict:  verdict,
+		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda}},
 	}.Lab()
 }
 

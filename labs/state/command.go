@@ -68,5 +68,6 @@ charts); everything is torn down, also on error and Ctrl-C.`,
 		},
 		Markdown: Markdown,
 		HTML:     HTML,
+		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda, deployers.Container}},
 	}.Lab()
 }

@@ -72,10 +72,12 @@ func LabelFilters(runID string, variant deployers.Variant) client.Filters {
 	return f.Add("label", deployers.LabelVariant+"="+string(variant))
 }
 
-// Labels returns the labels every resource of runID and variant carries.
+// Labels returns the labels every resource of runID and variant carries:
+// the run id, the variant and the owner (this process, deployers.Self).
 func Labels(runID string, variant deployers.Variant) map[string]string {
 	return map[string]string{
 		deployers.LabelRunID:   runID,
 		deployers.LabelVariant: string(variant),
+		deployers.LabelOwner:   deployers.Self(),
 	}
 }

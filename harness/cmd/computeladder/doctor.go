@@ -12,7 +12,7 @@ import (
 )
 
 func newDoctorCmd() *cobra.Command {
-	var target, endpoint, region, arch string
+	var target, endpoint, region, arch, output string
 	var memoryMB, rate int
 	cmd := &cobra.Command{
 		Use:   "doctor",
@@ -36,6 +36,9 @@ infra/iam/README.md.`,
   computeladder doctor --target localstack`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := kit.ValidOutput(output); err != nil {
+				return err
+			}
 			switch target {
 			case "aws", "localstack":
 			default:
@@ -51,7 +54,7 @@ infra/iam/README.md.`,
 				doctor.Config{MemoryMB: memoryMB, Arch: arch, Rate: rate})
 			out := cmd.OutOrStdout()
 			if report != nil {
-				if werr := report.Write(out); werr != nil {
+				if werr := kit.PrintOutput(out, output, report, report.Write); werr != nil {
 					return werr
 				}
 			}
@@ -67,7 +70,9 @@ infra/iam/README.md.`,
 				}
 				return fmt.Errorf("%d check(s) failed (%s): fix them as the table says and run doctor again", len(failed), strings.Join(failed, "; "))
 			}
-			fmt.Fprintln(out, "A run can go ahead: nothing was created.")
+			if output == kit.OutputTable {
+				fmt.Fprintln(out, "A run can go ahead: nothing was created.")
+			}
 			return nil
 		},
 	}
@@ -78,5 +83,6 @@ infra/iam/README.md.`,
 	fl.IntVar(&memoryMB, "memory", 0, "the run's --memory: picks the instance type the dry run launches (0: the default)")
 	fl.StringVar(&arch, "arch", "amd64", "the artifacts' architecture: amd64 or arm64")
 	fl.IntVar(&rate, "rate", 50, "the run's --rate: the Lambda concurrency a run needs")
+	kit.RegisterOutput(fl, &output, "")
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,35 +15,58 @@ import (
 )
 
 func newReportCmd() *cobra.Command {
-	return &cobra.Command{
+	var output string
+	cmd := &cobra.Command{
 		Use:   "report <results.json | <lab>.json>",
 		Short: "Render a run's reports again (report.md or <lab>.md, and report.html) from its results, and print the summary",
 		Long: `Reads a results document and writes its reports again beside it: a
 ` + "`computeladder run`" + `'s results.json gives report.md and report.html; a
 scenario's own document (cold-start.json, execution-ceiling.json,
-state.json, storm.json) gives its .md summary and report.html.`,
+state.json, storm.json, ...) gives its .md summary and report.html. It
+prints the summary (-o json: the results document). A file that is not a
+run's results — any other JSON, a file without a run id or variants — is
+refused (exit 2) and nothing is written.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return resultsKind(args[0])(args[0], cmd.OutOrStdout())
+			if err := kit.ValidOutput(output); err != nil {
+				return err
+			}
+			return resultsKind(args[0])(args[0], output, cmd.OutOrStdout())
 		},
 	}
+	kit.RegisterOutput(cmd.Flags(), &output, "")
+	return cmd
 }
 
 // resultsKind is the one place that tells which kind of results document
 // path is, and returns what renders its reports again: a scenario's
 // document by the name the lab gives it (<Results>.json), anything else as
 // a `computeladder run` results.json (which the results package checks).
-func resultsKind(path string) func(path string, out io.Writer) error {
+func resultsKind(path string) func(path, output string, out io.Writer) error {
 	for _, l := range labs {
 		if lab := l(); lab.Results != "" && lab.Report != nil && filepath.Base(path) == lab.Results+".json" {
-			return lab.Report
+			return func(path, output string, out io.Writer) error {
+				if output != kit.OutputJSON {
+					return lab.Report(path, out)
+				}
+				// -o json: the document as it is, once its reports are written.
+				if err := lab.Report(path, io.Discard); err != nil {
+					return err
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				_, err = out.Write(b)
+				return err
+			}
 		}
 	}
 	return reportRun
 }
 
 // reportRun renders a `computeladder run` results.json again.
-func reportRun(path string, out io.Writer) error {
+func reportRun(path, output string, out io.Writer) error {
 	run, err := results.ReadFile(path)
 	if err != nil {
 		return kit.Usage(err)
@@ -50,11 +74,11 @@ func reportRun(path string, out io.Writer) error {
 	if err := report.Write(filepath.Dir(path), run); err != nil {
 		return err
 	}
-	return report.Markdown(out, run)
+	return kit.PrintOutput(out, output, run.Document(), func(w io.Writer) error { return report.Markdown(w, run) })
 }
 
 func newCompareCmd() *cobra.Command {
-	var format, htmlPath string
+	var format, output, htmlPath string
 	cmd := &cobra.Command{
 		Use:   "compare <results.json|folder>...",
 		Short: "Compare runs — a class's — one line per run and variant; --html writes the class page",
@@ -63,6 +87,8 @@ and prints one line per run and variant: the run's label (run --label),
 target, machine, CPU model, Docker engine version, the microVM's
 accelerator (KVM, HVF or TCG), startup, cold start and warm latency.
 Only the documents are read, not the raw-sample files beside them.
+--format md|csv|json chooses the table's form; -o table|json, the flag
+every command that prints results takes, is the same as --format md|json.
 
 A file that cannot be read (truncated, not JSON, not a results.json) is
 reported on stderr and skipped; the others are still compared. A run id
@@ -82,6 +108,15 @@ be read.`,
   computeladder compare class/ --html class.html`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := kit.ValidOutput(output); err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("output") || cmd.Flags().Changed("json") {
+				if cmd.Flags().Changed("format") {
+					return kit.Usage(fmt.Errorf("-o and --format both given: use one"))
+				}
+				format = map[string]string{kit.OutputTable: "md", kit.OutputJSON: "json"}[output]
+			}
 			f, err := report.ParseFormat(format)
 			if err != nil {
 				return kit.Usage(fmt.Errorf("--%w", err))
@@ -120,6 +155,7 @@ be read.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "md", "table format: md (Markdown; also \"table\"), csv (medians in milliseconds, for a spreadsheet) or json")
 	cmd.Flags().StringVar(&htmlPath, "html", "", "also write the class page to this file: per variant, the spread of each figure across the runs, outliers named")
+	kit.RegisterOutput(cmd.Flags(), &output, "the table's form, as --format: table (md) or json")
 	return cmd
 }
 

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/harness/kit"
@@ -32,6 +35,7 @@ var labs = []func() kit.Lab{
 // commands are the harness's own subcommands, one constructor per file.
 var commands = []func() *cobra.Command{
 	newUpCmd,
+	newDownCmd,
 	newSweepCmd,
 	newReportCmd,
 	newCompareCmd,
@@ -44,17 +48,45 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "computeladder",
 		Short: "Deploy one app as a VM, a container and a function, and measure the ladder",
+		Long: `computeladder deploys one app as a microVM, a container and a function
+(locally, on LocalStack or on AWS), measures them side by side, and tears
+everything down; each lab of labs/ is one of its commands.
+
+Every command that prints results takes -o table|json. Every resource it
+creates carries its run id and its owner (this process): ` + "`sweep`" + ` removes what
+killed runs left and leaves runs whose owner still runs.
+
+Exit codes: 0 success; 1 a variant or check failed, or ` + "`up`" + `'s deployment
+died; 2 bad input (an unknown command, scenario, lab, variant,
+architecture or -o, a file that is not a run's results) or a missing
+prerequisite — nothing was created; 130 interrupted.`,
 		// Errors are printed once, by main, without the usage text: a failed
 		// deployment is not a usage mistake.
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("computeladder {{.Version}}\n")
 	scenario := &cobra.Command{
 		Use:   "scenario <name>",
 		Short: "Run one of the labs' scenarios (cold start, execution ceiling, state, ...)",
 		Long: `Each scenario deploys what it needs locally, shows one claim of the
 compute chapter happening, writes its figures to results/<run-id>/, and
 tears everything down. The lab guides in labs/ explain each one.`,
+		// A name that is no scenario is bad input (exit 2), not a
+		// reason to print the help and succeed.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			var names []string
+			for _, c := range cmd.Commands() {
+				if c.IsAvailableCommand() {
+					names = append(names, c.Name())
+				}
+			}
+			return kit.Usage(fmt.Errorf("unknown scenario %q: use %s", args[0], strings.Join(names, ", ")))
+		},
 	}
 	for _, l := range labs {
 		lab := l()

@@ -1,41 +1,82 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 
+	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
 func newSetupCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "setup [vm|container|lambda|all]",
-		Short: "Check the local prerequisites, say what was found, and install QEMU where possible",
-		Long: `Setup says which platform this is (Linux, macOS, or Linux inside WSL2),
-checks that the QEMU which runs this machine's guest is installed
-(qemu-system-x86_64 on x86-64, qemu-system-aarch64 on arm64) and which
-accelerator the guest gets (KVM on Linux, HVF on macOS, else TCG), and
-finds the Docker engine as the Docker CLI does — DOCKER_HOST, the current
-Docker context, then the sockets of Docker Engine, rootless Docker, Docker
-Desktop, Colima, OrbStack and Rancher Desktop — and says which one it found
-and how.
+		Use:   "setup [LAB|vm|container|lambda|all]",
+		Short: "Check what a lab needs on this machine, install what it can (QEMU, PostgreSQL, PgBouncer), name the rest",
+		Long: `Setup checks what a lab needs here and says what it found: which
+platform this is (Linux, macOS, or Linux inside WSL2); for a lab that
+deploys the microVM, the QEMU which runs this machine's guest
+(qemu-system-x86_64 on x86-64, qemu-system-aarch64 on arm64) and the
+accelerator the guest gets (KVM on Linux, HVF on macOS, else TCG); for a
+lab that deploys a container or a function, the Docker engine, found as
+the Docker CLI finds it — DOCKER_HOST, the current Docker context, then
+the sockets of Docker Engine, rootless Docker, Docker Desktop, Colima,
+OrbStack and Rancher Desktop; and the other programs the lab runs (the
+connection-storm lab's PostgreSQL server and PgBouncer).
 
-When QEMU is missing on Debian or Ubuntu (also inside WSL2) it installs it
-with apt-get (qemu-system-x86 or qemu-system-arm; as root, or with
-password-less sudo); on macOS it names the command, brew install qemu.
-It never installs Docker: it names it.`,
-		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: []string{"vm", "container", "lambda", "all"},
+What is missing it installs on Debian and Ubuntu (also inside WSL2) with
+apt-get, as root or with password-less sudo (qemu-system-x86 or
+qemu-system-arm, postgresql, pgbouncer); elsewhere it names the exact
+command (macOS: brew install qemu, postgresql@17, pgbouncer). It never
+installs Docker: it names it. Whatever is still missing stops it with
+exit 2, as it stops the lab itself.
+
+LAB is a lab's name (its folder under labs/, its make target lab-LAB);
+vm, container and lambda check one variant; all (the default) is the
+ladder lab's three variants.`,
+		Example: `  computeladder setup connection-storm
+  computeladder setup vm`,
+		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return setupNames(), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			which := "all"
 			if len(args) == 1 {
 				which = args[0]
 			}
-			variants, err := kit.ParseVariants(which)
+			needs, err := setupNeeds(which)
 			if err != nil {
 				return err
 			}
-			return targets.Setup(cmd.Context(), variants, cmd.ErrOrStderr())
+			return targets.Setup(cmd.Context(), needs.Variants, needs.Prereqs, cmd.ErrOrStderr())
 		},
 	}
+}
+
+// setupNeeds is what `setup which` checks: a variant's, every variant's
+// (all), or a lab's needs.
+func setupNeeds(which string) (kit.Needs, error) {
+	if which == "all" {
+		return kit.Needs{Variants: deployers.Variants}, nil
+	}
+	if v, err := deployers.ParseVariant(which); err == nil {
+		return kit.Needs{Variants: []deployers.Variant{v}}, nil
+	}
+	for _, l := range labs {
+		if lab := l(); lab.Name == which {
+			return lab.Needs, nil
+		}
+	}
+	return kit.Needs{}, kit.Usage(fmt.Errorf("unknown lab %q: use %s", which, strings.Join(setupNames(), ", ")))
+}
+
+func setupNames() []string {
+	names := []string{"all", "vm", "container", "lambda"}
+	for _, l := range labs {
+		names = append(names, l().Name)
+	}
+	return names
 }

@@ -3,11 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +19,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/qemu"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/targets"
 )
@@ -161,5 +166,161 @@ func TestSweepAfterKill(t *testing.T) {
 				t.Fatalf("left after sweep: %v", left)
 			}
 		})
+	}
+}
+
+// httpOK reports whether GET url answers 200.
+func httpOK(url string) bool {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// qemuPID reads the pid of the run's QEMU from its state directory.
+func qemuPID(t *testing.T, runID string) int {
+	t.Helper()
+	dir, err := qemu.DefaultStateDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, runID, "vm-*", "meta.json"))
+	if len(m) != 1 {
+		t.Fatalf("want one VM of run %s, found %v", runID, m)
+	}
+	b, err := os.ReadFile(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		PID   int    `json:"pid"`
+		Owner string `json:"computeladder.owner"`
+	}
+	if err := json.Unmarshal(b, &meta); err != nil || meta.PID == 0 || meta.Owner == "" {
+		t.Fatalf("meta.json %s: %v (pid %d, owner %q)", m[0], err, meta.PID, meta.Owner)
+	}
+	return meta.PID
+}
+
+// TestSweepLeavesALiveUpAndUpNoticesItsDeath runs `up` as another terminal
+// would, then `sweep` from here: the run is skipped, says why, and keeps
+// serving. Then the deployment is killed under it — the container by
+// `sweep --force`, the VM's QEMU by SIGKILL — and `up` says that it died
+// and exits 1, having removed what was left.
+func TestSweepLeavesALiveUpAndUpNoticesItsDeath(t *testing.T) {
+	deployertest.RequireDocker(t)
+	bin := buildCLI(t)
+	for _, variant := range []string{"container", "vm"} {
+		t.Run(variant, func(t *testing.T) {
+			if variant == "vm" {
+				deployertest.RequireQEMU(t)
+			}
+			runID := deployertest.RunID(t, "live"+variant[:2])
+			sweepAfter(t, runID)
+			cmd := exec.Command(bin, "up", variant, "--run-id", runID)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill() })
+			url := waitLine(t, stdout, "http://127.0.0.1:", 3*time.Minute)
+
+			out, err := exec.Command(bin, "sweep", "--run-id", runID).CombinedOutput()
+			if err != nil {
+				t.Fatalf("sweep: %v\n%s", err, out)
+			}
+			want := fmt.Sprintf("skipped run %s", runID)
+			if !strings.Contains(string(out), want) || !strings.Contains(string(out), fmt.Sprintf("owner pid %d on this host is still running", cmd.Process.Pid)) ||
+				regexp.MustCompile(`(?m)^removed \w+:`).Match(out) {
+				t.Fatalf("sweep during a running up:\n%s\nwant %q and the owner's pid, nothing removed", out, want)
+			}
+			if !httpOK(url + "/healthz") {
+				t.Fatalf("%s stopped answering after a sweep", url)
+			}
+
+			if variant == "container" {
+				out, err = exec.Command(bin, "sweep", "--run-id", runID, "--force").CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "removed container: container") {
+					t.Fatalf("sweep --force: %v\n%s", err, out)
+				}
+			} else if err := syscall.Kill(qemuPID(t, runID), syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err = <-done:
+			case <-time.After(time.Minute):
+				t.Fatalf("up did not notice its %s died:\n%s", variant, stderr.String())
+			}
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				t.Errorf("up exit = %v, want 1", err)
+			}
+			for _, want := range []string{"computeladder: the " + variant + " died:", "died while up"} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("up's stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			if left := leftovers(t, runID); len(left) > 0 {
+				t.Errorf("left after up exited: %v", left)
+			}
+		})
+	}
+}
+
+// TestUpDetachedAndDown: `up --detach` returns once the deployment
+// answers, leaving it to a background process; `down` stops that process,
+// which tears everything down.
+func TestUpDetachedAndDown(t *testing.T) {
+	deployertest.RequireDocker(t)
+	bin := buildCLI(t)
+	runID := deployertest.RunID(t, "detach")
+	sweepAfter(t, runID)
+	var stderr strings.Builder
+	up := exec.Command(bin, "up", "container", "--detach", "--run-id", runID)
+	up.Stderr = &stderr
+	out, err := up.Output()
+	if err != nil {
+		t.Fatalf("up --detach: %v\n%s", err, stderr.String())
+	}
+	url := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(stderr.String(), "computeladder down "+runID) {
+		t.Fatalf("up --detach printed %q and\n%s", url, stderr.String())
+	}
+	if !httpOK(url + "/healthz") {
+		t.Fatalf("%s does not answer after up --detach returned", url)
+	}
+	swept, err := exec.Command(bin, "sweep", "--run-id", runID).CombinedOutput()
+	if err != nil || !strings.Contains(string(swept), "skipped run "+runID) {
+		t.Fatalf("sweep of a detached up: %v\n%s", err, swept)
+	}
+	down, err := exec.Command(bin, "down", runID).CombinedOutput()
+	if err != nil {
+		t.Fatalf("down: %v\n%s", err, down)
+	}
+	for _, want := range []string{"SIGTERM to its owner", "run " + runID + " is down"} {
+		if !strings.Contains(string(down), want) {
+			t.Errorf("down's output lacks %q:\n%s", want, down)
+		}
+	}
+	if left := leftovers(t, runID); len(left) > 0 {
+		t.Fatalf("left after down: %v", left)
+	}
+	if httpOK(url + "/healthz") {
+		t.Errorf("%s still answers after down", url)
+	}
+	again, err := exec.Command(bin, "down", runID).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(again), "nothing found") {
+		t.Errorf("down of a run that is gone: %v\n%s; want exit 2", err, again)
 	}
 }

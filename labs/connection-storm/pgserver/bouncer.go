@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/computeladder/computeladder/harness/targets"
 )
 
 // ErrNoBouncer is wrapped by StartBouncer when pgbouncer is not installed.
@@ -26,6 +28,13 @@ type Bouncer struct {
 	cmd      *exec.Cmd
 	exited   chan struct{}
 }
+
+// PgBouncer is the bouncer as a prerequisite of the lab (for
+// `computeladder setup connection-storm` and the lab's check).
+var PgBouncer = targets.Prereq{Name: "pgbouncer", Find: BouncerPath, Apt: "pgbouncer", Brew: "pgbouncer"}
+
+// Postgres is the server as a prerequisite of the lab.
+var Postgres = targets.Prereq{Name: "PostgreSQL server (initdb, postgres)", Find: BinDir, Apt: "postgresql", Brew: "postgresql@17"}
 
 // BouncerPath finds the pgbouncer binary.
 func BouncerPath() (string, error) {

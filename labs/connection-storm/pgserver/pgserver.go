@@ -124,6 +124,10 @@ func Start(ctx context.Context, opts Options) (s *Server, err error) {
 			s = nil
 		}
 	}()
+	// The owner, so that a sweep leaves a running lab's server alone.
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(deployers.Self()+"\n"), 0o644); err != nil {
+		return s, fmt.Errorf("pgserver: %w", err)
+	}
 	if owner != nil {
 		if err := os.Chown(dir, owner[0], owner[1]); err != nil {
 			return s, fmt.Errorf("pgserver: %w", err)
@@ -277,6 +281,10 @@ func stopProcess(p *os.Process, exited <-chan struct{}) error {
 	}
 }
 
+// ownerFile, in a server's directory, holds its owner's label
+// (deployers.Self): the process that started the server.
+const ownerFile = "owner"
+
 // Sweeper finds the servers (and their PgBouncers) that runs left, from
 // the run id in their directories' names: what `computeladder sweep`, a
 // second Ctrl-C and the lab's leftover check see of this package.
@@ -302,7 +310,8 @@ func (Sweeper) List(_ context.Context, runID string) ([]deployers.Resource, erro
 		if i <= 0 || (runID != "" && rest[:i] != runID) {
 			continue
 		}
-		out = append(out, deployers.Resource{Kind: "postgres-server", ID: dir, RunID: rest[:i]})
+		owner, _ := os.ReadFile(filepath.Join(dir, ownerFile))
+		out = append(out, deployers.Resource{Kind: "postgres-server", ID: dir, RunID: rest[:i], Owner: strings.TrimSpace(string(owner))})
 	}
 	return out, nil
 }
