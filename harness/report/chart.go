@@ -1,9 +1,11 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -545,4 +547,86 @@ func orColor(c string, i int) string {
 		return c
 	}
 	return color(i)
+}
+
+// Dot is one dot of a strip plot: a value, its colour and hover title;
+// Ring draws a red ring round it (an outlier) and Name, when set, writes
+// it under the axis on a line of its own, joined to the dot.
+type Dot struct {
+	Value float64
+	Color string
+	Title string
+	Ring  bool
+	Name  string
+}
+
+// BoxStats is a box plot's box (Q1 – Q3, with the median) and whiskers
+// (Lo – Hi).
+type BoxStats struct{ Lo, Q1, Median, Q3, Hi float64 }
+
+// StripChart is a strip plot over a box plot: every value a dot (with a
+// little vertical jitter, so that equal values stay visible as several
+// dots) along the X axis, the box behind them, a legend of the dots'
+// colours and the named dots' names under the axis, one a line in the
+// order of their values.
+type StripChart struct {
+	ID, Label string
+	X         Axis
+	Dots      []Dot
+	Box       *BoxStats // nil: no box
+	Legend    []LegendItem
+	Width     float64
+}
+
+// SVG renders the chart.
+func (c StripChart) SVG() template.HTML {
+	W := orDefault(c.Width, 760)
+	const L, R, T, band = 40.0, 40.0, 10.0, 56.0
+	lh := legendHeight(c.Legend, W-L-R)
+	top := T + lh
+	mid, axisY := top+band/2, top+band
+	var named []Dot
+	for _, d := range c.Dots {
+		if d.Name != "" {
+			named = append(named, d)
+		}
+	}
+	slices.SortStableFunc(named, func(a, b Dot) int { return cmp.Compare(a.Value, b.Value) })
+	nameY := axisY + 54
+	H := nameY + 16*float64(len(named)) - 4
+	if len(named) == 0 {
+		H = axisY + 46
+	}
+	var b svgBuilder
+	b.open(c.ID, c.Label, W, H)
+	b.legend(c.Legend, L, T, W-L-R)
+	b.xAxis(c.X, L, W-R, axisY, top)
+	px := func(v float64) float64 { return L + (W-R-L)*c.X.frac(v) }
+	if s := c.Box; s != nil {
+		b.f(`<line class="whisker" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#999"/>`, px(s.Lo), px(s.Hi), mid, mid)
+		b.f(`<rect class="box" x="%.1f" y="%.1f" width="%.1f" height="28" fill="#eef2f8" stroke="#7a8aa6"><title>middle half: %s – %s</title></rect>`,
+			px(s.Q1), mid-14, math.Max(1, px(s.Q3)-px(s.Q1)), esc(c.X.format(s.Q1)), esc(c.X.format(s.Q3)))
+		b.f(`<line class="median" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#334" stroke-width="2"><title>median %s</title></line>`,
+			px(s.Median), px(s.Median), mid-14, mid+14, esc(c.X.format(s.Median)))
+	}
+	for i, d := range c.Dots {
+		ring := ""
+		if d.Ring {
+			ring = ` stroke="#c00" stroke-width="2.5"`
+		}
+		b.f(`<circle class="mark" cx="%.1f" cy="%.1f" r="4.5" fill="%s" fill-opacity="0.85"%s><title>%s</title></circle>`,
+			px(d.Value), mid+float64(i%5-2)*5, orColor(d.Color, 0), ring, esc(d.Title))
+	}
+	for i, d := range named {
+		x, y := px(d.Value), nameY+16*float64(i)
+		w := textWidth(d.Name)
+		tx := x + 4
+		if x > W/2 {
+			tx = x - 4 - w
+		}
+		tx = math.Max(4, math.Min(tx, W-4-w))
+		b.f(`<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#c00" stroke-dasharray="2 2"/>`, x, x, mid+8, y-4)
+		b.f(`<text class="value outlier" x="%.1f" y="%.1f" fill="#b00">%s</text>`, tx, y, esc(d.Name))
+	}
+	return b.html()
 }

@@ -64,3 +64,30 @@ func TestAxisTicks(t *testing.T) {
 		t.Errorf("20 on 0–40 at %v, want 0.5", f)
 	}
 }
+
+// A strip chart draws a mark per dot, rings the ringed ones and writes
+// the named ones under the axis in the order of their values, whatever
+// the order of the dots.
+func TestStripChartNamesInValueOrder(t *testing.T) {
+	c := StripChart{ID: "s", Label: "s", X: Duration("startup", 40*time.Millisecond, 9*time.Second, true),
+		Dots: []Dot{
+			{Value: float64(9 * time.Second), Ring: true, Name: "Tao — 9.00 s"},
+			{Value: float64(400 * time.Millisecond)},
+			{Value: float64(40 * time.Millisecond), Ring: true, Name: "Una — 40.0 ms"},
+		},
+		Box: &BoxStats{Lo: 4e8, Q1: 4e8, Median: 4e8, Q3: 4e8, Hi: 4e8}}
+	svg := string(c.SVG())
+	if n := strings.Count(svg, `<circle class="mark"`); n != 3 {
+		t.Errorf("%d marks, want 3", n)
+	}
+	if n := strings.Count(svg, `stroke="#c00" stroke-width="2.5"`); n != 2 {
+		t.Errorf("%d ringed dots, want 2", n)
+	}
+	una, tao := strings.Index(svg, ">Una — 40.0 ms<"), strings.Index(svg, ">Tao — 9.00 s<")
+	if una < 0 || tao < 0 || una > tao {
+		t.Errorf("the names are not both drawn in the order of their values (Una at %d, Tao at %d):\n%s", una, tao, svg)
+	}
+	if !strings.Contains(svg, `class="box"`) || !strings.Contains(svg, `class="axis-label"`) {
+		t.Errorf("no box or no axis label:\n%s", svg)
+	}
+}

@@ -188,7 +188,7 @@ func ClassVariants(c *results.Class) []*ClassVariant {
 		g := groups[k]
 		slices.Sort(g.Accels)
 		for _, f := range g.Figures {
-			f.settle()
+			f.settle(g.Accels)
 		}
 		g.fillCells()
 		out = append(out, g)
@@ -196,8 +196,9 @@ func ClassVariants(c *results.Class) []*ClassVariant {
 	return out
 }
 
-// settle computes f's spread, fences and outliers, and draws it.
-func (f *ClassFigure) settle() {
+// settle computes f's spread, fences and outliers, and draws it (a
+// legend of accels).
+func (f *ClassFigure) settle(accels []string) {
 	xs := make([]time.Duration, len(f.Points))
 	for i, p := range f.Points {
 		xs[i] = p.Value
@@ -218,7 +219,7 @@ func (f *ClassFigure) settle() {
 		}
 	}
 	slices.SortStableFunc(f.Outliers, func(a, b classPoint) int { return cmp.Compare(a.Value, b.Value) })
-	f.Chart = stripChart(f)
+	f.Chart = stripChart(f, accels)
 }
 
 // fillCells fills each row's figures, marking outliers.
@@ -307,7 +308,6 @@ var classPage = template.Must(template.New("class").Funcs(template.FuncMap{
 	"fence": func(f *ClassFigure) string {
 		return fmt.Sprintf("fences %s – %s", signedDur(f.Lo), dur(f.Hi))
 	},
-	"accelColor": accelColor,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>computeladder class view</title>
@@ -317,7 +317,7 @@ table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding
 th{background:#f4f4f4}td.out{color:#b00;font-weight:700}
 .rule{background:#f7f7f2;border-left:4px solid #bb8;padding:.5rem .8rem}
 .err{color:#b00}figure{margin:1rem 0}figcaption{font-size:.9rem;color:#444;max-width:760px}
-.key{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin:0 .25em 0 .8em;vertical-align:middle}
+svg.chart{display:block;max-width:100%;height:auto}
 svg text{font-size:12px;font-family:system-ui,sans-serif}
 </style></head><body>
 <h1>computeladder class view</h1>
@@ -327,11 +327,11 @@ Each dot is one run: {{range $i, $m := .Metrics}}{{if $i}}; {{end}}<b>{{$m.Name}
 {{if .Variants}}<p>{{range .Variants}}<a href="#{{.ID}}">{{.Title}}</a> {{end}}{{if .Class.Skipped}}· <a href="#skipped">skipped files</a>{{end}}</p>{{else}}<p class="err">No run to show.</p>{{end}}
 {{range .Variants}}<section id="{{.ID}}">
 <h2>{{.Title}}</h2>
-{{if .Accels}}<p>Dot colour: the microVM's accelerator —{{range .Accels}}<span class="key" style="background:{{accelColor .}}"></span>{{.}}{{end}}. A red ring marks an outlier.</p>{{else}}<p>A red ring marks an outlier.</p>{{end}}
+<p>{{if .Accels}}Dot colour: the microVM's accelerator (the charts' legend). {{end}}A red ring marks an outlier, named under the axis.</p>
 {{range .Figures}}<figure>{{.Chart}}<figcaption><b>{{.Name}}</b>{{if .LogScale}} (log scale){{end}}: {{if .Points}}{{len .Points}} runs, median {{dur .Stats.Median}}, middle half {{dur .Stats.Q1}} – {{dur .Stats.Q3}}, range {{dur .Stats.Min}} – {{dur .Stats.Max}}{{if .Fenced}} ({{fence .}}).
 {{if .Outliers}}<span class="err">Outliers: {{range $i, $o := .Outliers}}{{if $i}}, {{end}}<b>{{$o.Who}}</b> {{dur $o.Value}} ({{$o.Out}}){{end}}.</span>{{else}}No outliers.{{end}}{{else}}. Fewer than 4 runs: no outliers named.{{end}}{{else}}not measured in any run.{{end}}
 {{if .NotMeasured}}Not measured: {{join .NotMeasured}}.{{end}}</figcaption></figure>
-{{end}}<table class="runs"><thead><tr><th>who</th><th>run</th><th>CPU model</th><th>machine</th><th>accel</th><th>Docker</th>{{range .Figures}}<th>{{.Name}}</th>{{end}}</tr></thead><tbody>
+{{end}}<table class="runs" id="runs-{{.ID}}"><thead><tr><th>who</th><th>run</th><th>CPU model</th><th>machine</th><th>accel</th><th>Docker</th>{{range .Figures}}<th>{{.Name}}</th>{{end}}</tr></thead><tbody>
 {{range .Rows}}<tr><td>{{.Who}}</td><td>{{.RunID}}</td><td>{{or .CPU "—"}}</td><td>{{.Machine}}</td><td>{{or .Accel "—"}}</td><td>{{or .Docker "—"}}</td>{{range .Cells}}<td{{if .Out}} class="out"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody></table>
 </section>

@@ -167,8 +167,8 @@ func TestClassHTML(t *testing.T) {
 	page := b.String()
 	for _, want := range []string{
 		`<section id="variant-vm">`, `<section id="variant-container">`,
-		`<svg id="vm-startup"`, `<svg id="vm-cold"`, `<svg id="vm-warm"`, `<svg id="container-startup"`,
-		`<text class="outlier"`, `Tao — 9.00 s`, `Una — 40.0 ms`,
+		`<svg class="chart" id="vm-startup"`, `<svg class="chart" id="vm-cold"`, `<svg class="chart" id="vm-warm"`, `<svg class="chart" id="container-startup"`,
+		`<text class="value outlier"`, `Tao — 9.00 s`, `Una — 40.0 ms`,
 		`Outliers: <b>Tao</b> 9.00 s (above)`,
 		"9 runs from 11 files (skipped: 1; duplicates counted once: 1)",
 		"Tukey&#39;s fences", "<td class=\"out\">9.00 s</td>",
@@ -182,7 +182,7 @@ func TestClassHTML(t *testing.T) {
 	if strings.Contains(page, "<script>") {
 		t.Error("a label reached the page unescaped")
 	}
-	if n := strings.Count(page, `<circle class="run"`); n != 2*3*9 {
+	if n := strings.Count(page, `<circle class="mark"`); n != 2*3*9 {
 		t.Errorf("%d dots, want one per run, variant and figure (54)", n)
 	}
 }
