@@ -20,7 +20,8 @@ func newReportCmd() *cobra.Command {
 		Long: `Reads a results document and writes its reports again beside it: a
 ` + "`computeladder run`" + `'s results.json gives report.md and report.html; a
 scenario's own document (cold-start.json, execution-ceiling.json,
-state.json, storm.json) gives its .md summary and report.html.`,
+state.json, storm.json, local-friction.json) gives its .md summary and
+report.html.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return resultsKind(args[0])(args[0], cmd.OutOrStdout())
