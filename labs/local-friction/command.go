@@ -33,8 +33,8 @@ Duration and Max Memory Used; the memory size; no IAM on the gateway; the
 event's shape; a function error and a timeout on the bare emulator; two
 invokes at once; no freeze between invokes. Each row says what Lambda does
 (with its AWS source) and what the project does about it.
-Results go to results/<run-id>/local-friction.json and local-friction.md;
-everything is torn down, also on error and Ctrl-C. Exits 1 when a claim
+Results go to results/<run-id>/local-friction.json, local-friction.md and
+report.html (the table and its charts); everything is torn down, also on error and Ctrl-C. Exits 1 when a claim
 does not hold.`,
 		Example: `  computeladder scenario local-friction
   computeladder scenario local-friction --timeout 3s --idle 5s
@@ -75,6 +75,7 @@ does not hold.`,
 			})
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 		Verdict:  verdict,
 		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda}},
 	}.Lab()

@@ -22,7 +22,7 @@ func newReportCmd() *cobra.Command {
 		Long: `Reads a results document and writes its reports again beside it: a
 ` + "`computeladder run`" + `'s results.json gives report.md and report.html; a
 scenario's own document (cold-start.json, execution-ceiling.json,
-state.json, storm.json, ...) gives its .md summary and report.html. It
+state.json, storm.json, local-friction.json, ...) gives its .md summary and report.html. It
 prints the summary (-o json: the results document). A file that is not a
 run's results — any other JSON, a file without a run id or variants — is
 refused (exit 2) and nothing is written.`,
