@@ -108,6 +108,7 @@ error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
 	}.Lab()
 }
