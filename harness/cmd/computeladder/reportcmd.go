@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -20,7 +22,8 @@ func newReportCmd() *cobra.Command {
 		Long: `Reads a results document and writes its reports again beside it: a
 ` + "`computeladder run`" + `'s results.json gives report.md and report.html; a
 scenario's own document (cold-start.json, execution-ceiling.json,
-state.json, storm.json) gives its .md summary and report.html.`,
+state.json, storm.json, checkout.json — or any name, when its "lab"
+field names the lab) gives its .md summary and report.html.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return resultsKind(args[0])(args[0], cmd.OutOrStdout())
@@ -30,13 +33,32 @@ state.json, storm.json) gives its .md summary and report.html.`,
 
 // resultsKind is the one place that tells which kind of results document
 // path is, and returns what renders its reports again: a scenario's
-// document by the name the lab gives it (<Results>.json), anything else as
-// a `computeladder run` results.json (which the results package checks).
+// document by the lab its "lab" field names (whatever the file is called:
+// the checkout lab's reference is results.json), else by the name the lab
+// gives it (<Results>.json); anything else as a `computeladder run`
+// results.json (which the results package checks).
 func resultsKind(path string) func(path string, out io.Writer) error {
+	var doc struct {
+		Lab string `json:"lab"`
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &doc) // unreadable or not JSON: the renderer says so
+	}
+	var byName func(path string, out io.Writer) error
 	for _, l := range labs {
-		if lab := l(); lab.Results != "" && lab.Report != nil && filepath.Base(path) == lab.Results+".json" {
+		lab := l()
+		if lab.Results == "" || lab.Report == nil {
+			continue
+		}
+		if doc.Lab == lab.Results {
 			return lab.Report
 		}
+		if byName == nil && filepath.Base(path) == lab.Results+".json" {
+			byName = lab.Report
+		}
+	}
+	if byName != nil {
+		return byName
 	}
 	return reportRun
 }
