@@ -166,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	res := &Result{Header: results.NewHeader(cfg.RunID),
+	res := &Result{Lab: Results, Header: results.NewHeader(cfg.RunID),
 		Rate: cfg.Rate, Duration: cfg.Duration, Warmup: cfg.Warmup, KeepAlive: cfg.KeepAlive, Gap: cfg.KeepAlive + gapMargin,
 		Burst: cfg.Burst, Rounds: cfg.Rounds, PoolSize: cfg.PoolSize, CPUs: runtime.NumCPU(),
 		Postgres: storm.Postgres{MaxConnections: maxConnections, Reserved: reserved, Available: maxConnections - reserved},

@@ -42,9 +42,9 @@ on one local container. On each:
      capacity, which sizes the always-on bill.
 Then the month's bill at --rate: Lambda against as many Fargate tasks as
 the rate needs, the crossover, and the decision the figures support.
-Results go to results/<run-id>/checkout.json and checkout.md; everything
-(the deployments, PostgreSQL and its directory) is torn down, also on
-error and Ctrl-C.`,
+Results go to results/<run-id>/checkout.json, checkout.md and the page
+report.html; everything (the deployments, PostgreSQL and its directory)
+is torn down, also on error and Ctrl-C.`,
 		Example: `  computeladder scenario checkout
   computeladder scenario checkout --rate 100 --duration 20s --rounds 3
   computeladder scenario checkout --short`,
@@ -108,6 +108,7 @@ error and Ctrl-C.`,
 			})
 		},
 		Markdown: Markdown,
+		HTML:     HTML,
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
 		Needs: kit.Needs{
 			Variants: []deployers.Variant{deployers.Lambda, deployers.Container},

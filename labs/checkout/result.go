@@ -17,6 +17,10 @@ const StallThreshold = 100 * time.Millisecond
 
 // Result is one run's figures: checkout.json.
 type Result struct {
+	// Lab names the document's kind, Results ("checkout"), so that
+	// `computeladder report` knows it under any file name (the reference
+	// run's is results.json).
+	Lab string `json:"lab"`
 	results.Header
 	Rate     int           `json:"rate"`
 	Duration time.Duration `json:"duration_ns"`

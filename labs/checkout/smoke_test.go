@@ -12,6 +12,7 @@ import (
 	"github.com/computeladder/computeladder/deployers/artifact"
 	"github.com/computeladder/computeladder/deployers/deployertest"
 	"github.com/computeladder/computeladder/harness/kit/kittest"
+	"github.com/computeladder/computeladder/harness/report/reporttest"
 	"github.com/computeladder/computeladder/harness/targets"
 	storm "github.com/computeladder/computeladder/labs/connection-storm"
 	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
@@ -65,4 +66,17 @@ func TestCheckoutShort(t *testing.T) {
 	if err := Markdown(&md, res); err != nil || !strings.Contains(md.String(), "## Decision") || !strings.Contains(md.String(), ClaimPastCrossover+": holds") {
 		t.Errorf("markdown: %v\n%s", err, md.String())
 	}
+	// The page, from the real run: the document says its lab, and the
+	// charts lay out in Chromium.
+	if res.Lab != Results {
+		t.Errorf("the result's lab is %q, want %q (computeladder report tells it by that)", res.Lab, Results)
+	}
+	var page bytes.Buffer
+	if err := HTML(&page, res); err != nil {
+		t.Fatal(err)
+	}
+	g := reporttest.Render(t, page.Bytes())
+	g.Chart(t, "gap", reporttest.Want{Marks: 8, Axes: 1, Legend: 3, Texts: []string{"lambda, after the gap", "container, after the gap"}})
+	g.Chart(t, "orders", reporttest.Want{Marks: 2, Axes: 1, Legend: 4, Texts: []string{"lambda", "container"}})
+	g.Chart(t, "bill", reporttest.Want{Marks: 2, Axes: 1, Legend: 1})
 }

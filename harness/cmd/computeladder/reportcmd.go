@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -22,9 +23,10 @@ func newReportCmd() *cobra.Command {
 		Long: `Reads a results document and writes its reports again beside it: a
 ` + "`computeladder run`" + `'s results.json gives report.md and report.html; a
 scenario's own document (cold-start.json, execution-ceiling.json,
-state.json, storm.json, local-friction.json, ...) gives its .md summary and report.html. It
-prints the summary (-o json: the results document). A file that is not a
-run's results — any other JSON, a file without a run id or variants — is
+state.json, storm.json, local-friction.json, checkout.json — or any name,
+when its "lab" field names the lab) gives its .md summary and report.html.
+It prints the summary (-o json: the results document). A file that is not
+a run's results — any other JSON, a file without a run id or variants — is
 refused (exit 2) and nothing is written.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -40,29 +42,53 @@ refused (exit 2) and nothing is written.`,
 
 // resultsKind is the one place that tells which kind of results document
 // path is, and returns what renders its reports again: a scenario's
-// document by the name the lab gives it (<Results>.json), anything else as
-// a `computeladder run` results.json (which the results package checks).
+// document by the lab its "lab" field names (whatever the file is called:
+// the checkout lab's reference is results.json), else by the name the lab
+// gives it (<Results>.json); anything else as a `computeladder run`
+// results.json (which the results package checks).
 func resultsKind(path string) func(path, output string, out io.Writer) error {
+	var doc struct {
+		Lab string `json:"lab"`
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &doc) // unreadable or not JSON: the renderer says so
+	}
+	var byName func(path string, out io.Writer) error
 	for _, l := range labs {
-		if lab := l(); lab.Results != "" && lab.Report != nil && filepath.Base(path) == lab.Results+".json" {
-			return func(path, output string, out io.Writer) error {
-				if output != kit.OutputJSON {
-					return lab.Report(path, out)
-				}
-				// -o json: the document as it is, once its reports are written.
-				if err := lab.Report(path, io.Discard); err != nil {
-					return err
-				}
-				b, err := os.ReadFile(path)
-				if err != nil {
-					return err
-				}
-				_, err = out.Write(b)
-				return err
-			}
+		lab := l()
+		if lab.Results == "" || lab.Report == nil {
+			continue
+		}
+		if doc.Lab == lab.Results {
+			return labReport(lab.Report)
+		}
+		if byName == nil && filepath.Base(path) == lab.Results+".json" {
+			byName = lab.Report
 		}
 	}
+	if byName != nil {
+		return labReport(byName)
+	}
 	return reportRun
+}
+
+// labReport renders a lab's document again with report and prints its
+// summary, or with -o json the document as it is.
+func labReport(report func(path string, out io.Writer) error) func(path, output string, out io.Writer) error {
+	return func(path, output string, out io.Writer) error {
+		if output != kit.OutputJSON {
+			return report(path, out)
+		}
+		if err := report(path, io.Discard); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		_, err = out.Write(b)
+		return err
+	}
 }
 
 // reportRun renders a `computeladder run` results.json again.

@@ -71,3 +71,44 @@ func TestResultsKindByName(t *testing.T) {
 		}
 	}
 }
+
+// A lab's document named results.json (the checkout lab's reference run)
+// is told from a run's results.json by its "lab" field: it renders as the
+// lab's; without the field it is taken for a run's and refused.
+func TestReportTellsALabResultByItsLabField(t *testing.T) {
+	ref, err := os.ReadFile(filepath.Join("..", "..", "..", "labs", "checkout", "reference", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(path, ref, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "report", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "# Checkout API: run 20261130-110956-f3c889") {
+		t.Errorf("report printed no checkout summary:\n%s", out)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil || !strings.Contains(string(page), `id="gap"`) || !strings.Contains(string(page), `id="orders"`) {
+		t.Errorf("report.html not written with the checkout charts: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.md")); err == nil {
+		t.Error("a ladder report.md was written for a checkout document")
+	}
+
+	other := t.TempDir()
+	path = filepath.Join(other, "results.json")
+	if err := os.WriteFile(path, []byte(strings.Replace(string(ref), `"lab": "checkout",`, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "report", path); err == nil || kit.ExitCode(err) != 2 {
+		t.Errorf("report of a checkout document without its lab field, named results.json: %v, want it refused as a run's results", err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "report.html")); err == nil {
+		t.Error("report.html written for a refused document")
+	}
+}
