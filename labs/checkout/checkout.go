@@ -331,6 +331,6 @@ func (s *session) steady(ctx context.Context, base, v, when string, dur time.Dur
 		label += " gap"
 	}
 	c.Logf("%-9s %-10s %d req/s for %s: p50 %s, p99 %s, max %s, %d over %s, %d errors",
-		v, label, c.Rate, dur, ms(seg.Summary.Latency.P50), ms(seg.Summary.Latency.P99), ms(seg.Summary.Latency.Max), seg.Stalled, StallThreshold, seg.Summary.Errors)
+		v, label, c.Rate, dur, pct(seg.Summary.Latency, 0.5), pct(seg.Summary.Latency, 0.99), ms(seg.Summary.Latency.Max), seg.Stalled, StallThreshold, seg.Summary.Errors)
 	return seg, nil
 }

@@ -32,7 +32,7 @@ func Markdown(w io.Writer, r *Result) error {
 				envs = fmt.Sprint(s.NewAfterGap)
 			}
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %d | %d | %s |\n", s.Variant, x.name, x.seg.Summary.Requests,
-				ms(l.P50), ms(l.P90), pct(l, 0.99), ms(l.Max), x.seg.Stalled, x.seg.Summary.Errors, envs)
+				pct(l, 0.5), pct(l, 0.9), pct(l, 0.99), ms(l.Max), x.seg.Stalled, x.seg.Summary.Errors, envs)
 		}
 	}
 
@@ -64,10 +64,17 @@ func Markdown(w io.Writer, r *Result) error {
 	return err
 }
 
-// pct is the p99 where the sample count supports it, else "—" and n.
+// pct is the p-quantile (0.5, 0.9 or 0.99) where the sample count
+// supports it (load.MinSamples), else "—" and n.
 func pct(q load.Quantiles, p float64) string {
 	if !q.Supports(p) {
 		return fmt.Sprintf("— (n %d)", q.N)
+	}
+	switch p {
+	case 0.5:
+		return ms(q.P50)
+	case 0.9:
+		return ms(q.P90)
 	}
 	return ms(q.P99)
 }

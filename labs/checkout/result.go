@@ -152,8 +152,8 @@ func (r *Result) judge() {
 		results.ClaimOf(ClaimFunctionStalls, f.NewAfterGap > 0 && f.After.Stalled > 0,
 			fmt.Sprintf("after %s quiet (keep-alive %s) the function started %d new environment(s); %d requests over %s, max %s (before the gap: %d, max %s)",
 				r.Gap, r.KeepAlive, f.NewAfterGap, f.After.Stalled, StallThreshold, ms(f.After.Summary.Latency.Max), f.Before.Stalled, ms(f.Before.Summary.Latency.Max))),
-		results.ClaimOf(ClaimContainerSteady, c.After.Stalled == 0 && c.After.Summary.Latency.P99 < f.After.Summary.Latency.P99,
-			fmt.Sprintf("after the same gap the container's p99 was %s (%d stalled) against the function's %s", ms(c.After.Summary.Latency.P99), c.After.Stalled, ms(f.After.Summary.Latency.P99))),
+		results.ClaimOf(ClaimContainerSteady, c.After.Stalled == 0 && tailOf(c.After.Summary.Latency) < tailOf(f.After.Summary.Latency),
+			fmt.Sprintf("after the same gap the container's %s (%d stalled) against the function's %s", tailText(c.After.Summary.Latency), c.After.Stalled, tailText(f.After.Summary.Latency))),
 		results.ClaimOf(ClaimOrdersExhausted, f.Orders.DBUnavailable > 0,
 			fmt.Sprintf("%d × %d concurrent orders on the function: %d database_unavailable (503) for %d seats of %d connections each", r.Rounds, r.Burst, f.Orders.DBUnavailable, r.Postgres.Available, r.PoolSize)),
 		results.ClaimOf(ClaimContainerOrders, c.Orders.Requests > 0 && c.Orders.Created == c.Orders.Requests,
@@ -176,11 +176,29 @@ func (r *Result) decide() string {
 		return fmt.Sprintf("No decision: this run does not support moving the checkout API off the function (%s did not hold); look at the figures, and run again with a longer --duration.", strings.Join(failed, ", "))
 	}
 	return fmt.Sprintf("Run the checkout API on the container. At %d req/s the function bills %s a month against %s for %d Fargate task(s) (%s), "+
-		"after a %s quiet gap its p99 was %s against the container's %s, and an order spike of %d got %d database_unavailable on the function against %d on the container. "+
+		"after a %s quiet gap %d of its %d requests failed and its answered ones' %s, against the container's %s with %d failed, and an order spike of %d got %d database_unavailable on the function against %d on the container. "+
 		"The function wins back only below the crossover (%s), for spiky traffic with long idle stretches.",
 		r.Rate, cost.Dollars(b.LambdaMonthly), cost.Dollars(b.AlwaysOnMonthly), b.Instances, b.AlwaysOn,
-		r.Gap, ms(f.After.Summary.Latency.P99), ms(c.After.Summary.Latency.P99),
+		r.Gap, f.After.Summary.Errors, f.After.Summary.Requests, tailText(f.After.Summary.Latency), tailText(c.After.Summary.Latency), c.After.Summary.Errors,
 		r.Burst, f.Orders.DBUnavailable, c.Orders.DBUnavailable, b.CrossoverText)
+}
+
+// tailOf is the tail a stretch's sample count supports: its p99 where
+// the count supports one (load.MinSamples), else its slowest request.
+func tailOf(q load.Quantiles) time.Duration {
+	if q.Supports(0.99) {
+		return q.P99
+	}
+	return q.Max
+}
+
+// tailText names tailOf's figure: "p99 was X", or "slowest was X (n N, too
+// few for a p99)".
+func tailText(q load.Quantiles) string {
+	if q.Supports(0.99) {
+		return "p99 was " + ms(q.P99)
+	}
+	return fmt.Sprintf("slowest was %s (n %d, too few for a p99)", ms(q.Max), q.N)
 }
 
 // ms renders a duration in milliseconds with two decimals.

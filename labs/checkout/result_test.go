@@ -76,3 +76,34 @@ func TestOrdersAdd(t *testing.T) {
 		t.Errorf("orders %+v", o)
 	}
 }
+
+// TestDecisionQuotesNoUnsupportedP99: when only two requests after the gap
+// were answered (the rest failed), the decision and the claim quote the
+// slowest of them with n, not a "p99" that is the max under another name,
+// and say how many failed; a supported p99 is still quoted as one.
+func TestDecisionQuotesNoUnsupportedP99(t *testing.T) {
+	r := result()
+	r.Function.After = Segment{
+		Summary: load.Summary{Requests: 250, Errors: 248, Latency: load.Quantiles{N: 2, P50: 6450 * time.Millisecond, P99: 7230 * time.Millisecond, Max: 7230 * time.Millisecond}},
+		Stalled: 2,
+	}
+	r.judge()
+	for _, text := range []string{r.Decision, r.Claims.Get(ClaimContainerSteady).Detail} {
+		if strings.Contains(text, "its p99 was 7230") || strings.Contains(text, "function's p99") {
+			t.Errorf("quotes a p99 of 2 requests: %s", text)
+		}
+		if !strings.Contains(text, "slowest was 7230.00 ms (n 2, too few for a p99)") {
+			t.Errorf("does not quote the slowest with n: %s", text)
+		}
+		if !strings.Contains(text, "p99 was 4.00 ms") {
+			t.Errorf("does not quote the container's supported p99: %s", text)
+		}
+	}
+	if !strings.Contains(r.Decision, "248 of its 250 requests failed") {
+		t.Errorf("decision does not say how many failed: %s", r.Decision)
+	}
+	var md bytes.Buffer
+	if err := Markdown(&md, r); err != nil || !strings.Contains(md.String(), "— (n 2)") {
+		t.Errorf("markdown shows p50/p90/p99 of 2 requests: %v\n%s", err, md.String())
+	}
+}
