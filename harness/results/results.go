@@ -404,16 +404,12 @@ func upgradeV1(run *Run) {
 	}
 }
 
-// ReadFile reads a results.json file and the sample files beside it.
+// ReadFile reads a results.json file (ReadDocument) and the sample files
+// beside it.
 func ReadFile(path string) (*Run, error) {
-	f, err := os.Open(path)
+	run, err := ReadDocument(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	run, err := Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for _, v := range run.Variants {
 		if v.Warm == nil || v.Warm.Result == nil || v.Warm.SamplesFile == "" {

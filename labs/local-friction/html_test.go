@@ -17,7 +17,7 @@ func frictionResult() *Result {
 	ok := Exchange{Status: 200, Body: `{"statusCode":200}`}
 	r := &Result{
 		Header: results.Header{RunID: "r-friction", Date: "2026-11-30T10:00:00Z"}, MemoryMB: 128, Timeout: 2 * time.Second, Idle: 2 * time.Second,
-		Behaviour: Behaviour{Passed: 32},
+		Behaviour: results.Behaviour{Passed: 32},
 		Init: InitFigures{InitReport: 215 * time.Millisecond, ReportInit: 320 * time.Microsecond, FirstDuration: 240 * time.Millisecond,
 			FirstInvoke: 250 * time.Millisecond, Warm: 68 * time.Millisecond},
 		Memory: MemoryFigures{Reports: 34, MemorySizeMB: 128, MaxMemoryUsedMB: []int{128}, LimitBytes: 128 << 20,

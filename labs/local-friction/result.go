@@ -19,14 +19,14 @@ type Result struct {
 	URL string `json:"url"`
 	Env string `json:"env"`
 
-	Behaviour   Behaviour     `json:"behaviour"`
-	Init        InitFigures   `json:"init"`
-	Memory      MemoryFigures `json:"memory"`
-	Freeze      FreezeFigures `json:"freeze"`
-	IAM         IAMFigures    `json:"iam"`
-	Events      EventFigures  `json:"events"`
-	TimeoutRun  TimeoutRun    `json:"timeout"`
-	Concurrency Concurrency   `json:"concurrency"`
+	Behaviour   results.Behaviour `json:"behaviour"`
+	Init        InitFigures       `json:"init"`
+	Memory      MemoryFigures     `json:"memory"`
+	Freeze      FreezeFigures     `json:"freeze"`
+	IAM         IAMFigures        `json:"iam"`
+	Events      EventFigures      `json:"events"`
+	TimeoutRun  TimeoutRun        `json:"timeout"`
+	Concurrency Concurrency       `json:"concurrency"`
 
 	Rows   []Row          `json:"rows"`
 	Claims results.Claims `json:"claims"`
@@ -45,13 +45,6 @@ type Exchange struct {
 
 // OK reports whether the answer was a 200.
 func (x Exchange) OK() bool { return x.Error == "" && x.Status == 200 }
-
-// Behaviour is the behaviour table's outcome against the gateway.
-type Behaviour struct {
-	Passed   int      `json:"passed"`
-	Failed   int      `json:"failed"`
-	Failures []string `json:"failures,omitempty"`
-}
 
 // InitFigures are the first environment's init as each side saw it.
 type InitFigures struct {

@@ -11,35 +11,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/computeladder/computeladder/app/apptest"
 	"github.com/computeladder/computeladder/deployers/rie"
+	"github.com/computeladder/computeladder/labs/ladder"
 )
 
-// behaviour runs the app's behaviour table against the gateway.
+// behaviour runs the app's behaviour table against the gateway, as the
+// ladder lab runs it against every deployment.
 func (s *session) behaviour(ctx context.Context, res *Result) error {
-	do := apptest.URLDoer(s.d.URL, s.hc)
-	for _, c := range apptest.Cases("lambda") {
-		err := func() error {
-			cctx, cancel := context.WithTimeout(ctx, apptest.RequestTimeout)
-			defer cancel()
-			req, err := c.Request(cctx)
-			if err != nil {
-				return err
-			}
-			resp, err := do(req)
-			if err != nil {
-				return err
-			}
-			defer resp.Body.Close()
-			return apptest.Verify(c, "lambda", resp)
-		}()
-		if err != nil {
-			res.Behaviour.Failed++
-			res.Behaviour.Failures = append(res.Behaviour.Failures, fmt.Sprintf("%s (%s %s): %v", c.Name, c.Method, c.Path, err))
-			continue
-		}
-		res.Behaviour.Passed++
-	}
+	res.Behaviour = ladder.BehaviourTable()(ctx, "lambda", s.d.URL, s.hc)
 	s.cfg.Logf("behaviour table on the gateway: %d passed, %d failed", res.Behaviour.Passed, res.Behaviour.Failed)
 	return ctx.Err()
 }
