@@ -112,14 +112,3 @@ func TestReadDocumentWithoutSamples(t *testing.T) {
 	}
 }
 
-// An older run kept the microVM's accelerator only in its details: Read
-// fills the field in, so that compare's accel column is not empty for it.
-func TestReadAccelFromOlderDetails(t *testing.T) {
-	run, err := Read(strings.NewReader(`{"schema_version":2,"run_id":"r","variants":[{"variant":"vm","details":{"accel":"tcg"}},{"variant":"container"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Variants[0].Accel != "tcg" || run.Variants[1].Accel != "" {
-		t.Errorf("accels %q, %q; want tcg and none", run.Variants[0].Accel, run.Variants[1].Accel)
-	}
-}

@@ -354,13 +354,6 @@ func Read(r io.Reader) (*Run, error) {
 	if err := ValidateLabel(run.Label); err != nil {
 		return nil, fmt.Errorf("decode results: %w", err)
 	}
-	// Some runs of 2026-11-30, the ladder lab's reference run among
-	// them, carry the microVM's accelerator only in the details shown.
-	for i, v := range run.Variants {
-		if v.Accel == "" && v.Details["accel"] != "" {
-			run.Variants[i].Accel = v.Details["accel"]
-		}
-	}
 	switch {
 	case run.SchemaVersion == 0:
 		return nil, errors.New("decode results: no schema_version: not a computeladder results.json")
