@@ -111,4 +111,3 @@ func TestReadDocumentWithoutSamples(t *testing.T) {
 		t.Errorf("ReadDocument lost the document's figures: %+v", run.Variants[0].Warm)
 	}
 }
-
