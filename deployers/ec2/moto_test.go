@@ -306,9 +306,18 @@ func checkBucket(ctx context.Context, t *testing.T, c *s3.Client, bucket, userDa
 	if !aws.ToBool(b.BlockPublicAcls) || !aws.ToBool(b.IgnorePublicAcls) || !aws.ToBool(b.BlockPublicPolicy) || !aws.ToBool(b.RestrictPublicBuckets) {
 		t.Errorf("public access block %+v: want all four on", b)
 	}
+	// The bucket carries the run's tags: run id, variant and owner.
 	tags, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
-	if err != nil || len(tags.TagSet) != 2 {
-		t.Errorf("bucket tags %v: %v", tags, err)
+	if err != nil {
+		t.Errorf("bucket tags: %v", err)
+	} else {
+		keys := map[string]bool{}
+		for _, tg := range tags.TagSet {
+			keys[aws.ToString(tg.Key)] = true
+		}
+		if len(tags.TagSet) != 3 || !keys[deployers.TagRunID] || !keys[deployers.TagOwner] {
+			t.Errorf("bucket tags %v: want the run id, the variant and the owner", keys)
+		}
 	}
 	urls := presignedURL.FindAllStringSubmatch(userData, -1)
 	if len(urls) != 2 {

@@ -329,7 +329,7 @@ func TestBadInputGivesClearErrorAndCreatesNothing(t *testing.T) {
 			s.Artifacts = &artifact.Set{ContainerContext: "/nonexistent/ctx"}
 			return s
 		}, nil, nil, "make build"},
-		{"too large for fargate", func(s deployers.Spec) deployers.Spec { s.CPUs, s.MemoryMB = 8, 1024; return s }, nil, nil, "larger than Fargate offers"},
+		{"too large for fargate", func(s deployers.Spec) deployers.Spec { s.CPUs, s.MemoryMB = 32, 1024; return s }, nil, nil, "larger than Fargate offers"},
 		{"no ingress", func(s deployers.Spec) deployers.Spec { return s }, []Option{WithIngress(netip.Prefix{})}, nil, ""},
 		{"ttl in the environment", func(s deployers.Spec) deployers.Spec { s.Env = map[string]string{"COMPUTELADDER_TTL": "9h"}; return s }, nil, nil, "time-to-live, set by the deployer"},
 		{"artifacts for another platform", func(s deployers.Spec) deployers.Spec {

@@ -180,6 +180,7 @@ func TestImportImageLabels(t *testing.T) {
 		t.Fatalf("ImportImage = %q, %v; want sha256:feed", id, err)
 	}
 	want := []string{"USER 1:1",
+		`LABEL "` + deployers.LabelOwner + `"="` + deployers.Self() + `"`,
 		`LABEL "` + deployers.LabelRunID + `"="r1"`,
 		`LABEL "` + deployers.LabelVariant + `"="lambda"`,
 		`LABEL "z.extra"="a \"quoted\" value"`}
