@@ -40,8 +40,12 @@ func TestLocalFriction(t *testing.T) {
 		t.Errorf("%d claims judged for %d rows", len(res.Claims), len(Rows))
 	}
 	// The figures behind the claims, read again from the raw result.
-	if in := res.Init; in.InitReport <= 0 || in.FirstInvoke < in.InitReport || in.Warm >= in.FirstInvoke {
-		t.Errorf("init %+v: want an INIT REPORT inside a first invoke slower than a warm one", in)
+	// Not compared: the warm invoke against the first. Init runs with one
+	// vCPU and the handler with the memory's share (0.1 vCPU at 128 MB), as
+	// Lambda does, so a warm invoke throttled by its quota can take longer
+	// than the boosted first one (seen in CI: 81.8 ms warm, 56.9 ms first).
+	if in := res.Init; in.InitReport <= 0 || in.FirstInvoke < in.InitReport || in.ReportInit >= in.InitReport {
+		t.Errorf("init %+v: want an INIT REPORT inside the first invoke, and REPORT's Init Duration below it", in)
 	}
 	if m := res.Memory; m.LimitBytes != 128<<20 || m.Reports < 2 || m.UsageBytes <= 0 {
 		t.Errorf("memory %+v: want a 128 MiB limit, REPORT lines and a measured usage", m)
