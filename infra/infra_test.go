@@ -26,9 +26,10 @@ func TestLocalStackIsPinned(t *testing.T) {
 	}
 }
 
-// outside matches a citation of something outside the repository: the
-// team's shared notes, or a path of one machine.
-var outside = regexp.MustCompile(`REFERENCE-FIGURES|/work/(shared|wt|main)\b|/root/`)
+// outside matches a citation of something outside the repository: an
+// absolute path of one machine (a home directory, a work tree) or a
+// relative path that climbs out of the repository.
+var outside = regexp.MustCompile(`(^|[\s("'\x60])/(work|root|home|Users)/|\.\./\.\./\.\./`)
 
 // TestNothingCitesOutsideTheRepo: every figure in the repository carries
 // its original source, never a file a reader does not have.

@@ -23,8 +23,8 @@ import (
 // HTTP 200 of /healthz, for each guest architecture (the x86-64 guest and
 // the arm64 one, both under TCG on any host here): through this deployer,
 // and beside it, in the same run, a hand-written QEMU command line with the
-// same kernel and the same initramfs (exec QEMU; DESIGN.md's line for the
-// x86-64 guest, the line known to boot the arm64 guest for arm64). Both are
+// same kernel and the same initramfs (exec QEMU with the plain microVM
+// line a student would write by hand, baselineArgs). Both are
 // detected by the same probe, deployers.WaitReady with its default poll
 // interval, so the difference is the deployer's own. Run it with:
 // go test -run '^$' -bench StartToFirst200 -benchtime 1x -count 5 ./deployers/qemu
@@ -112,8 +112,9 @@ func benchBaseline(b *testing.B, arch, vmBinary string) {
 	b.ReportMetric(float64(hangs)/float64(b.N), "hangs/op")
 }
 
-// baselineArgs is the hand-written QEMU command line of a guest: DESIGN.md's
-// for x86-64, and for arm64 the one known to boot it under TCG.
+// baselineArgs is the hand-written QEMU command line of a guest: for x86-64
+// the plain microvm machine with a virtio-net device and user networking,
+// for arm64 the virt machine with the same, as known to boot under TCG.
 func baselineArgs(arch, kernel, initrd string, port int) []string {
 	fwd := fmt.Sprintf("user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8080", port)
 	ip := "ip=10.0.2.15::10.0.2.2:255.255.255.0:vm:eth0:off"

@@ -18,7 +18,7 @@ func TestPublishedFiguresCarryTheirSources(t *testing.T) {
 		{`{"figures":[{"row":"nonsense","variant":"vm","figure":"x","source":{"title":"t","url":"https://x","date":"2026"}}]}`, "not a row of the ladder table"},
 		{`{"figures":[{"row":"warm p50","variant":"mainframe","figure":"x","source":{"title":"t","url":"https://x","date":"2026"}}]}`, "unknown variant"},
 		{`{"figures":[{"row":"warm p50","variant":"vm","figure":"x","source":{"title":"t","url":"https://x"}}]}`, "a date"},
-		{`{"figures":[{"row":"warm p50","variant":"vm","figure":"x","source":{"title":"t","url":"/work/x","date":"2026"}}]}`, "https URL"},
+		{`{"figures":[{"row":"warm p50","variant":"vm","figure":"x","source":{"title":"t","url":"file:///x","date":"2026"}}]}`, "https URL"},
 		{`{"figures":`, "published figures"},
 	} {
 		_, err := parsePublished([]byte(bad.json))
