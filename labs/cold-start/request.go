@@ -2,8 +2,8 @@ package coldstart
 
 import (
 	"context"
+	"github.com/computeladder/computeladder/harness/kit"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/computeladder/computeladder/harness/probe"
@@ -41,18 +41,5 @@ func whoami(ctx context.Context, hc *http.Client, base string, t0 time.Time) Req
 // burst sends n GET /whoami at once: every goroutine waits at the same
 // gate, so all n arrive while the earlier ones are still being served.
 func burst(ctx context.Context, hc *http.Client, base string, n int, t0 time.Time) []Request {
-	out := make([]Request, n)
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			out[i] = whoami(ctx, hc, base, t0)
-		}()
-	}
-	close(gate)
-	wg.Wait()
-	return out
+	return kit.Together(n, func(int) Request { return whoami(ctx, hc, base, t0) })
 }

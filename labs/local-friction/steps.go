@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/computeladder/computeladder/harness/kit"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers/rie"
@@ -184,7 +184,7 @@ func (s *session) concurrency(ctx context.Context, res *Result) error {
 	}
 	e := envs[len(envs)-1]
 	job := s.event(http.MethodPost, "/jobs", fmt.Sprintf(`{"seconds":%g}`, ConcurrentJob.Seconds()))
-	res.Concurrency.Direct = together(2, func() Exchange { return s.invoke(ctx, e.InvokeURL, job) })
+	res.Concurrency.Direct = kit.Together(2, func(int) Exchange { return s.invoke(ctx, e.InvokeURL, job) })
 	time.Sleep(300 * time.Millisecond) // the engine copies the log a little later
 	if st, err := s.cfg.Function.InspectEnvironment(ctx, s.d, e.Name); err == nil {
 		res.Concurrency.EmulatorPanicked = count(st.Log, "panic: ") > 0
@@ -204,7 +204,7 @@ func (s *session) concurrency(ctx context.Context, res *Result) error {
 		return err
 	}
 	body := []byte(fmt.Sprintf(`{"seconds":%g}`, ConcurrentJob.Seconds()))
-	res.Concurrency.Gateway = together(2, func() Exchange {
+	res.Concurrency.Gateway = kit.Together(2, func(int) Exchange {
 		return s.do(ctx, http.MethodPost, s.d.URL+"/jobs", body, map[string]string{"Content-Type": "application/json"})
 	})
 	after, err := s.cfg.Function.Environments(ctx, s.d)
@@ -214,24 +214,6 @@ func (s *session) concurrency(ctx context.Context, res *Result) error {
 	res.Concurrency.NewEnvironments = len(after) - len(before)
 	s.cfg.Logf("gateway   two jobs at once: HTTP %d and %d, %d new environments", res.Concurrency.Gateway[0].Status, res.Concurrency.Gateway[1].Status, res.Concurrency.NewEnvironments)
 	return ctx.Err()
-}
-
-// together runs fn n times at once and returns the results in order.
-func together(n int, fn func() Exchange) []Exchange {
-	out := make([]Exchange, n)
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			out[i] = fn()
-		}()
-	}
-	close(gate)
-	wg.Wait()
-	return out
 }
 
 // event is the gateway's event for a request to path on the deployment.

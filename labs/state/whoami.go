@@ -3,8 +3,8 @@ package state
 import (
 	"context"
 	"fmt"
+	"github.com/computeladder/computeladder/harness/kit"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/computeladder/computeladder/harness/probe"
@@ -49,21 +49,13 @@ func sequential(ctx context.Context, hc *http.Client, base string, n int) ([]Req
 // after the other; they all start at the same moment, so the platform sees
 // workers requests in flight at once.
 func concurrent(ctx context.Context, hc *http.Client, base string, workers, perWorker int) ([]Request, error) {
-	out := make([][]Request, workers)
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			for range perWorker {
-				out[i] = append(out[i], whoami(ctx, hc, base))
-			}
-		}()
-	}
-	close(gate)
-	wg.Wait()
+	out := kit.Together(workers, func(int) []Request {
+		var rs []Request
+		for range perWorker {
+			rs = append(rs, whoami(ctx, hc, base))
+		}
+		return rs
+	})
 	var all []Request
 	for _, rs := range out {
 		all = append(all, rs...)
