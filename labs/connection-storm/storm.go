@@ -32,8 +32,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/kit"
@@ -148,8 +146,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}}
 	defer s.hc.CloseIdleConnections()
 	// Everything made goes, on every path, even after Ctrl-C: the
-	// deployments, then (OnFinish, last first) the admin connection,
-	// PgBouncer and PostgreSQL with its directory.
+	// deployments, then (OnFinish, last first) PgBouncer and PostgreSQL
+	// with its directory.
 	defer func() {
 		td := s.run.Finish(ctx)
 		res.FlatTeardown = td.Flat()
@@ -176,13 +174,6 @@ func (s *session) session(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	if s.admin, err = pgx.Connect(ctx, s.pg.AdminDSN()); err != nil {
-		return fmt.Errorf("admin connection: %w", err)
-	}
-	s.run.OnFinish(func(ctx context.Context) error {
-		_ = s.admin.Close(ctx) // the server stops next: nothing is left either way
-		return nil
-	})
 	steps := []struct {
 		name, variant, what string
 		dp                  deployers.Deployer
@@ -224,7 +215,6 @@ type session struct {
 	run     *kit.Run
 	pg      *pgserver.Server
 	bouncer *pgserver.Bouncer
-	admin   *pgx.Conn
 }
 
 // runCase deploys the app with the pool and database URL, sends the bursts,
@@ -279,36 +269,17 @@ func (s *session) runCase(ctx context.Context, dp deployers.Deployer, dsn string
 			return err
 		}
 	}
-	return s.drain(ctx)
+	// Each case starts with every seat free.
+	return s.pg.Drain(ctx, drainTimeout)
 }
 
-// appConnections counts the app role's connections on the server (-1 when
-// the count fails: the admin uses a reserved slot, so it should not).
+// appConnections counts the app role's connections on the server, -1
+// when the count fails (the server's admin connection holds a reserved
+// slot, so it should not).
 func (s *session) appConnections(ctx context.Context) int {
-	var n int
-	err := s.admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE usename = $1", pgserver.AppUser).Scan(&n)
+	n, err := s.pg.AppConnections(ctx)
 	if err != nil {
 		return -1
 	}
 	return n
-}
-
-// drain waits until the server has no app connections left, so that each
-// case starts with every seat free.
-func (s *session) drain(ctx context.Context) error {
-	deadline := time.Now().Add(drainTimeout)
-	for {
-		n := s.appConnections(ctx)
-		if n == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d app connections still open %s after the teardown", n, drainTimeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

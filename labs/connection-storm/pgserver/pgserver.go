@@ -258,6 +258,48 @@ func (s *Server) Stop() error {
 	return errors.Join(errs...)
 }
 
+// AppConnections counts the app role's connections on the server
+// (pg_stat_activity). It connects as the superuser for the count alone:
+// a connection kept open would hold one of the app's seats (PostgreSQL
+// counts superusers' connections against max_connections and hands them
+// a reserved slot only once the others are full), and when they are full
+// the count still gets in.
+func (s *Server) AppConnections(ctx context.Context) (int, error) {
+	conn, err := pgx.Connect(ctx, s.AdminDSN())
+	if err != nil {
+		return 0, fmt.Errorf("pgserver: count the app's connections: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE usename = $1", AppUser).Scan(&n); err != nil {
+		return 0, fmt.Errorf("pgserver: count the app's connections: %w", err)
+	}
+	return n, nil
+}
+
+// Drain waits until the server holds no app connections, for at most
+// timeout: every seat is then free for what comes next.
+func (s *Server) Drain(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		n, err := s.AppConnections(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pgserver: %d app connections still open after %s", n, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // stopProcess sends SIGINT (PostgreSQL's and PgBouncer's fast shutdown),
 // then SIGKILL when the process has not exited after stopTimeout.
 func stopProcess(p *os.Process, exited <-chan struct{}) error {

@@ -3,6 +3,7 @@ package pgserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -53,10 +54,21 @@ func TestLimitAndBouncer(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Code != "53300" {
 		t.Fatalf("connection %d: err %v, want SQLSTATE 53300 (too many clients)", srv.Available()+1, err)
 	}
+	// Counted while every seat is taken (the count's connection sits in a
+	// reserved slot); Drain waits for them and says how many are left.
+	if n, err := srv.AppConnections(ctx); err != nil || n != srv.Available() {
+		t.Errorf("AppConnections = %d, %v with every seat taken; want %d", n, err, srv.Available())
+	}
+	if err := srv.Drain(ctx, 200*time.Millisecond); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d app connections still open", srv.Available())) {
+		t.Errorf("Drain with %d connections open = %v, want the count in an error", srv.Available(), err)
+	}
 	for _, c := range conns {
 		c.Close(ctx)
 	}
 	conns = nil
+	if err := srv.Drain(ctx, 10*time.Second); err != nil {
+		t.Errorf("Drain after the clients closed: %v", err)
+	}
 
 	b, err := srv.StartBouncer(ctx, 2)
 	t.Cleanup(func() { _ = b.Stop() })
@@ -90,6 +102,9 @@ func TestLimitAndBouncer(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s still there after Stop: %v", dir, err)
+	}
+	if _, err := srv.AppConnections(ctx); err == nil {
+		t.Error("AppConnections after Stop: no error")
 	}
 	if left, err := (Sweeper{}).List(context.Background(), runID); err != nil || len(left) > 0 {
 		t.Errorf("List = %v, %v; want nothing", left, err)
