@@ -3,10 +3,12 @@ package ladder
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/deployers/deployertest"
+	"github.com/computeladder/computeladder/deployers/qemu"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/results"
@@ -69,13 +71,16 @@ func TestLadderLabSmoke(t *testing.T) {
 			fn.ColdStart.FirstRequest.Median, fn.Warm.Result.Summary.Latency.P50)
 	}
 	// Startup counts from each platform's run call; the image is
-	// preparation, named.
-	for v, want := range map[*results.Variant][2]string{
-		&vm: {"qemu-started", "initramfs"}, &ctr: {"built", "image build"}, &fn: {"gateway-listening", "image build"},
+	// preparation, named. The VM's first deployment boots the accelerator
+	// probe when a device is there and no earlier run of the day cached
+	// its verdict (/dev/kvm exists on this development VM and fails it),
+	// and then says so.
+	for v, want := range map[*results.Variant][]string{
+		&vm: {qemu.PhaseQEMUStarted, qemu.Preparation, qemu.PreparationProbe}, &ctr: {"built", "image build"}, &fn: {"gateway-listening", "image build"},
 	} {
 		s := v.Startup
-		if len(s.Samples) == 0 || s.Samples[0].From != want[0] || len(s.Preparations) == 0 || s.Preparations[0].What != want[1] {
-			t.Errorf("%s: startup from %v, preparations %+v; want from %q after %q", v.Variant, s.Samples, s.Preparations, want[0], want[1])
+		if len(s.Samples) == 0 || s.Samples[0].From != want[0] || len(s.Preparations) == 0 || !slices.Contains(want[1:], s.Preparations[0].What) {
+			t.Errorf("%s: startup from %v, preparations %+v; want from %q after one of %q", v.Variant, s.Samples, s.Preparations, want[0], want[1:])
 		}
 	}
 	// Scaling: the function scaled out for the burst and back to zero;
