@@ -13,10 +13,11 @@
 //     environments (the cold-start stall in the tail); the container
 //     answers as before;
 //  2. an order spike: Rounds bursts of Burst concurrent POST /orders
-//     (labs/connection-storm's Burst): the function starts an environment
-//     per concurrent request, each with its own pool, and PostgreSQL runs
-//     out of connections (503 database_unavailable); the container's one
-//     pool queues them;
+//     (labs/connection-storm's Burst), on the function once it has scaled
+//     to zero (past its keep-alive, every seat free): it starts an
+//     environment per concurrent request, each with its own pool, and
+//     PostgreSQL runs out of connections (503 database_unavailable); the
+//     container's one pool queues them;
 //  3. on the container, its throughput: closed-loop clients on POST
 //     /checkout (labs/ladder's ClosedLoop), the capacity that sizes the
 //     always-on side of the bill;
@@ -63,6 +64,10 @@ const (
 	// gapMargin is added to the keep-alive for the quiet gap: the
 	// gateway's reaper looks at most once a second.
 	gapMargin = 1500 * time.Millisecond
+	// scaleToZeroTimeout bounds each of the waits for the function to
+	// scale to zero before the order spike: its environments retired,
+	// then their connections closed.
+	scaleToZeroTimeout = 30 * time.Second
 	// maxConnections and reserved are the server's: 17 seats for the app.
 	maxConnections, reserved = 20, 3
 )
@@ -285,6 +290,13 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 			}
 		}
 	}
+	var beforeOrders map[string]bool
+	if en, ok := dp.(storm.Environmenter); ok {
+		if err := s.scaleToZero(ctx, en, d, v); err != nil {
+			return err
+		}
+		beforeOrders = envs()
+	}
 	for r := 1; r <= c.Rounds; r++ {
 		rd := storm.Burst(ctx, s.hc, d.URL, c.Burst)
 		rd.Round = r
@@ -294,6 +306,14 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+	}
+	if beforeOrders != nil {
+		for id := range envs() {
+			if !beforeOrders[id] {
+				out.NewForOrders++
+			}
+		}
+		c.Logf("%-9s orders     %d environment(s) started for them", v, out.NewForOrders)
 	}
 	if capacity != nil {
 		c.Logf("%-9s throughput %d closed-loop clients on POST /checkout for %s", v, c.Clients, c.ThroughputFor)
@@ -309,6 +329,52 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 	}
 	if err := s.run.Teardown(ctx, d); err != nil {
 		return fmt.Errorf("teardown: %w", err)
+	}
+	return nil
+}
+
+// scaleToZero waits, before the order spike, until the function has
+// scaled to zero: a quiet spell past its keep-alive, then until none of
+// its environments is live and PostgreSQL holds none of their
+// connections. The spike then starts from idle on every machine, as a
+// sale's opening does: every concurrent order needs an environment of its
+// own. Without it, steady traffic that outran slow environment starts (a
+// loaded machine) leaves a dozen warm environments holding the seats
+// among them, and the spike would start none.
+func (s *session) scaleToZero(ctx context.Context, en storm.Environmenter, d *deployers.Deployment, v string) error {
+	c := s.cfg
+	c.Logf("%-9s quiet      %s, then until no environment is live and no connection open: the spike starts from zero", v, c.KeepAlive+gapMargin)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(c.KeepAlive + gapMargin):
+	}
+	deadline := time.Now().Add(scaleToZeroTimeout)
+	for {
+		list, err := en.Environments(ctx, d)
+		if err != nil {
+			return fmt.Errorf("before the orders: %w", err)
+		}
+		live := 0
+		for _, e := range list {
+			if e.Retired.IsZero() {
+				live++
+			}
+		}
+		if live == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("before the orders: %d environment(s) still live %s past the keep-alive", live, scaleToZeroTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := s.pg.Drain(ctx, scaleToZeroTimeout); err != nil {
+		return fmt.Errorf("before the orders: %w", err)
 	}
 	return nil
 }

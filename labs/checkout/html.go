@@ -96,7 +96,7 @@ func HTML(w io.Writer, r *Result) error {
 	var orderRows [][]string
 	for _, s := range sides {
 		o := s.Orders
-		orderRows = append(orderRows, []string{s.Variant, fmt.Sprint(o.Requests), fmt.Sprint(o.Created), fmt.Sprint(o.DBUnavailable), fmt.Sprint(o.Throttled), fmt.Sprint(o.Other), ms(o.Max)})
+		orderRows = append(orderRows, []string{s.Variant, fmt.Sprint(o.Requests), fmt.Sprint(o.Created), fmt.Sprint(o.DBUnavailable), fmt.Sprint(o.Throttled), fmt.Sprint(o.Other), ms(o.Max), orderEnvs(s)})
 	}
 	billBlocks := []template.HTML{report.Figure(billChart.SVG(), fmt.Sprintf(
 		"At %d req/s (%s requests a month): Lambda at %.2f ms billed per request against %d Fargate task(s) of %.0f req/s each. Crossover against the task: %s.",
@@ -127,8 +127,8 @@ func HTML(w io.Writer, r *Result) error {
 					Series: []string{"201 created", "503 database unavailable", "429 throttled", "other"},
 					Colors: []string{report.ColorOK, report.ColorRefused, report.ColorThrottled, report.ColorOther},
 					Groups: orders,
-				}.SVG(), fmt.Sprintf("%d round(s) of %d concurrent POST /orders on each side, every answer by its status: created, refused because PostgreSQL had no connection left for a new pool (503), throttled by the function's concurrency cap (429), or anything else.", r.Rounds, r.Burst)),
-				report.Table("orders-table", []string{"variant", "orders", "201", "503", "429", "other", "slowest"}, orderRows),
+				}.SVG(), fmt.Sprintf("%d round(s) of %d concurrent POST /orders on each side (on the function once it had scaled to zero: every seat free, no environment live), every answer by its status: created, refused because PostgreSQL had no connection left for a new pool (503), throttled by the function's concurrency cap (429), or anything else.", r.Rounds, r.Burst)),
+				report.Table("orders-table", []string{"variant", "orders", "201", "503", "429", "other", "slowest", "new environments"}, orderRows),
 			}},
 			{Heading: "3. The month's bill at that rate", Blocks: billBlocks},
 			{Heading: "Claims", Blocks: []template.HTML{report.ClaimsList(r.Claims), report.TeardownLine(r.FlatTeardown, r.RunID)}},

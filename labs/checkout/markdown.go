@@ -36,11 +36,11 @@ func Markdown(w io.Writer, r *Result) error {
 		}
 	}
 
-	fmt.Fprintf(&b, "\n## 2. The orders path against PostgreSQL\n\n%d round(s) of %d concurrent POST /orders (a spike: each stores an order).\n\n", r.Rounds, r.Burst)
-	b.WriteString("| variant | orders | created (201) | database_unavailable (503) | throttled (429) | other | slowest |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\n## 2. The orders path against PostgreSQL\n\n%d round(s) of %d concurrent POST /orders (a spike: each stores an order), on the function once it had scaled to zero (every seat free, no environment live).\n\n", r.Rounds, r.Burst)
+	b.WriteString("| variant | orders | created (201) | database_unavailable (503) | throttled (429) | other | slowest | new environments |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range []Side{r.Function, r.Container} {
 		o := s.Orders
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s |\n", s.Variant, o.Requests, o.Created, o.DBUnavailable, o.Throttled, o.Other, ms(o.Max))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s | %s |\n", s.Variant, o.Requests, o.Created, o.DBUnavailable, o.Throttled, o.Other, ms(o.Max), orderEnvs(s))
 	}
 	if s := r.Function.Orders.OtherSample + r.Container.Orders.OtherSample; s != "" {
 		fmt.Fprintf(&b, "\nAn \"other\" answer: %s\n", s)
@@ -87,4 +87,13 @@ func count(n float64) string {
 		return fmt.Sprintf("%.2f M", n/1e6)
 	}
 	return fmt.Sprintf("%.0f", n)
+}
+
+// orderEnvs is the environments the order spike started, "—" where they
+// are not counted (the container: one instance).
+func orderEnvs(s Side) string {
+	if !s.EnvironmentsMeasured {
+		return "—"
+	}
+	return fmt.Sprint(s.NewForOrders)
 }

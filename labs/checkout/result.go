@@ -58,8 +58,11 @@ type Side struct {
 	// the gap started (valid when EnvironmentsMeasured: the function).
 	NewAfterGap          int  `json:"new_environments_after_gap"`
 	EnvironmentsMeasured bool `json:"environments_measured"`
-	// Orders is the order spike.
-	Orders Orders `json:"orders"`
+	// Orders is the order spike; on the function it starts from zero
+	// environments, and NewForOrders is how many it started (valid when
+	// EnvironmentsMeasured).
+	Orders       Orders `json:"orders"`
+	NewForOrders int    `json:"new_environments_for_orders"`
 	// Throughput is the closed-loop measurement (the container only).
 	Throughput *results.Burst `json:"throughput,omitempty"`
 }
@@ -155,7 +158,7 @@ func (r *Result) judge() {
 		results.ClaimOf(ClaimContainerSteady, c.After.Stalled == 0 && tailOf(c.After.Summary.Latency) < tailOf(f.After.Summary.Latency),
 			fmt.Sprintf("after the same gap the container's %s (%d stalled) against the function's %s", tailText(c.After.Summary.Latency), c.After.Stalled, tailText(f.After.Summary.Latency))),
 		results.ClaimOf(ClaimOrdersExhausted, f.Orders.DBUnavailable > 0,
-			fmt.Sprintf("%d × %d concurrent orders on the function: %d database_unavailable (503) for %d seats of %d connections each", r.Rounds, r.Burst, f.Orders.DBUnavailable, r.Postgres.Available, r.PoolSize)),
+			fmt.Sprintf("%d × %d concurrent orders on the function, from zero environments: %d started, %d database_unavailable (503) for %d seats of %d connections each", r.Rounds, r.Burst, f.NewForOrders, f.Orders.DBUnavailable, r.Postgres.Available, r.PoolSize)),
 		results.ClaimOf(ClaimContainerOrders, c.Orders.Requests > 0 && c.Orders.Created == c.Orders.Requests,
 			fmt.Sprintf("the same orders on the container: %d of %d created, %d database_unavailable", c.Orders.Created, c.Orders.Requests, c.Orders.DBUnavailable)),
 		results.ClaimOf(ClaimPastCrossover, r.Bill.LambdaMonthly > r.Bill.AlwaysOnMonthly && r.Bill.AlwaysOnMonthly > 0,

@@ -19,7 +19,8 @@ import (
 )
 
 // TestCheckoutShort runs the lab in its short mode: the function stalls
-// after the gap and runs PostgreSQL out of connections, the container does
+// after the gap and, from zero environments, runs PostgreSQL out of
+// connections, the container does
 // neither, the bill at the rate is past the crossover with the always-on
 // side sized from the measured throughput, and nothing with the run id is
 // left (deployers, PostgreSQL's directory).
@@ -50,6 +51,12 @@ func TestCheckoutShort(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	kittest.ClaimsHold(t, res.Claims, ClaimFunctionStalls, ClaimContainerSteady, ClaimOrdersExhausted, ClaimContainerOrders, ClaimPastCrossover)
+	// The spike started from zero: every concurrent order got an
+	// environment of its own (a loaded machine once left a dozen warm
+	// environments from the steady traffic, and the spike started none).
+	if f := res.Function; !f.EnvironmentsMeasured || f.NewForOrders < res.Burst {
+		t.Errorf("the order spike started %d environment(s) (measured: %v), want one per concurrent order (%d)", f.NewForOrders, f.EnvironmentsMeasured, res.Burst)
+	}
 	// From the raw figures too.
 	b := res.Bill
 	if want := max(1, int(math.Ceil(float64(res.Rate)/b.AlwaysOnCapacity))); b.Instances != want || b.AlwaysOnCapacity <= 0 {
