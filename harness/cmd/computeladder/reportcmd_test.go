@@ -89,7 +89,7 @@ func TestReportTellsALabResultByItsLabField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "# Checkout API: run 20261130-110956-f3c889") {
+	if !strings.Contains(out, "# Checkout API: run 20261130-124252-9e34af") {
 		t.Errorf("report printed no checkout summary:\n%s", out)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
