@@ -72,6 +72,9 @@ const (
 	maxConnections, reserved = 20, 3
 )
 
+// NoWarmup as Config.Warmup sends no warm-up traffic.
+const NoWarmup time.Duration = -1
+
 // Function is what the lab needs of the local function deployer: deploy,
 // and list a deployment's execution environments. *rie.Deployer is one.
 type Function interface {
@@ -93,7 +96,7 @@ type Config struct {
 	DBHost, DBNet string
 	// Rate (req/s) for Duration, before and after the quiet gap, after
 	// Warmup at the same rate (excluded: the environments steady traffic
-	// needs start there).
+	// needs start there; 0 is DefaultWarmup, NoWarmup none).
 	Rate     int
 	Duration time.Duration
 	Warmup   time.Duration
@@ -142,8 +145,11 @@ func (c *Config) defaults() error {
 	if c.KeepAlive == 0 {
 		c.KeepAlive = DefaultKeepAlive
 	}
-	if c.Warmup == 0 {
+	switch {
+	case c.Warmup == 0:
 		c.Warmup = DefaultWarmup
+	case c.Warmup < 0:
+		c.Warmup = 0
 	}
 	if c.ThroughputFor == 0 {
 		c.ThroughputFor = DefaultThroughput
@@ -266,8 +272,10 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 		}
 		return ids
 	}
-	if _, err = s.steady(ctx, d.URL, v, "warm-up", c.Warmup); err != nil {
-		return err
+	if c.Warmup > 0 {
+		if _, err = s.steady(ctx, d.URL, v, "warm-up", c.Warmup); err != nil {
+			return err
+		}
 	}
 	if out.Before, err = s.steady(ctx, d.URL, v, "before", c.Duration); err != nil {
 		return err

@@ -53,7 +53,7 @@ is torn down, also on error and Ctrl-C.`,
 		Flags: func(fl *pflag.FlagSet) {
 			fl.IntVar(&rate, "rate", DefaultRate, "steady POST /checkout per second, and the rate the month is billed at")
 			fl.DurationVar(&duration, "duration", DefaultDuration, "steady traffic before and after the gap, each")
-			fl.DurationVar(&warmup, "warmup", DefaultWarmup, "traffic at --rate before the first stretch, excluded (the environments steady traffic needs start there)")
+			fl.DurationVar(&warmup, "warmup", DefaultWarmup, "traffic at --rate before the first stretch, excluded (the environments steady traffic needs start there); 0 for none")
 			fl.DurationVar(&keepAlive, "keep-alive", DefaultKeepAlive, "the function's keep-alive; the gap is 1.5 s longer")
 			fl.IntVar(&burst, "burst", DefaultBurst, "concurrent POST /orders per spike (and the function's concurrency limit)")
 			fl.IntVar(&rounds, "rounds", DefaultRounds, "order spikes per variant")
@@ -68,8 +68,11 @@ is torn down, also on error and Ctrl-C.`,
 			}
 			if rate < 1 || rate > 2000 || duration < time.Second || duration > 10*time.Minute || warmup < 0 || warmup > time.Minute || keepAlive < 500*time.Millisecond || keepAlive > 10*time.Minute ||
 				burst < 2 || burst > 30 || rounds < 1 || rounds > 20 || pool < 1 || pool > 20 || clients < 1 || clients > 100 || throughput < 500*time.Millisecond || throughput > time.Minute {
-				return nil, kit.Usage(fmt.Errorf("--rate %d, --duration %s, --keep-alive %s, --burst %d, --rounds %d, --pool %d, --clients %d, --throughput %s: use a rate of 1-2000, 1s-10m of traffic, a keep-alive of 500ms-10m, a burst of 2-30, 1-20 rounds, a pool of 1-20, 1-100 clients and 500ms-1m of throughput",
-					rate, duration, keepAlive, burst, rounds, pool, clients, throughput))
+				return nil, kit.Usage(fmt.Errorf("--rate %d, --duration %s, --warmup %s, --keep-alive %s, --burst %d, --rounds %d, --pool %d, --clients %d, --throughput %s: use a rate of 1-2000, 1s-10m of traffic, 0-1m of warm-up, a keep-alive of 500ms-10m, a burst of 2-30, 1-20 rounds, a pool of 1-20, 1-100 clients and 500ms-1m of throughput",
+					rate, duration, warmup, keepAlive, burst, rounds, pool, clients, throughput))
+			}
+			if warmup == 0 {
+				warmup = NoWarmup // Config's zero is the default
 			}
 			ctx := c.Cmd.Context()
 			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Lambda, deployers.Container}); err != nil {
