@@ -357,29 +357,25 @@ func (s *session) scaleToZero(ctx context.Context, en storm.Environmenter, d *de
 		return ctx.Err()
 	case <-time.After(c.KeepAlive + gapMargin):
 	}
-	deadline := time.Now().Add(scaleToZeroTimeout)
-	for {
+	live := -1
+	err := deployers.Poll(ctx, 100*time.Millisecond, scaleToZeroTimeout, func(ctx context.Context) (bool, error) {
 		list, err := en.Environments(ctx, d)
 		if err != nil {
-			return fmt.Errorf("before the orders: %w", err)
+			return false, err
 		}
-		live := 0
+		live = 0
 		for _, e := range list {
 			if e.Retired.IsZero() {
 				live++
 			}
 		}
-		if live == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("before the orders: %d environment(s) still live %s past the keep-alive", live, scaleToZeroTimeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		return live == 0, nil
+	})
+	switch {
+	case err != nil && live > 0 && ctx.Err() == nil:
+		return fmt.Errorf("before the orders: %d environment(s) still live %s past the keep-alive", live, scaleToZeroTimeout)
+	case err != nil:
+		return fmt.Errorf("before the orders: %w", err)
 	}
 	if err := s.pg.Drain(ctx, scaleToZeroTimeout); err != nil {
 		return fmt.Errorf("before the orders: %w", err)

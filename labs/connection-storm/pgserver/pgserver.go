@@ -280,24 +280,15 @@ func (s *Server) AppConnections(ctx context.Context) (int, error) {
 // Drain waits until the server holds no app connections, for at most
 // timeout: every seat is then free for what comes next.
 func (s *Server) Drain(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		n, err := s.AppConnections(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("pgserver: %d app connections still open after %s", n, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	n := -1
+	err := deployers.Poll(ctx, 100*time.Millisecond, timeout, func(ctx context.Context) (done bool, err error) {
+		n, err = s.AppConnections(ctx)
+		return n == 0, err
+	})
+	if err != nil && n > 0 && ctx.Err() == nil {
+		return fmt.Errorf("pgserver: %d app connections still open after %s", n, timeout)
 	}
+	return err
 }
 
 // stopProcess sends SIGINT (PostgreSQL's and PgBouncer's fast shutdown),
