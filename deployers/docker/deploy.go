@@ -72,9 +72,10 @@ func (d *Deployer) deploy(ctx context.Context, spec deployers.Spec, dep *deploye
 	kept := d.images.Kept(spec.RunID)
 	tag := ImageRepo + ":" + spec.RunID + "-" + suffix
 	if kept {
-		// One tag per build input: every deployment of the run that
-		// reuses the image names it the same way, and Release removes it.
-		tag = ImageRepo + ":" + spec.RunID + "-" + digest[:12]
+		// One tag per build input and deployer: every deployment of the
+		// run on this deployer that reuses the image names it the same
+		// way, and its Release removes it.
+		tag = ImageRepo + ":" + spec.RunID + "-" + digest[:12] + "-" + d.tag
 	} else {
 		// Recorded before the build: should ctx end while the engine
 		// finishes the build, Teardown still removes the tag. Removing by

@@ -112,6 +112,11 @@ type Deployer struct {
 	stopTimeout  time.Duration
 	ownsAPI      bool // New made the client, so Close closes it
 	images       runcache.Cache
+	// tag is this deployer's own part of its kept images' tags: two
+	// deployers keeping one run build the same context, and a shared tag
+	// would move to the second build and leave the first image untagged,
+	// for no Release to remove.
+	tag string
 }
 
 var (
@@ -188,6 +193,7 @@ func New(opts ...Option) (*Deployer, error) {
 		log:          slog.New(slog.DiscardHandler),
 		pollInterval: deployers.DefaultPollInterval,
 		stopTimeout:  DefaultStopTimeout,
+		tag:          deployers.RandomHex(3),
 	}
 	for _, o := range opts {
 		if err := o(d); err != nil {

@@ -243,3 +243,38 @@ func TestImageBuiltOncePerKeptRun(t *testing.T) {
 		t.Errorf("after Release: %v (%v), want nothing", left, err)
 	}
 }
+
+// Two deployers keeping one run build the same context under tags of
+// their own: each Release removes its image, and nothing is left.
+func TestTwoDeployersKeepOneRun(t *testing.T) {
+	runID := deployertest.RunID(t, "docker-two-keep")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	spec := deployers.Spec{RunID: runID, Artifacts: testArtifacts(t)}
+	var tags []string
+	var dps []*Deployer
+	for i := range 2 {
+		d := newTestDeployer(t, runID)
+		d.Keep(runID)
+		t.Cleanup(func() { _ = d.Release(context.Background(), runID) })
+		dep, err := d.Deploy(ctx, spec)
+		t.Cleanup(func() { _ = d.Teardown(context.Background(), dep) })
+		if err != nil {
+			t.Fatalf("deploy %d: %v", i+1, err)
+		}
+		tags = append(tags, dep.Details[DetailImage])
+		if err := d.Teardown(ctx, dep); err != nil {
+			t.Fatal(err)
+		}
+		dps = append(dps, d)
+	}
+	if tags[0] == tags[1] {
+		t.Errorf("both deployers tagged %s: the second build takes the first one's tag", tags[0])
+	}
+	for _, d := range dps {
+		if err := d.Release(ctx, runID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	requireNothingLeft(t, runID)
+}
