@@ -110,30 +110,42 @@ func EncodeRequest(r *http.Request) ([]byte, error) {
 }
 
 // readBody reads r's body whole, or up to one byte more than a payload
-// holds: into a buffer of the length it declares, when it declares one.
+// holds.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
+	b, err := ReadPayload(r.Body, r.ContentLength)
+	if err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	if len(b) > MaxPayload {
+		return nil, ErrTooLarge
+	}
+	return b, nil
+}
+
+// ReadPayload reads rd to its end, or up to one byte more than a payload
+// holds (MaxPayload+1: a caller tells a cut payload by its length), into a
+// buffer of the length declared (-1: unknown) when that fits: one
+// allocation, where io.ReadAll grows from 512 bytes.
+func ReadPayload(rd io.Reader, declared int64) ([]byte, error) {
 	size := 512
-	if n := r.ContentLength; n >= 0 && n <= MaxPayload {
-		size = int(n) + 1 // room for the read that finds the end
+	if declared >= 0 && declared <= MaxPayload {
+		size = int(declared) + 1 // room for the read that finds the end
 	}
 	b := make([]byte, 0, size)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := r.Body.Read(b[len(b):min(cap(b), MaxPayload+1)])
+		n, err := rd.Read(b[len(b):min(cap(b), MaxPayload+1)])
 		b = b[:len(b)+n]
-		if len(b) > MaxPayload {
-			return nil, ErrTooLarge
-		}
-		if err == io.EOF {
+		if err == io.EOF || len(b) > MaxPayload {
 			return b, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read request body: %w", err)
+			return nil, err
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -219,5 +220,37 @@ func BenchmarkEncodeRequest(b *testing.B) {
 		if _, err := frontend.EncodeRequest(r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadPayload: whatever length is declared, the payload is read whole,
+// and no more than one byte past the limit.
+func TestReadPayload(t *testing.T) {
+	small := []byte(`{"statusCode":200}`)
+	for _, tc := range []struct {
+		name     string
+		data     []byte
+		declared int64
+		want     int
+	}{
+		{"declared", small, int64(len(small)), len(small)},
+		{"unknown", small, -1, len(small)},
+		{"declared short", small, 3, len(small)},
+		{"declared long", small, 1000, len(small)},
+		{"empty", nil, 0, 0},
+		{"over the limit, unknown", make([]byte, frontend.MaxPayload+5), -1, frontend.MaxPayload + 1},
+		{"over the limit, declared", make([]byte, frontend.MaxPayload+5), frontend.MaxPayload + 5, frontend.MaxPayload + 1},
+		{"the limit", make([]byte, frontend.MaxPayload), frontend.MaxPayload, frontend.MaxPayload},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// One byte per read at first: a reader that returns little.
+			b, err := frontend.ReadPayload(io.MultiReader(bytes.NewReader(tc.data[:min(3, len(tc.data))]), bytes.NewReader(tc.data[min(3, len(tc.data)):])), tc.declared)
+			if err != nil || len(b) != tc.want || !bytes.Equal(b, tc.data[:tc.want]) {
+				t.Errorf("read %d bytes, %v; want %d", len(b), err, tc.want)
+			}
+		})
+	}
+	if _, err := frontend.ReadPayload(io.MultiReader(bytes.NewReader(small), iotest.ErrReader(io.ErrUnexpectedEOF)), -1); err != io.ErrUnexpectedEOF {
+		t.Errorf("a failing read: %v, want its error", err)
 	}
 }
