@@ -110,9 +110,10 @@ func BenchmarkWarm(b *testing.B) {
 			Header: http.Header{"Content-Type": {"application/json"}}},
 		{Method: http.MethodPost, URL: "http://" + relay + rieInvokePath, Body: healthzEvent(b),
 			Header: http.Header{"Content-Type": {"application/json"}}},
+		{URL: "http://" + loopServer(b, g) + "/healthz"},
 	}
-	const gatewayArm, directArm, relayArm = 0, 1, 2
-	names := [...]string{"gateway", "direct", "relay"}
+	const gatewayArm, directArm, relayArm, loopArm = 0, 1, 2, 3
+	names := [...]string{"gateway", "direct", "relay", "gateway on a bare loop"}
 	// block runs one arm at rate for dur, at most one request in flight.
 	block := func(arm, rate int, dur time.Duration) warmBlock {
 		b.Helper()
@@ -162,7 +163,7 @@ func BenchmarkWarm(b *testing.B) {
 		b.Run(fmt.Sprintf("%drps", rate), func(b *testing.B) {
 			dur := max(2*time.Second, 200*time.Second/time.Duration(rate))
 			var p50, p99 [len(arms)][]float64
-			var added50, added99, relay50, waited, errs []float64
+			var added50, added99, relay50, loop50, waited, errs []float64
 			for i := 0; b.Loop(); i++ {
 				for r := range rounds {
 					var got [len(arms)]warmBlock
@@ -180,6 +181,7 @@ func BenchmarkWarm(b *testing.B) {
 					added50 = append(added50, ms(got[gatewayArm].p50-got[directArm].p50))
 					added99 = append(added99, ms(got[gatewayArm].p99-got[directArm].p99))
 					relay50 = append(relay50, ms(got[relayArm].p50-got[directArm].p50))
+					loop50 = append(loop50, ms(got[loopArm].p50-got[directArm].p50))
 				}
 			}
 			b.ReportMetric(median(p50[gatewayArm]), "gateway-p50-ms")
@@ -190,6 +192,8 @@ func BenchmarkWarm(b *testing.B) {
 			b.ReportMetric(median(added99), "added-p99-ms")
 			b.ReportMetric(median(p50[relayArm]), "relay-p50-ms")
 			b.ReportMetric(median(relay50), "relay-added-p50-ms")
+			b.ReportMetric(median(p50[loopArm]), "loop-p50-ms")
+			b.ReportMetric(median(loop50), "loop-added-p50-ms")
 			b.ReportMetric(slices.Max(waited), "waited-max-%")
 			b.ReportMetric(slices.Max(errs), "errors-max")
 		})
