@@ -114,11 +114,9 @@ func (w *discardWriter) reset() {
 //     event on the same kind of kept connection and copies the answer
 //     back with no Lambda mapping: gateway − bare-proxy is the mapping's
 //     share of the added latency, bare-proxy − direct the extra loopback
-//     HTTP hop's; http/gateway-on-loop serves the gateway's handler with
-//     loopServer instead of net/http's server. Client, gateway and
-//     emulator share this process's scheduler here; BenchmarkWarm, with
-//     the client in a process of its own and a real emulator, is the
-//     figure of record.
+//     HTTP hop's. Client, gateway and emulator share this process's
+//     scheduler here; BenchmarkWarm, with the client in a process of its
+//     own and a real emulator, is the figure of record.
 func BenchmarkGatewayOverhead(b *testing.B) {
 	payload := healthzPayload(b)
 	emu := fakeInvokeServer(b, payload)
@@ -158,7 +156,6 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	})
 
 	proxy := bareProxy(b, emu.URL, eventJSON)
-	loop := loopServer(b, g)
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1, DisableCompression: true}}
 	b.Cleanup(client.CloseIdleConnections)
 	do := func(b *testing.B, method, url string, body []byte) {
@@ -187,7 +184,6 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 		{"http/direct", http.MethodPost, emu.URL + rieInvokePath, eventJSON},
 		{"http/bare-proxy", http.MethodGet, proxy + "/healthz", nil},
 		{"http/gateway", http.MethodGet, "http://" + g.addr + "/healthz", nil},
-		{"http/gateway-on-loop", http.MethodGet, "http://" + loop + "/healthz", nil},
 	} {
 		b.Run(arm.name, func(b *testing.B) {
 			do(b, arm.method, arm.url, arm.body) // the client's connection
