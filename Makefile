@@ -54,11 +54,12 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## bench: in-process app throughput; deploy-to-first-200 of each local backend beside its baseline; the function's warm latency through its gateway beside direct invokes of the same environment;
+## bench: in-process app throughput; deploy-to-first-200 of each local backend beside its baseline; the function's warm latency through its gateway beside direct invokes of the same environment, and the gateway's own cost per request without Docker;
 ## the harness's fidelity (readiness behind a stalling forwarder and against a container's own "listening" line, the load generator beside wrk, at the labs' default rate and at saturation); raw samples' size and read time
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./app/...
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 5 ./deployers/docker ./deployers/rie ./deployers/qemu
+	$(GO) test -run '^$$' -bench 'GatewayOverhead|TopKeys|WriteResponse|EncodeRequest' -benchtime 20000x -count 3 ./deployers/rie ./deployers/rie/internal/frontend
 	$(GO) test -run '^$$' -bench ReadyBehindStallingForwarder -benchtime 20x ./deployers
 	$(GO) test -run '^$$' -bench Fidelity -benchtime 5x ./harness/load
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./harness/results ./harness/report

@@ -436,7 +436,7 @@ func (c *emulatorConn) exchange(ctx context.Context, payload []byte) (status int
 		return 0, nil, true, false, err
 	}
 	// Lambda's response limit is 6 MB; one byte more tells it was cut.
-	body, err = io.ReadAll(io.LimitReader(resp.Body, frontend.MaxPayload+1))
+	body, err = frontend.ReadPayload(resp.Body, resp.ContentLength)
 	if err != nil {
 		return 0, nil, true, false, fmt.Errorf("read invoke response: %w", err)
 	}

@@ -149,7 +149,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"Response payload size exceeded maximum allowed payload size (6291456 bytes).")
 			return
 		}
-		if functionError(res.payload) {
+		if frontend.IsFunctionError(res.payload) {
 			writeError(w, http.StatusBadGateway, "Internal Server Error", "", "")
 			return
 		}
@@ -515,23 +515,4 @@ func writeError(w http.ResponseWriter, status int, message, errType, errMsg stri
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// functionError reports whether a payload is a function error (the
-// runtime's /error call) rather than a response. The emulator drops the
-// X-Amz-Function-Error header Lambda sets, so the shape decides: exactly
-// errorMessage and errorType (and maybe stackTrace), no statusCode.
-func functionError(payload []byte) bool {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(payload, &m) != nil {
-		return false
-	}
-	_, msg := m["errorMessage"]
-	_, typ := m["errorType"]
-	_, status := m["statusCode"]
-	extra := len(m) - 2
-	if _, ok := m["stackTrace"]; ok {
-		extra--
-	}
-	return msg && typ && !status && extra == 0
 }

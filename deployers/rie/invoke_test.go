@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/computeladder/computeladder/deployers/rie/internal/frontend"
 )
 
 // fakeEmulator serves invokes on 127.0.0.1: answer decides, per
@@ -187,5 +189,25 @@ func TestProbeBridge(t *testing.T) {
 			t.Fatalf("bridge state %d, want unreachable", dp2.bridge.Load())
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// An answer longer than a payload is read to one byte past the limit (the
+// gateway answers ResponseSizeTooLarge) and its connection is not kept:
+// the rest was never read.
+func TestInvokeCutsAnOversizedAnswer(t *testing.T) {
+	f := newFakeEmulator(t, func(int) bool { return true })
+	g, e := testGateway(), f.env()
+	t.Cleanup(e.closeConn)
+	big := make([]byte, frontend.MaxPayload+10)
+	for i := range big {
+		big[i] = 'a'
+	}
+	res, err := g.invoke(t.Context(), e, big)
+	if err != nil || res.status != 200 || len(res.payload) != frontend.MaxPayload+1 {
+		t.Fatalf("invoke: %d, %d bytes, %v; want 200 and %d bytes", res.status, len(res.payload), err, frontend.MaxPayload+1)
+	}
+	if e.conn.Load() != nil {
+		t.Error("a connection with an unread answer was kept")
 	}
 }

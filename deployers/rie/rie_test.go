@@ -542,22 +542,3 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
-
-func TestFunctionError(t *testing.T) {
-	tests := []struct {
-		payload string
-		want    bool
-	}{
-		{`{"errorMessage":"boom","errorType":"errorString"}`, true},
-		{`{"errorMessage":"boom","errorType":"errorString","stackTrace":[]}`, true},
-		{`{"statusCode":200,"body":"{\"errorMessage\":\"x\",\"errorType\":\"y\"}"}`, false},
-		{`{"errorMessage":"boom","errorType":"x","extra":1}`, false},
-		{`{"errorMessage":"boom"}`, false},
-		{`not json`, false},
-	}
-	for _, tt := range tests {
-		if got := functionError([]byte(tt.payload)); got != tt.want {
-			t.Errorf("functionError(%s) = %v, want %v", tt.payload, got, tt.want)
-		}
-	}
-}

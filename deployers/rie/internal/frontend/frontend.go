@@ -7,7 +7,6 @@
 package frontend
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -18,7 +17,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,16 +38,9 @@ var ErrTooLarge = errors.New("request too large for a Lambda payload (6 MB)")
 // EncodeRequest reads r (and its body) and returns the Function URL event
 // JSON that the function receives for it.
 func EncodeRequest(r *http.Request) ([]byte, error) {
-	var body []byte
-	if r.Body != nil {
-		b, err := io.ReadAll(io.LimitReader(r.Body, MaxPayload+1))
-		if err != nil {
-			return nil, fmt.Errorf("read request body: %w", err)
-		}
-		if len(b) > MaxPayload {
-			return nil, ErrTooLarge
-		}
-		body = b
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
 	}
 	host := r.Host
 	if host == "" && r.URL != nil {
@@ -59,7 +51,7 @@ func EncodeRequest(r *http.Request) ([]byte, error) {
 		Version:        "2.0",
 		RawPath:        r.URL.EscapedPath(),
 		RawQueryString: r.URL.RawQuery,
-		Headers:        map[string]string{"host": host},
+		Headers:        make(map[string]string, len(r.Header)+1),
 		RequestContext: events.LambdaFunctionURLRequestContext{
 			AccountID:  "anonymous",
 			RequestID:  requestID(),
@@ -76,11 +68,12 @@ func EncodeRequest(r *http.Request) ([]byte, error) {
 			},
 		},
 	}
+	ev.Headers["host"] = host
 	if ev.RawPath == "" {
 		ev.RawPath = "/"
 		ev.RequestContext.HTTP.Path = "/"
 	}
-	if q := r.URL.Query(); len(q) > 0 {
+	if q := query(r.URL.RawQuery); len(q) > 0 {
 		ev.QueryStringParameters = make(map[string]string, len(q))
 		for k, vs := range q {
 			ev.QueryStringParameters[k] = strings.Join(vs, ",")
@@ -97,7 +90,7 @@ func EncodeRequest(r *http.Request) ([]byte, error) {
 			}
 			continue
 		}
-		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
+		ev.Headers[lowerHeader(k)] = strings.Join(vs, ",")
 	}
 	if len(body) > 0 {
 		if functionurl.IsText(r.Header.Get("Content-Type")) && utf8.Valid(body) {
@@ -116,64 +109,74 @@ func EncodeRequest(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeResponse turns a function's response payload into the HTTP response
-// a Function URL sends. As AWS does, a payload without "statusCode" is not a
-// response event: it becomes the body of a 200 application/json response.
-func DecodeResponse(payload []byte) (*http.Response, error) {
-	var probe map[string]json.RawMessage
-	structured := json.Unmarshal(payload, &probe) == nil && probe["statusCode"] != nil
-	resp := &http.Response{
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		StatusCode: http.StatusOK,
-		Header:     http.Header{},
+// readBody reads r's body whole, or up to one byte more than a payload
+// holds.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
 	}
-	body := payload
-	if structured {
-		var ev events.LambdaFunctionURLResponse
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, fmt.Errorf("decode response event: %w", err)
-		}
-		if ev.StatusCode < 100 || ev.StatusCode > 999 {
-			return nil, fmt.Errorf("response event: invalid statusCode %d", ev.StatusCode)
-		}
-		resp.StatusCode = ev.StatusCode
-		for k, v := range ev.Headers {
-			resp.Header.Set(k, v)
-		}
-		for _, c := range ev.Cookies {
-			resp.Header.Add("Set-Cookie", c)
-		}
-		body = []byte(ev.Body)
-		if ev.IsBase64Encoded {
-			b, err := base64.StdEncoding.DecodeString(ev.Body)
-			if err != nil {
-				return nil, fmt.Errorf("decode base64 response body: %w", err)
-			}
-			body = b
-		}
-	} else {
-		resp.Header.Set("Content-Type", "application/json")
+	b, err := ReadPayload(r.Body, r.ContentLength)
+	if err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
 	}
-	resp.Status = strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)
-	resp.ContentLength = int64(len(body))
-	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
+	if len(b) > MaxPayload {
+		return nil, ErrTooLarge
+	}
+	return b, nil
 }
 
-// WriteResponse writes the HTTP response for a function's response payload
-// to w, as a Function URL front end does.
-func WriteResponse(w http.ResponseWriter, payload []byte) error {
-	resp, err := DecodeResponse(payload)
-	if err != nil {
-		return err
+// ReadPayload reads rd to its end, or up to one byte more than a payload
+// holds (MaxPayload+1: a caller tells a cut payload by its length), into a
+// buffer of the length declared (-1: unknown) when that fits: one
+// allocation, where io.ReadAll grows from 512 bytes.
+func ReadPayload(rd io.Reader, declared int64) ([]byte, error) {
+	size := 512
+	if declared >= 0 && declared <= MaxPayload {
+		size = int(declared) + 1 // room for the read that finds the end
 	}
-	for k, vs := range resp.Header {
-		w.Header()[k] = vs
+	b := make([]byte, 0, size)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := rd.Read(b[len(b):min(cap(b), MaxPayload+1)])
+		b = b[:len(b)+n]
+		if err == io.EOF || len(b) > MaxPayload {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	w.WriteHeader(resp.StatusCode)
-	_, err = io.Copy(w, resp.Body)
-	return err
+}
+
+// query parses a raw query; none allocates nothing.
+func query(raw string) url.Values {
+	if raw == "" {
+		return nil
+	}
+	q, _ := url.ParseQuery(raw) // as URL.Query: what parses is kept
+	return q
+}
+
+// lowerHeaders holds the lower-case names of the headers most requests
+// carry, so that their events do not allocate them.
+var lowerHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization",
+		"Cache-Control", "Connection", "Content-Length", "Content-Type", "Origin", "Referer",
+		"User-Agent", "X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Security-Token",
+		"X-Forwarded-For", "X-Request-Id"} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
+
+func lowerHeader(k string) string {
+	if l, ok := lowerHeaders[k]; ok {
+		return l
+	}
+	return strings.ToLower(k)
 }
 
 // Invoker invokes a function with a payload and returns its response

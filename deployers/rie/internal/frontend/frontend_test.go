@@ -2,12 +2,15 @@ package frontend_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/iotest"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/computeladder/computeladder/app"
@@ -164,4 +167,90 @@ func FuzzDecodeResponse(f *testing.F) {
 			t.Errorf("status %d accepted", resp.StatusCode)
 		}
 	})
+}
+
+// TestEncodeRequestBody: a body of any declared length (or none) arrives
+// whole, up to exactly one payload.
+func TestEncodeRequestBody(t *testing.T) {
+	full := bytes.Repeat([]byte("a"), frontend.MaxPayload-1024) // the event's own fields need room
+	for _, tc := range []struct {
+		name     string
+		body     []byte
+		declared int64 // -1: unknown (chunked)
+	}{
+		{"declared", []byte(`{"n":1}`), 7},
+		{"unknown length", []byte(`{"n":2}`), -1},
+		{"unknown length, 100 kB", bytes.Repeat([]byte("b"), 100<<10), -1},
+		{"nearly a payload", full, int64(len(full))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/checkout", io.MultiReader(bytes.NewReader(tc.body)))
+			r.ContentLength = tc.declared
+			r.Header.Set("Content-Type", "application/json")
+			b, err := frontend.EncodeRequest(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.LambdaFunctionURLRequest
+			if err := json.Unmarshal(b, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Body != string(tc.body) || ev.IsBase64Encoded {
+				t.Errorf("body of %d bytes arrived as %d (base64 %v)", len(tc.body), len(ev.Body), ev.IsBase64Encoded)
+			}
+			if ev.Headers["content-type"] != "application/json" || ev.Headers["host"] != "example.com" {
+				t.Errorf("headers %v", ev.Headers)
+			}
+		})
+	}
+	r := httptest.NewRequest("POST", "/", io.MultiReader(bytes.NewReader(make([]byte, frontend.MaxPayload+1))))
+	r.ContentLength = -1
+	if _, err := frontend.EncodeRequest(r); err != frontend.ErrTooLarge {
+		t.Errorf("EncodeRequest(6 MB + 1 of unknown length) error = %v, want ErrTooLarge", err)
+	}
+}
+
+// BenchmarkEncodeRequest: the event of a GET like the load generator's.
+func BenchmarkEncodeRequest(b *testing.B) {
+	r := httptest.NewRequest("GET", "http://127.0.0.1:8080/healthz", http.NoBody)
+	r.Header.Set("User-Agent", "Go-http-client/1.1")
+	r.Header.Set("Accept-Encoding", "gzip")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := frontend.EncodeRequest(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestReadPayload: whatever length is declared, the payload is read whole,
+// and no more than one byte past the limit.
+func TestReadPayload(t *testing.T) {
+	small := []byte(`{"statusCode":200}`)
+	for _, tc := range []struct {
+		name     string
+		data     []byte
+		declared int64
+		want     int
+	}{
+		{"declared", small, int64(len(small)), len(small)},
+		{"unknown", small, -1, len(small)},
+		{"declared short", small, 3, len(small)},
+		{"declared long", small, 1000, len(small)},
+		{"empty", nil, 0, 0},
+		{"over the limit, unknown", make([]byte, frontend.MaxPayload+5), -1, frontend.MaxPayload + 1},
+		{"over the limit, declared", make([]byte, frontend.MaxPayload+5), frontend.MaxPayload + 5, frontend.MaxPayload + 1},
+		{"the limit", make([]byte, frontend.MaxPayload), frontend.MaxPayload, frontend.MaxPayload},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// One byte per read at first: a reader that returns little.
+			b, err := frontend.ReadPayload(io.MultiReader(bytes.NewReader(tc.data[:min(3, len(tc.data))]), bytes.NewReader(tc.data[min(3, len(tc.data)):])), tc.declared)
+			if err != nil || len(b) != tc.want || !bytes.Equal(b, tc.data[:tc.want]) {
+				t.Errorf("read %d bytes, %v; want %d", len(b), err, tc.want)
+			}
+		})
+	}
+	if _, err := frontend.ReadPayload(io.MultiReader(bytes.NewReader(small), iotest.ErrReader(io.ErrUnexpectedEOF)), -1); err != io.ErrUnexpectedEOF {
+		t.Errorf("a failing read: %v, want its error", err)
+	}
 }
