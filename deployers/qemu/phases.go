@@ -24,7 +24,7 @@ const markerGrace = 250 * time.Millisecond
 // decompressor (~1.1 s of a TCG boot of this zstd kernel) and the early
 // setup: "qemu-started → kernel" holds those too, and "kernel" is when the
 // kernel's clock started, not when QEMU jumped into the kernel.
-func markBootPhases(t *deployers.Timeline, c *console, ready time.Time) (probeLag time.Duration, answeredSeen bool) {
+func markBootPhases(t *deployers.Timeline, c *console, ready time.Time) (answeredTo200 time.Duration, answeredSeen bool) {
 	deadline := time.NewTimer(markerGrace)
 	defer deadline.Stop()
 	started, listening, answered, changed := c.markers()
