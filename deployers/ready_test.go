@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -177,6 +179,113 @@ func BenchmarkReadyBehindStallingForwarder(b *testing.B) {
 	slices.Sort(lags)
 	b.ReportMetric(float64(lags[len(lags)/2])/1e6, "ms-lag-p50")
 	b.ReportMetric(float64(lags[len(lags)-1])/1e6, "ms-lag-max")
+}
+
+// resetThenSlow stands in for a guest behind QEMU's forwarder that resets
+// connections until its app listens, then answers, slowly at first (a
+// guest's first request under TCG). It counts the connections open at once.
+type resetThenSlow struct {
+	ln            net.Listener
+	resets        int           // connections reset before the app listens
+	firstAnswer   time.Duration // how long the first answer takes
+	mu            sync.Mutex
+	n, open, most int
+	wg            sync.WaitGroup
+}
+
+func newResetThenSlow(t *testing.T, resets int, firstAnswer time.Duration) *resetThenSlow {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &resetThenSlow{ln: ln, resets: resets, firstAnswer: firstAnswer}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(func() { ln.Close(); s.wg.Wait() })
+	return s
+}
+
+func (s *resetThenSlow) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.n++
+		n := s.n
+		s.mu.Unlock()
+		if n <= s.resets {
+			_ = c.(*net.TCPConn).SetLinger(0) // close with a reset
+			c.Close()
+			continue
+		}
+		s.mu.Lock()
+		s.open++
+		s.most = max(s.most, s.open)
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() { s.mu.Lock(); s.open--; s.mu.Unlock() }()
+			defer c.Close()
+			if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+				return
+			}
+			time.Sleep(s.firstAnswer)
+			_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+		}()
+	}
+}
+
+// TestWaitReadyStopsHedgingOnceReset is the regression test for hedges
+// sent to an app that was already reachable: once the far side has reset a
+// probe, a probe that waits waits on the app, and more connections only
+// slow its first answer (under TCG the microVM's first 200 came ~10 ms
+// later with them). Before, a hedge started every 10 ms while the slow
+// first answer was due: 6 connections at once here.
+func TestWaitReadyStopsHedgingOnceReset(t *testing.T) {
+	s := newResetThenSlow(t, 3, 60*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	began := time.Now()
+	at, err := WaitReady(ctx, "http://"+s.ln.Addr().String()+"/healthz", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := at.Sub(began); d > time.Second {
+		t.Errorf("ready seen after %s; the app answers its first probe after 60 ms", d)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n <= s.resets {
+		t.Fatalf("%d connections: the probe did not get past the resets", s.n)
+	}
+	if s.most != 1 {
+		t.Errorf("%d probes waited on the app at once after it had reset one; want 1", s.most)
+	}
+}
+
+func TestAnsweredByPeer(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, true},
+		// A refusal may be a local forwarder not bound yet: no path shown.
+		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, false},
+		{io.EOF, true},
+		{&StatusError{Code: http.StatusServiceUnavailable}, true},
+		{errGaveWay, false},
+		{context.DeadlineExceeded, false},
+		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, false},
+	} {
+		if got := answeredByPeer(tc.err); got != tc.want {
+			t.Errorf("answeredByPeer(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
 }
 
 // TestWaitReadyViaProbesOneAtATime: each probe of a function endpoint is an

@@ -26,18 +26,21 @@ const (
 
 // marker is one parsed marker line.
 type marker struct {
-	kind      string        // markerStarted, markerListening or markerAnswered
-	pid       int           // started
-	uptime    time.Duration // started: time since the kernel booted
-	hasUptime bool          // started: the adapter could read /proc/uptime
-	addr      string        // listening
+	kind string // markerStarted, markerListening or markerAnswered
+	pid  int    // started
+	// uptime is the guest's clock (time since the kernel booted) when the
+	// event happened; hasUptime says the adapter printed it.
+	uptime    time.Duration
+	hasUptime bool
+	addr      string // listening
 }
 
-// parseMarker parses "computeladder-vm: started pid=1 uptime=1.96" (uptime
-// is left out when the adapter could not read /proc/uptime) and
-// "computeladder-vm: listening addr=[::]:8080". Kernel messages may share the
-// line, so the prefix may appear anywhere; unknown fields are ignored so the
-// adapter can add some.
+// parseMarker parses "computeladder-vm: started pid=1 uptime=1.960312",
+// "computeladder-vm: listening addr=[::]:8080 uptime=2.301207" and
+// "computeladder-vm: answered uptime=2.330950" (uptime is left out by an
+// adapter that cannot read the guest's clock). Kernel messages may share
+// the line, so the prefix may appear anywhere; unknown fields are ignored
+// so the adapter can add some.
 func parseMarker(line string) (marker, bool) {
 	i := strings.Index(line, markerPrefix)
 	if i < 0 {
@@ -54,6 +57,13 @@ func parseMarker(line string) (marker, bool) {
 			kv[k] = v
 		}
 	}
+	if s, ok := kv["uptime"]; ok {
+		up, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(up) || up < 0 || up > 1e6 {
+			return marker{}, false
+		}
+		m.uptime, m.hasUptime = time.Duration(up*float64(time.Second)), true
+	}
 	switch m.kind {
 	case markerStarted:
 		pid, err := strconv.Atoi(kv["pid"])
@@ -61,13 +71,6 @@ func parseMarker(line string) (marker, bool) {
 			return marker{}, false
 		}
 		m.pid = pid
-		if s, ok := kv["uptime"]; ok {
-			up, err := strconv.ParseFloat(s, 64)
-			if err != nil || math.IsNaN(up) || up < 0 || up > 1e6 {
-				return marker{}, false
-			}
-			m.uptime, m.hasUptime = time.Duration(up*float64(time.Second)), true
-		}
 	case markerListening:
 		if kv["addr"] == "" {
 			return marker{}, false
@@ -82,18 +85,17 @@ func parseMarker(line string) (marker, bool) {
 
 // String renders the marker as the adapter prints it.
 func (m marker) String() string {
+	s := markerPrefix + m.kind
 	switch m.kind {
 	case markerStarted:
-		if !m.hasUptime {
-			return fmt.Sprintf("%sstarted pid=%d", markerPrefix, m.pid)
-		}
-		return fmt.Sprintf("%sstarted pid=%d uptime=%.2f", markerPrefix, m.pid, m.uptime.Seconds())
+		s += fmt.Sprintf(" pid=%d", m.pid)
 	case markerListening:
-		return markerPrefix + "listening addr=" + m.addr
-	case markerAnswered:
-		return markerPrefix + markerAnswered
+		s += " addr=" + m.addr
 	}
-	return markerPrefix + m.kind
+	if m.hasUptime {
+		s += fmt.Sprintf(" uptime=%.6f", m.uptime.Seconds())
+	}
+	return s
 }
 
 // seenMarker is a marker with the moment its line arrived on the host.

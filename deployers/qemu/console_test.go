@@ -22,15 +22,19 @@ func TestParseMarker(t *testing.T) {
 		{"computeladder-vm: listening addr=0.0.0.0:8080 proto=tcp", marker{kind: markerListening, addr: "0.0.0.0:8080"}, true},
 		{"computeladder-vm: answered", marker{kind: markerAnswered}, true},
 		{"computeladder-vm: answered path=/healthz", marker{kind: markerAnswered}, true},
-		{"computeladder-vm: started uptime=1.0", marker{}, false},          // no pid
-		{"computeladder-vm: started pid=0 uptime=1.0", marker{}, false},    // pid 0
-		{"computeladder-vm: started pid=x uptime=1.0", marker{}, false},    // bad pid
-		{"computeladder-vm: started pid=1 uptime=-1", marker{}, false},     // negative
-		{"computeladder-vm: started pid=1 uptime=NaN", marker{}, false},    // NaN
-		{"computeladder-vm: started pid=1 uptime=abc", marker{}, false},    // garbage
-		{"computeladder-vm: listening", marker{}, false},                   // no addr
-		{"computeladder-vm: listening addr=", marker{}, false},             // empty addr
-		{"computeladder-vm: fatal: bind: address in use", marker{}, false}, // other line
+		{"computeladder-vm: listening addr=[::]:8080 uptime=2.301207", marker{kind: markerListening, addr: "[::]:8080", uptime: 2301207 * time.Microsecond, hasUptime: true}, true},
+		{"computeladder-vm: answered uptime=2.330950", marker{kind: markerAnswered, uptime: 2330950 * time.Microsecond, hasUptime: true}, true},
+		{"computeladder-vm: answered uptime=-0.1", marker{}, false},          // negative
+		{"computeladder-vm: listening addr=:8080 uptime=x", marker{}, false}, // garbage
+		{"computeladder-vm: started uptime=1.0", marker{}, false},            // no pid
+		{"computeladder-vm: started pid=0 uptime=1.0", marker{}, false},      // pid 0
+		{"computeladder-vm: started pid=x uptime=1.0", marker{}, false},      // bad pid
+		{"computeladder-vm: started pid=1 uptime=-1", marker{}, false},       // negative
+		{"computeladder-vm: started pid=1 uptime=NaN", marker{}, false},      // NaN
+		{"computeladder-vm: started pid=1 uptime=abc", marker{}, false},      // garbage
+		{"computeladder-vm: listening", marker{}, false},                     // no addr
+		{"computeladder-vm: listening addr=", marker{}, false},               // empty addr
+		{"computeladder-vm: fatal: bind: address in use", marker{}, false},   // other line
 		{"computeladder-vm:", marker{}, false},
 		{"[    0.51] Unpacking initramfs...", marker{}, false},
 		{"", marker{}, false},
@@ -50,6 +54,8 @@ func FuzzParseMarker(f *testing.F) {
 		"computeladder-vm: started pid=1 uptime=1.96",
 		"computeladder-vm: started pid=1",
 		"computeladder-vm: listening addr=[::]:8080",
+		"computeladder-vm: listening addr=[::]:8080 uptime=2.301207",
+		"computeladder-vm: answered uptime=2.330950",
 		"junk computeladder-vm: listening addr=x y=z",
 		"computeladder-vm: started pid=99999999999999999999 uptime=1e308",
 	} {
@@ -60,15 +66,19 @@ func FuzzParseMarker(f *testing.F) {
 		if !ok {
 			return
 		}
+		if m.uptime < 0 || (!m.hasUptime && m.uptime != 0) {
+			t.Fatalf("accepted %q as %+v", line, m)
+		}
 		switch m.kind {
 		case markerStarted:
-			if m.pid < 1 || m.uptime < 0 || (!m.hasUptime && m.uptime != 0) {
+			if m.pid < 1 {
 				t.Fatalf("accepted %q as %+v", line, m)
 			}
 		case markerListening:
 			if m.addr == "" || strings.ContainsAny(m.addr, " \t\n") {
 				t.Fatalf("accepted %q as %+v", line, m)
 			}
+		case markerAnswered:
 		default:
 			t.Fatalf("accepted unknown kind %q", m.kind)
 		}
@@ -175,6 +185,27 @@ func TestMarkBootPhases(t *testing.T) {
 			lag:       -2 * time.Millisecond,
 		},
 		{
+			// The listening line came in 10 ms after its event (formatted
+			// and sent while the guest was busy), the answered line 5 ms:
+			// both are dated by the guest's clock through the answered line.
+			name:      "guest clock dates listening and answered",
+			started:   &seenMarker{marker{kind: markerStarted, pid: 1}, at(3500)},
+			listening: &seenMarker{marker{kind: markerListening, addr: ":8080", uptime: 2100 * time.Millisecond, hasUptime: true}, at(3610)},
+			answered:  &seenMarker{marker{kind: markerAnswered, uptime: 2190 * time.Millisecond, hasUptime: true}, at(3695)},
+			ready:     at(3700),
+			want:      "deploy 0s → qemu-started 50ms → init 3.5s → listening 3.605s → answered 3.695s → first-200 3.7s",
+			lag:       5 * time.Millisecond,
+		},
+		{
+			name:      "guest clock on one line only: arrival dates both",
+			started:   &seenMarker{marker{kind: markerStarted, pid: 1}, at(3500)},
+			listening: &seenMarker{marker{kind: markerListening, addr: ":8080", uptime: 2100 * time.Millisecond, hasUptime: true}, at(3610)},
+			answered:  &seenMarker{marker{kind: markerAnswered}, at(3695)},
+			ready:     at(3700),
+			want:      "deploy 0s → qemu-started 50ms → init 3.5s → listening 3.61s → answered 3.695s → first-200 3.7s",
+			lag:       5 * time.Millisecond,
+		},
+		{
 			name:    "kernel clamped at qemu-started, no listening marker",
 			started: &seenMarker{marker{kind: markerStarted, pid: 1, uptime: 9 * time.Second, hasUptime: true}, at(3500)},
 			ready:   at(3700),
@@ -206,7 +237,7 @@ func TestMarkBootPhases(t *testing.T) {
 				t.Errorf("waited %v although every marker was there", time.Since(start))
 			}
 			if seen != (tt.answered != nil) || lag != tt.lag {
-				t.Errorf("probe lag %v (answered seen %v), want %v (%v)", lag, seen, tt.lag, tt.answered != nil)
+				t.Errorf("answered → 200 %v (answered seen %v), want %v (%v)", lag, seen, tt.lag, tt.answered != nil)
 			}
 			tl.Mark("first-200", tt.ready)
 			if got := tl.String(); got != tt.want {

@@ -8,14 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // isInit reports whether the adapter is the VM's init: the kernel started
 // it as /init of an initramfs, and nothing else has set up the system.
 func isInit() bool { return os.Getpid() == 1 }
 
-// mountProc mounts /proc first, alone, so that the "started" marker can
-// carry the kernel's uptime as early as possible.
+// mountProc mounts /proc first, alone, before the "started" marker: the
+// rest of an init's mounts follow it (initSystem).
 func mountProc() error {
 	if !isInit() {
 		return nil
@@ -82,4 +84,15 @@ func halt(err error) {
 	err = syscall.Reboot(syscall.LINUX_REBOOT_CMD_POWER_OFF)
 	fmt.Fprintln(os.Stderr, "computeladder-vm: power off:", err)
 	os.Exit(1)
+}
+
+// uptime returns " uptime=<seconds since boot>" to the microsecond: the
+// clock of /proc/uptime (CLOCK_BOOTTIME), which the started marker needs
+// to date the kernel's start, read without /proc. "" if it cannot be read.
+func uptime() string {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+		return ""
+	}
+	return fmt.Sprintf(" uptime=%d.%06d", ts.Sec, ts.Nsec/1000)
 }

@@ -3,7 +3,10 @@
 // as PID 1 it also does the little an init must: mount /proc, /sys and /dev,
 // and reap orphans. It prints three marker lines to the console — started,
 // listening, and answered (its first request served) — which the QEMU
-// deployer parses for its startup timeline.
+// deployer parses for its startup timeline. Each carries the guest's own
+// clock at the event (uptime=, seconds since boot), read before the line is
+// formatted and sent through the emulated UART, so that the deployer can
+// place the event where it happened rather than where its line arrived.
 package main
 
 import (
@@ -13,7 +16,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -54,18 +56,12 @@ func run() error {
 	defer closeOrders()
 	h := app.New(app.Config{Platform: app.PlatformVM, Started: started, Orders: orders})
 	return httpserve.Serve(ctx, h, httpserve.Options{
-		Addr:            addr,
-		Logger:          slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		OnListen:        func(a net.Addr) { fmt.Printf("computeladder-vm: listening addr=%s\n", a) },
-		OnFirstResponse: func() { fmt.Println("computeladder-vm: answered") },
+		Addr:   addr,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		OnListen: func(a net.Addr) {
+			up := uptime() // the moment it bound, before the line is formatted
+			fmt.Printf("computeladder-vm: listening addr=%s%s\n", a, up)
+		},
+		OnFirstResponse: func() { fmt.Printf("computeladder-vm: answered%s\n", uptime()) },
 	})
-}
-
-// uptime returns " uptime=<seconds since boot>", or "" without /proc.
-func uptime() string {
-	b, err := os.ReadFile("/proc/uptime")
-	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
-		return " uptime=" + f[0]
-	}
-	return ""
 }

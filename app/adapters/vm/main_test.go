@@ -28,7 +28,8 @@ func TestMain(m *testing.M) {
 // The marker lines the QEMU deployer parses (exact format).
 var (
 	startedLine   = regexp.MustCompile(`^computeladder-vm: started pid=(\d+)( uptime=\d+\.\d+)?$`)
-	listeningLine = regexp.MustCompile(`^computeladder-vm: listening addr=(\S+:(\d+))$`)
+	listeningLine = regexp.MustCompile(`^computeladder-vm: listening addr=(\S+:(\d+)) uptime=\d+\.\d{6}$`)
+	answeredLine  = regexp.MustCompile(`^computeladder-vm: answered uptime=(\d+\.\d{6})$`)
 )
 
 func TestServesWithMarkersAndStopsOnSIGTERM(t *testing.T) {
@@ -37,8 +38,13 @@ func TestServesWithMarkersAndStopsOnSIGTERM(t *testing.T) {
 	if m[1] != strconv.Itoa(p.Pid()) || m[2] == "" {
 		t.Errorf("started line %q: want pid=%d and an uptime", m[0], p.Pid())
 	}
-	port := p.WaitLine(t, listeningLine, 10*time.Second)[2]
-	checkWhoami(t, "http://127.0.0.1:"+port)
+	l := p.WaitLine(t, listeningLine, 10*time.Second)
+	checkWhoami(t, "http://127.0.0.1:"+l[2])
+	// Each marker carries the clock it was taken at: answered after listening.
+	a := p.WaitLine(t, answeredLine, 10*time.Second)
+	if lu, au := clockOf(t, l[0]), clockOf(t, a[0]); au < lu {
+		t.Errorf("answered at uptime %v, before listening at %v", au, lu)
+	}
 
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -70,7 +76,7 @@ func TestAsPID1(t *testing.T) {
 	}
 	p := proctest.Start(t, []string{"PORT=0"}, "unshare", "--pid", "--fork", "--mount", "--propagation", "private")
 	if m := p.WaitLine(t, startedLine, 10*time.Second); m[1] != "1" || m[2] == "" {
-		t.Errorf("started line %q: want pid=1 and an uptime read from the /proc it mounted", m[0])
+		t.Errorf("started line %q: want pid=1 and an uptime", m[0])
 	}
 	port := p.WaitLine(t, listeningLine, 10*time.Second)[2]
 	checkWhoami(t, "http://127.0.0.1:"+port)
@@ -148,4 +154,15 @@ func mustAtoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// clockOf returns the uptime= of a marker line.
+func clockOf(t *testing.T, line string) float64 {
+	t.Helper()
+	_, v, ok := strings.Cut(line, " uptime=")
+	f, err := strconv.ParseFloat(v, 64)
+	if !ok || err != nil {
+		t.Fatalf("no uptime in %q", line)
+	}
+	return f
 }
