@@ -46,7 +46,10 @@ func TestReferencePageRendersInChromium(t *testing.T) {
 	g := reporttest.Render(t, b.Bytes())
 	g.Table(t, "ladder", 1+len(ladderRows))
 	g.Table(t, "published", 5)
-	g.Chart(t, "timeline", reporttest.Want{Marks: 4 + 3 + 2, Axes: 3, Legend: 7, Texts: []string{"kernel", "env-started", "first-200"}})
+	// The timeline: the VM's kernel, init, listening, answered and first-200,
+	// the container's created, started and first-200, the function's
+	// env-started and first-200; a legend entry per phase name.
+	g.Chart(t, "timeline", reporttest.Want{Marks: 5 + 3 + 2, Axes: 3, Legend: 8, Texts: []string{"kernel", "answered", "env-started", "first-200"}})
 	g.Chart(t, "cold-warm", reporttest.Want{Marks: 3*4 + 1, Axes: 1, Legend: len(coldWarmBars)})
 	g.Chart(t, "cdf", reporttest.Want{Marks: 3, Axes: 2, Legend: 3, Texts: []string{"vm (n=250)"}})
 	g.Chart(t, "latency", reporttest.Want{Marks: 3, Axes: 2, Legend: 3})

@@ -35,9 +35,9 @@ const (
 // checked by a test): its container served this many POST /checkout a
 // second to 10 closed-loop clients on a 2-CPU machine.
 const (
-	defaultCapacityRPS   = 9191.46
+	defaultCapacityRPS   = 14498.31
 	defaultCapacityCPUs  = 2
-	defaultCapacityRunID = "20261130-071406-fee4b1"
+	defaultCapacityRunID = "20261130-133949-94a09e"
 )
 
 type costFlags struct {
