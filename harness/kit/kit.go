@@ -55,4 +55,8 @@ type Lab struct {
 type Needs struct {
 	Variants []deployers.Variant
 	Prereqs  []targets.Prereq
+	// Optional are installed by setup like Prereqs, but Call.Check leaves
+	// them to the lab, which checks them unless a flag skips what needs
+	// them (PgBouncer and --no-pgbouncer).
+	Optional []targets.Prereq
 }

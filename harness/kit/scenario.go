@@ -12,6 +12,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers"
 	"github.com/computeladder/computeladder/harness/results"
+	"github.com/computeladder/computeladder/harness/targets"
 )
 
 // Scenario is a lab's command under `computeladder scenario`, R its
@@ -43,7 +44,8 @@ type Scenario[R any] struct {
 	Verdict func(*R) error
 	// Sweepers: see Lab.
 	Sweepers []Sweeper
-	// Needs: see Lab. Run checks them (targets.CheckLocal, CheckPrereqs).
+	// Needs: see Lab. Run checks them with Call.Check once its flags are
+	// valid.
 	Needs Needs
 }
 
@@ -52,6 +54,19 @@ type Call struct {
 	Cmd     *cobra.Command
 	Flags   *Flags
 	session *Session
+	lab     string
+	needs   Needs
+}
+
+// Check checks that this machine has what the lab needs (its Needs but
+// the optional ones): the backends of its variants (targets.CheckLocal)
+// and its programs (targets.CheckPrereqs). What is missing is a
+// targets.PrereqError that says how to install it (exit code 2).
+func (c *Call) Check() error {
+	if err := targets.CheckLocal(c.Cmd.Context(), c.needs.Variants); err != nil {
+		return err
+	}
+	return targets.CheckPrereqs(c.lab, c.needs.Prereqs...)
 }
 
 // Start is Flags.StartLocal for this call: the session the result is
@@ -123,7 +138,7 @@ func (sc Scenario[R]) command() *cobra.Command {
 		if err := f.Validate(); err != nil {
 			return err
 		}
-		c := &Call{Cmd: cmd, Flags: &f}
+		c := &Call{Cmd: cmd, Flags: &f, lab: sc.Use, needs: sc.Needs}
 		res, err := sc.Run(c)
 		if c.session == nil {
 			return err // nothing started, nothing to write

@@ -74,13 +74,10 @@ is torn down, also on error and Ctrl-C.`,
 			if warmup == 0 {
 				warmup = NoWarmup // Config's zero is the default
 			}
+			if err := c.Check(); err != nil {
+				return nil, err
+			}
 			ctx := c.Cmd.Context()
-			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Lambda, deployers.Container}); err != nil {
-				return nil, err
-			}
-			if _, err := pgserver.BinDir(); err != nil {
-				return nil, err
-			}
 			gw, subnet, err := storm.Bridge(ctx)
 			if err != nil {
 				return nil, err

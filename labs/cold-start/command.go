@@ -65,6 +65,9 @@ report.html (its charts); everything is torn down, also on error and Ctrl-C.`,
 			if memoryMB != 0 && (memoryMB < rie.DefaultMemoryMB || memoryMB > rie.MaxMemoryMB) {
 				return nil, kit.Usage(fmt.Errorf("--memory %d: Lambda allows %d to %d MB", memoryMB, rie.DefaultMemoryMB, rie.MaxMemoryMB))
 			}
+			if err := c.Check(); err != nil {
+				return nil, err
+			}
 			ctx := c.Cmd.Context()
 			fn, err := targets.LocalAs[Function](ctx, deployers.Lambda, targets.Options{KeepAlive: keepAlive, MaxConcurrency: MaxConcurrency(burst, prewarm)})
 			if err != nil {

@@ -58,17 +58,16 @@ error and Ctrl-C.`,
 			if burst < 2 || burst > 30 || rounds < 1 || rounds > 20 || pool < 1 || pool > 20 || capped < 1 || capped >= burst {
 				return nil, kit.Usage(fmt.Errorf("--burst %d, --rounds %d, --pool %d, --capped %d: use a burst of 2-30, 1-20 rounds, a pool of 1-20 and a cap below the burst", burst, rounds, pool, capped))
 			}
-			ctx := c.Cmd.Context()
-			if err := targets.CheckLocal(ctx, []deployers.Variant{deployers.Lambda, deployers.Container}); err != nil {
-				return nil, err
-			}
-			if err := targets.CheckPrereqs("connection-storm", pgserver.Postgres); err != nil {
+			if err := c.Check(); err != nil {
 				return nil, err
 			}
 			bouncer := !short && !noBouncer
-			if err := targets.CheckPrereqs("connection-storm", pgserver.PgBouncer); bouncer && err != nil {
-				return nil, &targets.PrereqError{Msg: err.Error() + " (or pass --no-pgbouncer to skip that fix)"}
+			if bouncer {
+				if err := targets.CheckPrereqs("connection-storm", pgserver.PgBouncer); err != nil {
+					return nil, &targets.PrereqError{Msg: err.Error() + " (or pass --no-pgbouncer to skip that fix)"}
+				}
 			}
+			ctx := c.Cmd.Context()
 			gw, subnet, err := Bridge(ctx)
 			if err != nil {
 				return nil, err
@@ -100,7 +99,8 @@ error and Ctrl-C.`,
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
 		Needs: kit.Needs{
 			Variants: []deployers.Variant{deployers.Lambda, deployers.Container},
-			Prereqs:  []targets.Prereq{pgserver.Postgres, pgserver.PgBouncer},
+			Prereqs:  []targets.Prereq{pgserver.Postgres},
+			Optional: []targets.Prereq{pgserver.PgBouncer}, // --no-pgbouncer skips it
 		},
 	}.Lab()
 }

@@ -63,6 +63,9 @@ hold, 2 bad input or a missing prerequisite (nothing created).`,
 			if err := cfg.ValidateSettings(); err != nil {
 				return nil, kit.Usage(err)
 			}
+			if err := c.Check(); err != nil {
+				return nil, err
+			}
 			ctx := c.Cmd.Context()
 			set, err := targets.Open(ctx, "local", deployers.Variants, targets.Options{Accel: c.Flags.Accel})
 			if err != nil {

@@ -55,6 +55,9 @@ does not hold.`,
 			if idle < 0 || idle > time.Minute {
 				return nil, kit.Usage(fmt.Errorf("--idle %s: use 0 to 1m", idle))
 			}
+			if err := c.Check(); err != nil {
+				return nil, err
+			}
 			ctx := c.Cmd.Context()
 			root, err := artifact.ModuleRoot(ctx, "go")
 			if err != nil {

@@ -46,6 +46,9 @@ charts); everything is torn down, also on error and Ctrl-C.`,
 			if seq < 2 || seq > 1000 || workers < 2 || workers > 50 || perWorker < 1 || perWorker > 1000 {
 				return nil, kit.Usage(fmt.Errorf("--sequential %d, --workers %d, --per-worker %d: use 2-1000 sequential, 2-50 workers, 1-1000 requests each", seq, workers, perWorker))
 			}
+			if err := c.Check(); err != nil {
+				return nil, err
+			}
 			ctx := c.Cmd.Context()
 			fn, err := targets.LocalAs[Function](ctx, deployers.Lambda, targets.Options{MaxConcurrency: workers + 1})
 			if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -51,7 +52,7 @@ ladder lab's three variants.`,
 			if err != nil {
 				return err
 			}
-			return targets.Setup(cmd.Context(), needs.Variants, needs.Prereqs, cmd.ErrOrStderr())
+			return targets.Setup(cmd.Context(), needs.Variants, append(slices.Clip(needs.Prereqs), needs.Optional...), cmd.ErrOrStderr())
 		},
 	}
 }
