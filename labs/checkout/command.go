@@ -36,8 +36,9 @@ on one local container. On each:
      --duration, a quiet gap past the
      keep-alive, and the same again: the function's tail stalls on new
      environments after the gap;
-  2. --rounds spikes of --burst concurrent POST /orders: the function's
-     environments, a pool each, run PostgreSQL out of connections (503);
+  2. --rounds spikes of --burst concurrent POST /orders, on the function
+     once it has scaled to zero (no environment live, every seat free):
+     its environments, a pool each, run PostgreSQL out of connections (503);
   3. on the container, --clients closed-loop clients for --throughput: its
      capacity, which sizes the always-on bill.
 Then the month's bill at --rate: Lambda against as many Fargate tasks as
