@@ -257,9 +257,12 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 		return err
 	}
 	out.MemoryMB = d.MemoryMB
+	// The function's environments are counted (the container is one
+	// instance): those a stretch of traffic started are the ones listed
+	// after it and not before.
+	en, _ := dp.(storm.Environmenter)
 	envs := func() map[string]bool {
-		en, ok := dp.(storm.Environmenter)
-		if !ok {
+		if en == nil {
 			return nil
 		}
 		list, err := en.Environments(ctx, d)
@@ -272,6 +275,16 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 		}
 		return ids
 	}
+	// newSince counts them; false when the list could not be read.
+	newSince := func(before map[string]bool) (n int, ok bool) {
+		after := envs()
+		for id := range after {
+			if !before[id] {
+				n++
+			}
+		}
+		return n, after != nil
+	}
 	if c.Warmup > 0 {
 		if _, err = s.steady(ctx, d.URL, v, "warm-up", c.Warmup); err != nil {
 			return err
@@ -282,28 +295,18 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 	}
 	before := envs()
 	c.Logf("%-9s quiet      %s without a request (the function's keep-alive is %s)", v, c.KeepAlive+gapMargin, c.KeepAlive)
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(c.KeepAlive + gapMargin):
+	if err := s.quiet(ctx); err != nil {
+		return err
 	}
 	if out.After, err = s.steady(ctx, d.URL, v, "after", c.Duration); err != nil {
 		return err
 	}
-	if after := envs(); after != nil {
-		out.EnvironmentsMeasured = true
-		for id := range after {
-			if !before[id] {
-				out.NewAfterGap++
-			}
-		}
-	}
-	var beforeOrders map[string]bool
-	if en, ok := dp.(storm.Environmenter); ok {
+	if en != nil {
+		out.NewAfterGap, out.EnvironmentsMeasured = newSince(before)
 		if err := s.scaleToZero(ctx, en, d, v); err != nil {
 			return err
 		}
-		beforeOrders = envs()
+		before = envs()
 	}
 	for r := 1; r <= c.Rounds; r++ {
 		rd := storm.Burst(ctx, s.hc, d.URL, c.Burst)
@@ -315,12 +318,8 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 			return err
 		}
 	}
-	if beforeOrders != nil {
-		for id := range envs() {
-			if !beforeOrders[id] {
-				out.NewForOrders++
-			}
-		}
+	if en != nil {
+		out.NewForOrders, _ = newSince(before)
 		c.Logf("%-9s orders     %d environment(s) started for them", v, out.NewForOrders)
 	}
 	if capacity != nil {
@@ -352,10 +351,8 @@ func (s *session) side(ctx context.Context, dp deployers.Deployer, out *Side, ca
 func (s *session) scaleToZero(ctx context.Context, en storm.Environmenter, d *deployers.Deployment, v string) error {
 	c := s.cfg
 	c.Logf("%-9s quiet      %s, then until no environment is live and no connection open: the spike starts from zero", v, c.KeepAlive+gapMargin)
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(c.KeepAlive + gapMargin):
+	if err := s.quiet(ctx); err != nil {
+		return err
 	}
 	live := -1
 	err := deployers.Poll(ctx, 100*time.Millisecond, scaleToZeroTimeout, func(ctx context.Context) (bool, error) {
@@ -381,6 +378,16 @@ func (s *session) scaleToZero(ctx context.Context, en storm.Environmenter, d *de
 		return fmt.Errorf("before the orders: %w", err)
 	}
 	return nil
+}
+
+// quiet sends nothing for the function's keep-alive and the margin.
+func (s *session) quiet(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(s.cfg.KeepAlive + gapMargin):
+		return nil
+	}
 }
 
 // steady sends the steady checkout traffic: cfg.Rate POST /checkout a
