@@ -93,14 +93,6 @@ func HTML(w io.Writer, r *Result) error {
 		ValueLabels: true,
 	}
 
-	var burstRows [][]string
-	for _, x := range []struct {
-		name string
-		r    BurstResult
-	}{{"on 1 warm environment", r.ColdBurst}, {fmt.Sprintf("on %d pre-warmed", r.PrewarmedBurst.PrewarmedEnvs), r.PrewarmedBurst}} {
-		burstRows = append(burstRows, []string{x.name, ms(x.r.Latency.P50), ms(x.r.Latency.P99), ms(x.r.Latency.Max),
-			fmt.Sprint(x.r.ColdStarts), fmt.Sprint(len(x.r.NewEnvironments)), fmt.Sprint(x.r.Errors)})
-	}
 	p := report.Page{
 		Title: "Cold start: run " + r.RunID,
 		Lead:  []string{fmt.Sprintf("Local function (RIE), %d MB, keep-alive %s, burst of %d, %d pre-warmed; %s.", r.MemoryMB, r.KeepAlive, r.Burst, r.Prewarm, r.Date)},
@@ -110,7 +102,7 @@ func HTML(w io.Writer, r *Result) error {
 					r.Idle.Warm.InstanceID, idle, r.Idle.AfterIdle.InstanceID, r.Idle.AfterIdle.Cold)),
 			}},
 			{Heading: "2–3. A burst, cold and pre-warmed", Blocks: append([]template.HTML{burst,
-				report.Table("bursts", []string{"burst", "p50", "p99", "max", "cold starts", "new environments", "errors"}, burstRows),
+				report.Table("bursts", burstHeader, burstRows(r)),
 				report.Para(fmt.Sprintf("Pre-warming %d environments took %s (%d round(s) of concurrent warm-up requests).",
 					r.PrewarmedBurst.PrewarmedEnvs, r.PrewarmedBurst.Prewarm.Round(time.Millisecond), r.PrewarmedBurst.WarmupRounds)),
 			}, envs...)},

@@ -28,17 +28,9 @@ func Markdown(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "\nNew environment's Init Duration: %s. Retired: %s.\n\n", ms(r.Idle.NewInit), strings.Join(r.Idle.RetireReasons, ", "))
 
 	b.WriteString("## 2–3. A burst, cold and pre-warmed\n\n")
-	// A percentile the burst's n does not support is "—" (p99 needs 100
-	// requests): the slowest request, with n, says what it would only
-	// have renamed.
-	b.WriteString("| burst | n | p50 | p99 | slowest | cold starts | new environments | errors |\n|---|---|---|---|---|---|---|---|\n")
-	for _, x := range []struct {
-		name string
-		r    BurstResult
-	}{{"on 1 warm environment", r.ColdBurst}, {fmt.Sprintf("on %d pre-warmed", r.PrewarmedBurst.PrewarmedEnvs), r.PrewarmedBurst}} {
-		q := x.r.Latency
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %d | %d | %d |\n", x.name, q.N, quantile(q, 0.50, q.P50), quantile(q, 0.99, q.P99), quantile(q, 0, q.Max),
-			x.r.ColdStarts, len(x.r.NewEnvironments), x.r.Errors)
+	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(burstHeader, " | "), strings.Repeat("---|", len(burstHeader)))
+	for _, row := range burstRows(r) {
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(row, " | "))
 	}
 	if len(r.ColdBurst.NewEnvironments) > 0 {
 		b.WriteString("\nEnvironments the cold burst started:\n\n| environment | cold start (container start → response) | first invoke | Init Duration |\n|---|---|---|---|\n")
@@ -61,4 +53,23 @@ func Markdown(w io.Writer, r *Result) error {
 	results.WriteClosing(&b, r.Claims, r.Teardown, len(r.Leftovers), r.TeardownError, r.RunID)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// burstHeader and burstRows are the two bursts' table, which the summary
+// and report.html both show. A percentile the burst's n does not support
+// is "—" (p99 needs 100 requests): the slowest request, with n, says what
+// it would only have renamed.
+var burstHeader = []string{"burst", "n", "p50", "p99", "slowest", "cold starts", "new environments", "errors"}
+
+func burstRows(r *Result) [][]string {
+	var rows [][]string
+	for _, x := range []struct {
+		name string
+		r    BurstResult
+	}{{"on 1 warm environment", r.ColdBurst}, {fmt.Sprintf("on %d pre-warmed", r.PrewarmedBurst.PrewarmedEnvs), r.PrewarmedBurst}} {
+		q := x.r.Latency
+		rows = append(rows, []string{x.name, fmt.Sprint(q.N), quantile(q, 0.50, q.P50), quantile(q, 0.99, q.P99), quantile(q, 0, q.Max),
+			fmt.Sprint(x.r.ColdStarts), fmt.Sprint(len(x.r.NewEnvironments)), fmt.Sprint(x.r.Errors)})
+	}
+	return rows
 }

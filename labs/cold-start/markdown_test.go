@@ -91,3 +91,24 @@ func TestLatenciesLine(t *testing.T) {
 		}
 	}
 }
+
+// The page's bursts table follows the same rule as the summary's.
+func TestHTMLBurstTableShowsOnlySupportedPercentiles(t *testing.T) {
+	r := &Result{ColdBurst: burstOf(5, 8*time.Second)}
+	r.PrewarmedBurst = burstOf(100, 900*time.Millisecond)
+	r.PrewarmedBurst.PrewarmedEnvs = 100
+	var b bytes.Buffer
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{
+		"<th>n</th><th>p50</th><th>p99</th><th>slowest</th>",
+		"<td class=\"label\">on 1 warm environment</td><td>5</td><td>10.00 ms</td><td>—</td><td>8000.00 ms</td>",
+		"<td class=\"label\">on 100 pre-warmed</td><td>100</td><td>10.00 ms</td><td>10.00 ms</td><td>900.00 ms</td>",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html has no %q", want)
+		}
+	}
+}

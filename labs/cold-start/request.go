@@ -2,10 +2,10 @@ package coldstart
 
 import (
 	"context"
-	"github.com/computeladder/computeladder/harness/kit"
 	"net/http"
 	"time"
 
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/probe"
 )
 

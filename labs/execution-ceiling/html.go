@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/computeladder/computeladder/harness/report"
 )
@@ -26,16 +25,7 @@ func HTML(w io.Writer, r *Result) error {
 		steps = append(steps, report.BarGroup{Label: label, Bars: []report.Bar{{Value: float64(j.Steps)}, {Value: float64(j.LastStep)}, {Value: float64(j.ProgressLines)}}})
 		longest = max(longest, j.Wall)
 		mostSteps = max(mostSteps, float64(j.Steps), float64(j.ProgressLines))
-		status := fmt.Sprint(j.Status)
-		if j.ErrorType != "" {
-			status += " " + j.ErrorType
-		}
-		firstLine := "none"
-		if j.FirstLine > 0 {
-			firstLine = j.FirstLine.Round(time.Millisecond).String()
-		}
-		rows = append(rows, []string{string(v.Variant), fmt.Sprintf("%s (%gs)", what, j.Seconds), status, j.Wall.Round(time.Millisecond).String(),
-			firstLine, fmt.Sprint(j.ProgressLines), fmt.Sprintf("%d of %d", j.LastStep, j.Steps), fmt.Sprint(j.Done)})
+		rows = append(rows, jobRow(v.Variant, what, j))
 	}
 	for _, v := range r.Variants {
 		if v.Short != nil {
@@ -101,7 +91,7 @@ func HTML(w io.Writer, r *Result) error {
 				Series: []string{"steps of the job", "last step the client saw", "progress lines received"},
 				Groups: steps, ValueLabels: true,
 			}.SVG(), "The job's steps against the last step a progress line reported and the number of lines received: the function's long job was stopped at its timeout, and the steps it had run never reached the client."),
-				report.Table("jobs", []string{"variant", "job", "status", "wall", "first line", "progress lines", "last step", "done"}, rows)}},
+				report.Table("jobs", jobHeader, rows)}},
 			{Heading: "Claim", Blocks: claim},
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
@@ -16,13 +17,15 @@ func Markdown(w io.Writer, r *Result) error {
 	ew.printf("Function timeout **%s**; job **%s** (`POST /jobs {\"seconds\":%g}`, %d steps of 100 ms). "+
 		"Machine: %d CPUs, %d MiB, %s/%s.\n\n",
 		r.FunctionTimeout, r.Job, r.Job.Seconds(), stepsOf(r.Job.Seconds()), r.Machine.CPUs, r.Machine.MemoryMiB, r.Machine.OS, r.Machine.Arch)
-	ew.printf("| variant | job | status | wall | first line | progress lines | last step | done |\n")
-	ew.printf("|---|---|---|---|---|---|---|---|\n")
+	ew.printf("| %s |\n|%s\n", strings.Join(jobHeader, " | "), strings.Repeat("---|", len(jobHeader)))
+	row := func(v deployers.Variant, what string, j Job) {
+		ew.printf("| %s |\n", strings.Join(jobRow(v, what, j), " | "))
+	}
 	for _, v := range r.Variants {
 		if v.Short != nil {
-			row(ew, v.Variant, "within timeout", *v.Short)
+			row(v.Variant, "within timeout", *v.Short)
 		}
-		row(ew, v.Variant, "longer than timeout", v.Long)
+		row(v.Variant, "longer than timeout", v.Long)
 	}
 	ew.printf("\n")
 	for _, v := range r.Variants {
@@ -52,7 +55,11 @@ func Markdown(w io.Writer, r *Result) error {
 	return ew.err
 }
 
-func row(ew *errWriter, v deployers.Variant, what string, j Job) {
+// jobHeader and jobRow are the jobs' table, which the summary and
+// report.html both show: one row per variant and job.
+var jobHeader = []string{"variant", "job", "status", "wall", "first line", "progress lines", "last step", "done"}
+
+func jobRow(v deployers.Variant, what string, j Job) []string {
 	status := fmt.Sprint(j.Status)
 	if j.ErrorType != "" {
 		status += " " + j.ErrorType
@@ -61,8 +68,8 @@ func row(ew *errWriter, v deployers.Variant, what string, j Job) {
 	if j.FirstLine > 0 {
 		first = j.FirstLine.Round(time.Millisecond).String()
 	}
-	ew.printf("| %s | %s (%gs) | %s | %s | %s | %d | %d of %d | %t |\n",
-		v, what, j.Seconds, status, j.Wall.Round(time.Millisecond), first, j.ProgressLines, j.LastStep, j.Steps, j.Done)
+	return []string{string(v), fmt.Sprintf("%s (%gs)", what, j.Seconds), status, j.Wall.Round(time.Millisecond).String(),
+		first, fmt.Sprint(j.ProgressLines), fmt.Sprintf("%d of %d", j.LastStep, j.Steps), fmt.Sprint(j.Done)}
 }
 
 // errWriter keeps the first write error, so the rendering reads straight.

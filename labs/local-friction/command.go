@@ -34,8 +34,8 @@ event's shape; a function error and a timeout on the bare emulator; two
 invokes at once; no freeze between invokes. Each row says what Lambda does
 (with its AWS source) and what the project does about it.
 Results go to results/<run-id>/local-friction.json, local-friction.md and
-report.html (the table and its charts); everything is torn down, also on error and Ctrl-C. Exits 1 when a claim
-does not hold.`,
+report.html (the table and its charts); everything is torn down, also on
+error and Ctrl-C. Exits 1 when a claim does not hold.`,
 		Example: `  computeladder scenario local-friction
   computeladder scenario local-friction --timeout 3s --idle 5s
   computeladder scenario local-friction --short`,

@@ -89,7 +89,7 @@ var Rows = []Row{
 		Claim: ClaimNoIAM, Topic: "Authentication",
 		Lambda:  "An AWS_IAM Function URL answers only SigV4-signed requests of an allowed principal: an unsigned one gets 403.",
 		Sources: []string{srcURLs, srcURLAuth, src403},
-		Project: "The local gateway checks nothing (it listens on 127.0.0.1 only). On AWS the awslambda deployer creates AWS_IAM URLs unless --public-url, and the harness signs every request (awsenv.SigV4Transport): run the same lab with TARGET=aws to see the signing matter.",
+		Project: "The local gateway checks nothing (it listens on 127.0.0.1 only). On AWS the awslambda deployer creates AWS_IAM URLs unless --public-url, and the harness signs every request (awsenv.SigV4Transport): the ladder lab on AWS (`make lab-lambda TARGET=aws`) sends every request signed; this lab runs only locally.",
 		Try:     "curl -s -o /dev/null -w '%{http_code}\\n' $URL/whoami",
 	},
 	{

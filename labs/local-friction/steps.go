@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/computeladder/computeladder/harness/kit"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers/rie"
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/labs/ladder"
 )
 

@@ -51,15 +51,6 @@ func HTML(w io.Writer, r *Result) error {
 		}.SVG(), fmt.Sprintf("%d clients × %d requests at once: each instance that answered, how many of them it answered and its counter. "+
 			"The function's environments each count their own share; the one container counts them all (after its %d sequential requests).", r.Workers, r.PerWorker, len(c.Sequential)))
 	}
-	rows := [][]string{
-		{"sequential: requests_served", served(f.Sequential) + " (one instance)", served(c.Sequential) + " (one instance)"},
-		{"reset by", f.ResetBy, c.ResetBy},
-		{"next request: requests_served, cold", fmt.Sprintf("%d, %v, new instance %v", f.AfterReset.RequestsServed, f.AfterReset.Cold, f.AfterReset.InstanceID != first(f.Sequential)),
-			fmt.Sprintf("%d, %v, new instance %v", c.AfterReset.RequestsServed, c.AfterReset.Cold, c.AfterReset.InstanceID != first(c.Sequential))},
-		{"concurrent: instances", fmt.Sprint(len(f.Instances)), fmt.Sprint(len(c.Instances))},
-		{"concurrent: counters (requests seen)", instanceList(f.Instances), instanceList(c.Instances)},
-		{"concurrent: requests sent", fmt.Sprint(len(f.Concurrent)), fmt.Sprint(len(c.Concurrent))},
-	}
 	p := report.Page{
 		Title: "State: run " + r.RunID,
 		Lead:  []string{fmt.Sprintf("%s; %d sequential requests, then %d clients × %d requests at once.", r.Date, r.Sequential, r.Workers, r.PerWorker)},
@@ -67,7 +58,7 @@ func HTML(w io.Writer, r *Result) error {
 			{Heading: "One after the other, then a reset", Blocks: []template.HTML{report.Figure(seq.SVG(),
 				"The in-memory counter each answer reported (requests_served), request after request on one fresh instance, and the first request after the instance was replaced: a new instance starts again from 1.")}},
 			{Heading: "At once", Blocks: []template.HTML{conc}},
-			{Heading: "Figures", Blocks: []template.HTML{report.Table("state", []string{"", "function", "container"}, rows)}},
+			{Heading: "Figures", Blocks: []template.HTML{report.Table("state", []string{"", "function", "container"}, figures(r))}},
 			{Heading: "Claims", Blocks: []template.HTML{report.ClaimsList(r.Claims), report.TeardownLine(r.FlatTeardown, r.RunID)}},
 		},
 	}

@@ -112,18 +112,30 @@ func Markdown(w io.Writer, r *Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# State: run %s\n\n%s; %d sequential requests, then %d clients × %d requests at once.\n\n", r.RunID, r.Date, r.Sequential, r.Workers, r.PerWorker)
 	b.WriteString("| | function | container |\n|---|---|---|\n")
-	f, c := r.Function, r.Container
-	fmt.Fprintf(&b, "| sequential: requests_served | %s (one instance) | %s (one instance) |\n", served(f.Sequential), served(c.Sequential))
-	fmt.Fprintf(&b, "| reset by | %s | %s |\n", f.ResetBy, c.ResetBy)
-	fmt.Fprintf(&b, "| next request: requests_served, cold | %d, %v, new instance %v | %d, %v, new instance %v |\n",
-		f.AfterReset.RequestsServed, f.AfterReset.Cold, f.AfterReset.InstanceID != first(f.Sequential),
-		c.AfterReset.RequestsServed, c.AfterReset.Cold, c.AfterReset.InstanceID != first(c.Sequential))
-	fmt.Fprintf(&b, "| concurrent: instances | %d | %d |\n", len(f.Instances), len(c.Instances))
-	fmt.Fprintf(&b, "| concurrent: counters (requests seen) | %s | %s |\n", instanceList(f.Instances), instanceList(c.Instances))
-	fmt.Fprintf(&b, "| concurrent: requests sent | %d | %d |\n\n", len(f.Concurrent), len(c.Concurrent))
+	for _, row := range figures(r) {
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(row, " | "))
+	}
+	b.WriteString("\n")
 	results.WriteClosing(&b, r.Claims, r.Teardown, len(r.Leftovers), r.TeardownError, r.RunID)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// figures is the run's table, function beside container, row by row: the
+// Markdown summary and report.html both show it.
+func figures(r *Result) [][]string {
+	f, c := r.Function, r.Container
+	reset := func(p PlatformResult) string {
+		return fmt.Sprintf("%d, %v, new instance %v", p.AfterReset.RequestsServed, p.AfterReset.Cold, p.AfterReset.InstanceID != first(p.Sequential))
+	}
+	return [][]string{
+		{"sequential: requests_served", served(f.Sequential) + " (one instance)", served(c.Sequential) + " (one instance)"},
+		{"reset by", f.ResetBy, c.ResetBy},
+		{"next request: requests_served, cold", reset(f), reset(c)},
+		{"concurrent: instances", fmt.Sprint(len(f.Instances)), fmt.Sprint(len(c.Instances))},
+		{"concurrent: counters (requests seen)", instanceList(f.Instances), instanceList(c.Instances)},
+		{"concurrent: requests sent", fmt.Sprint(len(f.Concurrent)), fmt.Sprint(len(c.Concurrent))},
+	}
 }
 
 func instanceList(in []Instance) string {

@@ -3,10 +3,10 @@ package state
 import (
 	"context"
 	"fmt"
-	"github.com/computeladder/computeladder/harness/kit"
 	"net/http"
 	"time"
 
+	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/probe"
 )
 
