@@ -27,6 +27,7 @@ func TestUnknownNamesAndBadOutputExitTwo(t *testing.T) {
 		{[]string{"build", "--arch", "sparc"}, `arch "sparc": use amd64 or arm64`},
 		{[]string{"sweep", "--run-id", "Not_An_Id"}, "run id"},
 		{[]string{"sweep", "--ttl", "0s"}, "--ttl 0s: must be positive"},
+		{[]string{"sweep", "--target", "aws", "--ttl", "-1h"}, "--ttl -1h0m0s: must be positive"},
 		{[]string{"down", "Not_An_Id"}, "run id"},
 		{[]string{"down"}, "accepts 1 arg"},
 		{[]string{"lockin", "-o", "yaml"}, `-o "yaml": use table or json`},
