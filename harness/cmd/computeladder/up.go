@@ -60,7 +60,7 @@ owns its resources: ` + "`computeladder sweep`" + ` leaves them alone.`,
 		},
 	}
 	f.Register(cmd.Flags())
-	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background; `computeladder down RUN_ID` stops it")
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background; computeladder down RUN_ID stops it")
 	return cmd
 }
 
