@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,5 +135,22 @@ func TestOutputJSON(t *testing.T) {
 	var comps []map[string]any
 	if err != nil || json.Unmarshal([]byte(out), &comps) != nil || len(comps) == 0 || comps[0]["name"] != "app" {
 		t.Errorf("lockin -o json: %v\n%s", err, out)
+	}
+}
+
+// TestLabSweepersOnce: a sweeper two labs share (the PostgreSQL servers of
+// the connection-storm and checkout labs) is asked once, so that sweep
+// and down list each of its resources once.
+func TestLabSweepersOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range labSweepers() {
+		k := fmt.Sprintf("%#v", s)
+		if seen[k] {
+			t.Errorf("labSweepers has %s twice", k)
+		}
+		seen[k] = true
+	}
+	if len(seen) == 0 {
+		t.Error("no lab sweeper: the PostgreSQL servers' is expected")
 	}
 }
