@@ -17,7 +17,7 @@ import (
 
 // Scenario is a lab's command under `computeladder scenario`, R its
 // result document. The kit makes the command: the flags every lab shares
-// and --json and --out beside the lab's own, their check, the session
+// and -o and --out beside the lab's own, their check, the session
 // (artifacts, run id, the second Ctrl-C's sweep) and, once Run returns,
 // the result written to --out/<run-id>/<Results>.json and .md, its page
 // report.html (when HTML is set), and printed. `computeladder report

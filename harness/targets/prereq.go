@@ -59,15 +59,26 @@ func CheckPrereqs(lab string, prs ...Prereq) error {
 	return nil
 }
 
-// setupPrereqs installs (apt-get) or names each missing one of prs, and
-// says where each is.
+// setupPrereqs says where each of prs is, and installs (apt-get, in one
+// call: one package index update) or names the missing ones.
 func setupPrereqs(ctx context.Context, p Platform, prs []Prereq, w io.Writer) error {
+	var missing []Prereq
+	var names, pkgs []string
 	for _, pr := range prs {
-		if _, err := pr.Find(); err != nil {
-			if err := aptGet(ctx, p, pr.Name, pr.Apt, w, p.missing(pr, "")); err != nil {
-				return err
-			}
+		if path, err := pr.Find(); err == nil {
+			fmt.Fprintf(w, "%s: %s\n", pr.Name, path)
+			continue
 		}
+		missing = append(missing, pr)
+		names, pkgs = append(names, pr.Name), append(pkgs, pr.Apt)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if err := aptGet(ctx, p, strings.Join(names, ", "), w, p.missing(missing[0], ""), pkgs...); err != nil {
+		return err
+	}
+	for _, pr := range missing {
 		path, err := pr.Find()
 		if err != nil {
 			return p.missing(pr, "")
@@ -77,10 +88,10 @@ func setupPrereqs(ctx context.Context, p Platform, prs []Prereq, w io.Writer) er
 	return nil
 }
 
-// aptGet installs pkg with apt-get where setup may (a Debian-family
+// aptGet installs pkgs with apt-get where setup may (a Debian-family
 // system, as root or with password-less sudo); elsewhere it returns
 // notHere, the error that names the command.
-func aptGet(ctx context.Context, p Platform, what, pkg string, w io.Writer, notHere error) error {
+func aptGet(ctx context.Context, p Platform, what string, w io.Writer, notHere error, pkgs ...string) error {
 	if !p.Apt || p.OS != "linux" {
 		return notHere
 	}
@@ -95,14 +106,14 @@ func aptGet(ctx context.Context, p Platform, what, pkg string, w io.Writer, notH
 		}
 		prefix = []string{"sudo", "-n"}
 	}
-	fmt.Fprintf(w, "installing %s (%s) with apt-get…\n", what, pkg)
-	for _, args := range [][]string{{"apt-get", "update", "-qq"}, aptInstall(pkg)} {
+	fmt.Fprintf(w, "installing %s (%s) with apt-get…\n", what, strings.Join(pkgs, " "))
+	for _, args := range [][]string{{"apt-get", "update", "-qq"}, aptInstall(pkgs...)} {
 		args = append(prefix, args...)
 		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 		cmd.Stdout, cmd.Stderr = w, w
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		if err := cmd.Run(); err != nil {
-			return &PrereqError{fmt.Sprintf("installing %s failed (%v): run `sudo %s` yourself", what, err, strings.Join(aptInstall(pkg), " "))}
+			return &PrereqError{fmt.Sprintf("installing %s failed (%v): run `sudo %s` yourself", what, err, strings.Join(aptInstall(pkgs...), " "))}
 		}
 	}
 	return nil

@@ -94,10 +94,10 @@ func installQEMU(ctx context.Context, p Platform, pkg string, w io.Writer) error
 	if _, runnable := p.QEMUInstall(pkg); !runnable {
 		return missingQEMU(p, bin, pkg)
 	}
-	return aptGet(ctx, p, "QEMU", pkg, w, missingQEMU(p, bin, pkg))
+	return aptGet(ctx, p, "QEMU", w, missingQEMU(p, bin, pkg), pkg)
 }
 
-// aptInstall is the one command that installs pkg on Debian and Ubuntu.
-func aptInstall(pkg string) []string {
-	return []string{"apt-get", "install", "-y", "--no-install-recommends", pkg}
+// aptInstall is the one command that installs pkgs on Debian and Ubuntu.
+func aptInstall(pkgs ...string) []string {
+	return append([]string{"apt-get", "install", "-y", "--no-install-recommends"}, pkgs...)
 }

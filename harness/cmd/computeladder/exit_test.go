@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,7 @@ func TestUnknownNamesAndBadOutputExitTwo(t *testing.T) {
 		{[]string{"build", "--arch", "sparc"}, `arch "sparc": use amd64 or arm64`},
 		{[]string{"sweep", "--run-id", "Not_An_Id"}, "run id"},
 		{[]string{"sweep", "--ttl", "0s"}, "--ttl 0s: must be positive"},
+		{[]string{"sweep", "--target", "aws", "--ttl", "-1h"}, "--ttl -1h0m0s: must be positive"},
 		{[]string{"down", "Not_An_Id"}, "run id"},
 		{[]string{"down"}, "accepts 1 arg"},
 		{[]string{"lockin", "-o", "yaml"}, `-o "yaml": use table or json`},
@@ -133,5 +135,22 @@ func TestOutputJSON(t *testing.T) {
 	var comps []map[string]any
 	if err != nil || json.Unmarshal([]byte(out), &comps) != nil || len(comps) == 0 || comps[0]["name"] != "app" {
 		t.Errorf("lockin -o json: %v\n%s", err, out)
+	}
+}
+
+// TestLabSweepersOnce: a sweeper two labs share (the PostgreSQL servers of
+// the connection-storm and checkout labs) is asked once, so that sweep
+// and down list each of its resources once.
+func TestLabSweepersOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range labSweepers() {
+		k := fmt.Sprintf("%#v", s)
+		if seen[k] {
+			t.Errorf("labSweepers has %s twice", k)
+		}
+		seen[k] = true
+	}
+	if len(seen) == 0 {
+		t.Error("no lab sweeper: the PostgreSQL servers' is expected")
 	}
 }

@@ -103,11 +103,20 @@ tears everything down. The lab guides in labs/ explain each one.`,
 	return root
 }
 
-// labSweepers are what the labs start on this machine besides deployments.
+// labSweepers are what the labs start on this machine besides deployments,
+// each sweeper once: labs that start the same thing (the connection-storm
+// and checkout labs' PostgreSQL servers) name the same sweeper, and sweep
+// and down would otherwise list its resources twice.
 func labSweepers() []kit.Sweeper {
 	var out []kit.Sweeper
+	seen := map[string]bool{}
 	for _, l := range labs {
-		out = append(out, l().Sweepers...)
+		for _, s := range l().Sweepers {
+			if k := fmt.Sprintf("%#v", s); !seen[k] {
+				seen[k] = true
+				out = append(out, s)
+			}
+		}
 	}
 	return out
 }

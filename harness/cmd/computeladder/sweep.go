@@ -48,14 +48,14 @@ A resource with no owner recorded is swept. --force removes live runs too.`,
 			if err := kit.ValidTarget(target); err != nil {
 				return err
 			}
+			if ttl <= 0 {
+				return kit.Usage(fmt.Errorf("--ttl %s: must be positive", ttl))
+			}
 			set, err := targets.OpenForSweep(cmd.Context(), target, targets.Options{Endpoint: endpoint, Region: region})
 			if err != nil {
 				return err
 			}
 			defer set.Close()
-			if ttl <= 0 {
-				return kit.Usage(fmt.Errorf("--ttl %s: must be positive", ttl))
-			}
 			return kit.SweepLeftovers(cmd.Context(), sweepers(set), kit.SweepOptions{RunID: runID, DryRun: dryRun, Force: force, TTL: ttl}, cmd.OutOrStdout())
 		},
 	}

@@ -60,7 +60,7 @@ owns its resources: ` + "`computeladder sweep`" + ` leaves them alone.`,
 		},
 	}
 	f.Register(cmd.Flags())
-	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background; `computeladder down RUN_ID` stops it")
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background; computeladder down RUN_ID stops it")
 	return cmd
 }
 
@@ -137,7 +137,7 @@ func upDetached(cmd *cobra.Command, f *kit.TargetFlags, v deployers.Variant) err
 		return err
 	}
 	logPath := filepath.Join(os.TempDir(), "computeladder-up-"+f.RunID+".log")
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
