@@ -81,16 +81,16 @@ RUN_FLAGS    = --target $(TARGET) $(if $(ENDPOINT),--endpoint $(ENDPOINT)) $(ARG
 # it can (QEMU, PostgreSQL, PgBouncer with apt-get) and names the rest, and
 # stops with exit 2 when something is missing.
 lab: cli
-	$(CLI) setup ladder
+	$(CLI) setup ladder --target $(TARGET)
 	$(CLI) run all $(RUN_FLAGS)
 lab-vm: cli
-	$(CLI) setup vm
+	$(CLI) setup vm --target $(TARGET)
 	$(CLI) run vm $(RUN_FLAGS)
 lab-container: cli
-	$(CLI) setup container
+	$(CLI) setup container --target $(TARGET)
 	$(CLI) run container $(RUN_FLAGS)
 lab-lambda: cli
-	$(CLI) setup lambda
+	$(CLI) setup lambda --target $(TARGET)
 	$(CLI) run lambda $(RUN_FLAGS)
 
 ## setup: check Docker and QEMU; install QEMU where possible (Debian/Ubuntu). LAB=<name> checks one lab's needs.

@@ -4,8 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/computeladder/computeladder/deployers"
 )
 
 // TestEveryLabTargetRunsItsSetup: each lab's make target (lab-NAME; lab for
@@ -45,11 +48,36 @@ func TestEveryLabTargetRunsItsSetup(t *testing.T) {
 			t.Errorf("the Makefile has no target %s for lab %s", tgt, lab.Name)
 			continue
 		}
-		if !strings.Contains(r, "$(CLI) setup "+lab.Name+"\n") {
+		// setup NAME, maybe with flags (--target $(TARGET) where the lab
+		// can run in the cloud).
+		if !regexp.MustCompile(`\$\(CLI\) setup ` + regexp.QuoteMeta(lab.Name) + `( [^\n]*)?\n`).MatchString(r) {
 			t.Errorf("make %s does not run `computeladder setup %s` first:\n%s", tgt, lab.Name, r)
 		}
 		if _, err := setupNeeds(lab.Name); err != nil {
 			t.Errorf("setup %s: %v", lab.Name, err)
 		}
+	}
+}
+
+// TestSetupForTheCloud: with the variants in the cloud, only the
+// container's image build needs anything here (the Docker engine); a bad
+// --target is refused.
+func TestSetupForTheCloud(t *testing.T) {
+	for which, want := range map[string][]deployers.Variant{
+		"all": {deployers.Container}, "ladder": {deployers.Container}, "container": {deployers.Container}, "vm": nil, "lambda": nil,
+	} {
+		needs, err := setupNeeds(which)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cloudNeeds(needs); !slices.Equal(got.Variants, want) || len(got.Prereqs)+len(got.Optional) > 0 {
+			t.Errorf("setup %s --target aws needs %+v here, want the variants %v and no programs", which, got, want)
+		}
+	}
+	cmd := newSetupCmd()
+	cmd.SetArgs([]string{"vm", "--target", "mars"})
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), `--target "mars"`) {
+		t.Errorf("setup --target mars: %v, want a usage error naming it", err)
 	}
 }

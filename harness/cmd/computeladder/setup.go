@@ -13,7 +13,8 @@ import (
 )
 
 func newSetupCmd() *cobra.Command {
-	return &cobra.Command{
+	var target string
+	cmd := &cobra.Command{
 		Use:   "setup [LAB|vm|container|lambda|all]",
 		Short: "Check what a lab needs on this machine, install what it can (QEMU, PostgreSQL, PgBouncer), name the rest",
 		Long: `Setup checks what a lab needs here and says what it found: which
@@ -36,9 +37,15 @@ exit 2, as it stops the lab itself.
 
 LAB is a lab's name (its folder under labs/, its make target lab-LAB);
 vm, container and lambda check one variant; all (the default) is the
-ladder lab's three variants.`,
+ladder lab's three variants.
+
+With --target localstack or aws the variants run in the cloud: the
+microVM and the function need nothing here, the container needs the
+Docker engine to build its image (the image is pushed to the target's
+ECR). ` + "`computeladder doctor --target aws`" + ` checks the account.`,
 		Example: `  computeladder setup connection-storm
-  computeladder setup vm`,
+  computeladder setup vm
+  computeladder setup all --target aws`,
 		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return setupNames(), cobra.ShellCompDirectiveNoFileComp
@@ -48,13 +55,31 @@ ladder lab's three variants.`,
 			if len(args) == 1 {
 				which = args[0]
 			}
+			if err := kit.ValidTarget(target); err != nil {
+				return err
+			}
 			needs, err := setupNeeds(which)
 			if err != nil {
 				return err
 			}
+			if target != "local" {
+				needs = cloudNeeds(needs)
+			}
 			return targets.Setup(cmd.Context(), needs.Variants, append(slices.Clip(needs.Prereqs), needs.Optional...), cmd.ErrOrStderr())
 		},
 	}
+	cmd.Flags().StringVar(&target, "target", "local", "where the lab's variants run: local, localstack or aws")
+	return cmd
+}
+
+// cloudNeeds is what this machine needs of needs when the variants run in
+// the cloud: only the container's, whose image the Docker engine builds.
+func cloudNeeds(needs kit.Needs) kit.Needs {
+	var out kit.Needs
+	if slices.Contains(needs.Variants, deployers.Container) {
+		out.Variants = []deployers.Variant{deployers.Container}
+	}
+	return out
 }
 
 // setupNeeds is what `setup which` checks: a variant's, every variant's
