@@ -279,23 +279,6 @@ func withECS(e ECSAPI) Option {
 	}
 }
 
-// withIAM replaces the IAM client; tests use it to inject failures.
-func withIAM(i IAMAPI) Option {
-	return func(d *Deployer) error {
-		d.iam = i
-		return nil
-	}
-}
-
-// withServiceLinkedRoleWait bounds the retries while ECS's new
-// service-linked role propagates (default slrRetry).
-func withServiceLinkedRoleWait(w time.Duration) Option {
-	return func(d *Deployer) error {
-		d.slrWait = w
-		return nil
-	}
-}
-
 // New returns a Deployer using cfg (see awsenv.Load). Without WithPusher it
 // builds and pushes with the local Docker engine, connecting on first use.
 func New(cfg aws.Config, opts ...Option) (*Deployer, error) {

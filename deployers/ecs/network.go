@@ -136,10 +136,6 @@ func ecrTags(m map[string]string) []ecrtypes.Tag {
 	return awsenv.Tags(m, func(k, v *string) ecrtypes.Tag { return ecrtypes.Tag{Key: k, Value: v} })
 }
 
-func ec2Tags(m map[string]string) []ec2types.Tag {
-	return awsenv.Tags(m, func(k, v *string) ec2types.Tag { return ec2types.Tag{Key: k, Value: v} })
-}
-
 func iamTags(m map[string]string) []iamtypes.Tag {
 	return awsenv.Tags(m, func(k, v *string) iamtypes.Tag { return iamtypes.Tag{Key: k, Value: v} })
 }

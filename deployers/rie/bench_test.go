@@ -55,16 +55,6 @@ func get200(b *testing.B, hc *http.Client, url string) {
 	}
 }
 
-func reportPercentiles(b *testing.B, samples []time.Duration) {
-	if len(samples) == 0 {
-		return
-	}
-	slices.Sort(samples)
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b.ReportMetric(ms(samples[len(samples)/2]), "p50-ms")
-	b.ReportMetric(ms(samples[len(samples)*99/100]), "p99-ms")
-}
-
 // minColdSamples is how many cold starts a cold-start percentile rests
 // on, even under -benchtime 1x (the extra ones run with the timer stopped).
 const minColdSamples = 5

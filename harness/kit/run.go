@@ -70,9 +70,6 @@ func NewRun(runID string, opts ...Option) *Run {
 	return r
 }
 
-// ID is the run id every resource of the run carries.
-func (r *Run) ID() string { return r.id }
-
 // Deploy deploys spec on dep with the run's id. What a failed deploy made
 // is held too, so that Finish tears it down. The first deployment on a
 // backend that prepares once per run (deployers.RunCache) asks it to keep
