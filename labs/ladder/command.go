@@ -47,7 +47,7 @@ func (f *flags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up at the same rate before the load, excluded from the figures")
 	fl.IntVar(&f.burstN, "burst-clients", 10, "scaling burst: concurrent clients, each sending back to back (closed loop)")
 	fl.DurationVar(&f.burstDur, "burst-duration", 3*time.Second, "scaling burst: how long, after the warm load (0 skips the burst and the scale to zero)")
-	fl.StringVar(&f.label, "label", "", "who ran it — a student's name or a group — recorded in results.json for compare (at most 64 characters, no control characters)")
+	fl.StringVar(&f.label, "label", "", "who ran it — a student's name or a group — recorded in results.json for compare (at most 64 characters, no control or invisible characters, no spaces around it)")
 	fl.DurationVar(&f.keep, "keep-alive", 2*time.Second, "local function: how long an idle execution environment stays warm (Lambda keeps them minutes; shortened so a run sees the scale to zero)")
 }
 
@@ -106,7 +106,7 @@ Exit codes: 0 success, 1 a variant failed, 2 bad input or a missing
 prerequisite (nothing created).`,
 		Example: `  computeladder run all
   computeladder run container --runs 5 --rate 200 --duration 10s
-  computeladder run lambda --json > lambda.json
+  computeladder run lambda -o json > lambda.json
   computeladder run all --label "Ada Lovelace"`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"vm", "container", "lambda", "all"},
