@@ -210,29 +210,50 @@ type costRate struct {
 	Rate          float64 `json:"requests_per_second"`
 	Requests      float64 `json:"requests_per_month"`
 	LambdaMonthly float64 `json:"lambda_monthly_usd"`
+	// AlwaysOn is each always-on option's bill at this rate, with the
+	// instances the rate needs (the table's "$x (n)"), in AlwaysOn's order.
+	AlwaysOn []costStep `json:"always_on"`
+}
+
+type costStep struct {
+	Name      string  `json:"name"`
+	Instances int     `json:"instances"`
+	Monthly   float64 `json:"monthly_usd"`
 }
 
 type costOpt struct {
-	Name    string  `json:"name"`
-	Monthly float64 `json:"monthly_usd"`
-	Detail  string  `json:"detail"`
-	// Crossover is the rate below which Lambda is cheaper (0 with Never).
-	CrossoverRate     float64 `json:"crossover_requests_per_second,omitempty"`
-	CrossoverRequests float64 `json:"crossover_requests_per_month,omitempty"`
-	Never             string  `json:"never,omitempty"`
+	Name string `json:"name"`
+	// Monthly is one instance's bill; Capacity what one instance serves.
+	Monthly  float64 `json:"monthly_usd"`
+	Detail   string  `json:"detail"`
+	VCPU     float64 `json:"vcpu"`
+	Capacity float64 `json:"capacity_requests_per_second"`
+	// Crossover is the rate below which Lambda is cheaper (0 with Never),
+	// with the instances needed there; StaysCheaperFrom is the rate from
+	// which the always-on option stays cheaper (cost.Crossover.Beyond).
+	CrossoverRate      float64 `json:"crossover_requests_per_second,omitempty"`
+	CrossoverRequests  float64 `json:"crossover_requests_per_month,omitempty"`
+	CrossoverInstances int     `json:"crossover_instances,omitempty"`
+	StaysCheaperFrom   float64 `json:"always_on_cheaper_from_requests_per_second,omitempty"`
+	Never              string  `json:"never,omitempty"`
 }
 
 func costDocument(m *cost.Model, rates []float64, durSource, memSource, chart string) costDoc {
 	d := costDoc{Config: m.Config(), DurationSource: durSource, MemorySource: memSource,
 		PerRequest: m.PerRequest(), GBSeconds: m.GBSecondsPerRequest(), Chart: chart}
+	opts := m.AlwaysOn()
 	for _, r := range rates {
 		n := cost.RequestsPerMonth(r)
-		d.Rates = append(d.Rates, costRate{Rate: r, Requests: n, LambdaMonthly: m.LambdaMonthly(n)})
+		cr := costRate{Rate: r, Requests: n, LambdaMonthly: m.LambdaMonthly(n)}
+		for _, o := range opts {
+			cr.AlwaysOn = append(cr.AlwaysOn, costStep{Name: o.Name, Instances: cost.Instances(o, r), Monthly: cost.AlwaysOnMonthly(o, r)})
+		}
+		d.Rates = append(d.Rates, cr)
 	}
-	for _, o := range m.AlwaysOn() {
+	for _, o := range opts {
 		c := m.Crossover(o)
-		d.AlwaysOn = append(d.AlwaysOn, costOpt{Name: o.Name, Monthly: o.Monthly, Detail: o.Detail,
-			CrossoverRate: c.Rate, CrossoverRequests: c.Requests, Never: c.Never})
+		d.AlwaysOn = append(d.AlwaysOn, costOpt{Name: o.Name, Monthly: o.Monthly, Detail: o.Detail, VCPU: o.VCPU, Capacity: o.Capacity,
+			CrossoverRate: c.Rate, CrossoverRequests: c.Requests, CrossoverInstances: c.Instances, StaysCheaperFrom: c.Beyond, Never: c.Never})
 	}
 	return d
 }
