@@ -175,3 +175,11 @@ func TestChartOfSmallCapacityStaysSmall(t *testing.T) {
 		t.Errorf("chart is %d bytes: the steps are drawn one by one", n)
 	}
 }
+
+func TestFormatRateOfSmallCapacity(t *testing.T) {
+	for r, want := range map[float64]string{0.002: "0.002", 0.00025: "0.00025", 0.01: "0.01", 0.1: "0.1", 6.25: "6.25", 14498.31: "14498.3"} {
+		if got := formatRate(r); got != want {
+			t.Errorf("formatRate(%g) = %q, want %q", r, got, want)
+		}
+	}
+}
