@@ -210,13 +210,12 @@ type costRate struct {
 	Rate          float64 `json:"requests_per_second"`
 	Requests      float64 `json:"requests_per_month"`
 	LambdaMonthly float64 `json:"lambda_monthly_usd"`
-	// AlwaysOn is each always-on option's bill at this rate, with the
-	// instances the rate needs (the table's "$x (n)"), in AlwaysOn's order.
-	AlwaysOn []costStep `json:"always_on"`
 }
 
+// costStep is an always-on option's bill at one of the rates, with the
+// instances the rate needs (the table's "$x (n)").
 type costStep struct {
-	Name      string  `json:"name"`
+	Rate      float64 `json:"requests_per_second"`
 	Instances int     `json:"instances"`
 	Monthly   float64 `json:"monthly_usd"`
 }
@@ -228,6 +227,8 @@ type costOpt struct {
 	Detail   string  `json:"detail"`
 	VCPU     float64 `json:"vcpu"`
 	Capacity float64 `json:"capacity_requests_per_second"`
+	// Rates is its bill at each of the table's rates.
+	Rates []costStep `json:"rates"`
 	// Crossover is the rate below which Lambda is cheaper (0 with Never),
 	// with the instances needed there; StaysCheaperFrom is the rate from
 	// which the always-on option stays cheaper (cost.Crossover.Beyond).
@@ -241,19 +242,18 @@ type costOpt struct {
 func costDocument(m *cost.Model, rates []float64, durSource, memSource, chart string) costDoc {
 	d := costDoc{Config: m.Config(), DurationSource: durSource, MemorySource: memSource,
 		PerRequest: m.PerRequest(), GBSeconds: m.GBSecondsPerRequest(), Chart: chart}
-	opts := m.AlwaysOn()
 	for _, r := range rates {
 		n := cost.RequestsPerMonth(r)
-		cr := costRate{Rate: r, Requests: n, LambdaMonthly: m.LambdaMonthly(n)}
-		for _, o := range opts {
-			cr.AlwaysOn = append(cr.AlwaysOn, costStep{Name: o.Name, Instances: cost.Instances(o, r), Monthly: cost.AlwaysOnMonthly(o, r)})
-		}
-		d.Rates = append(d.Rates, cr)
+		d.Rates = append(d.Rates, costRate{Rate: r, Requests: n, LambdaMonthly: m.LambdaMonthly(n)})
 	}
-	for _, o := range opts {
+	for _, o := range m.AlwaysOn() {
 		c := m.Crossover(o)
-		d.AlwaysOn = append(d.AlwaysOn, costOpt{Name: o.Name, Monthly: o.Monthly, Detail: o.Detail, VCPU: o.VCPU, Capacity: o.Capacity,
-			CrossoverRate: c.Rate, CrossoverRequests: c.Requests, CrossoverInstances: c.Instances, StaysCheaperFrom: c.Beyond, Never: c.Never})
+		co := costOpt{Name: o.Name, Monthly: o.Monthly, Detail: o.Detail, VCPU: o.VCPU, Capacity: o.Capacity,
+			CrossoverRate: c.Rate, CrossoverRequests: c.Requests, CrossoverInstances: c.Instances, StaysCheaperFrom: c.Beyond, Never: c.Never}
+		for _, r := range rates {
+			co.Rates = append(co.Rates, costStep{Rate: r, Instances: cost.Instances(o, r), Monthly: cost.AlwaysOnMonthly(o, r)})
+		}
+		d.AlwaysOn = append(d.AlwaysOn, co)
 	}
 	return d
 }

@@ -183,18 +183,20 @@ func TestCostJSONHasTheSteps(t *testing.T) {
 	if len(doc.Rates) != 2 || len(doc.AlwaysOn) == 0 {
 		t.Fatalf("rates %d, options %d: %s", len(doc.Rates), len(doc.AlwaysOn), out)
 	}
-	for i, o := range doc.AlwaysOn {
+	for _, o := range doc.AlwaysOn {
 		if want := 1000 * o.VCPU; o.Capacity != want {
 			t.Errorf("%s: capacity %g req/s, want %g (1000 per vCPU × %g)", o.Name, o.Capacity, want, o.VCPU)
 		}
 		if o.Never == "" && (o.CrossoverInstances < 1 || o.StaysCheaperFrom < o.CrossoverRate) {
 			t.Errorf("%s: crossover %+v: want at least one instance and a rate from which it stays cheaper", o.Name, o)
 		}
-		for _, r := range doc.Rates {
-			s := r.AlwaysOn[i]
-			want := int(math.Ceil(r.Rate / o.Capacity))
-			if s.Name != o.Name || s.Instances != max(1, want) || math.Abs(s.Monthly-float64(s.Instances)*o.Monthly) > 1e-9 {
-				t.Errorf("%g req/s, %s: %+v, want %d instances of %g", r.Rate, o.Name, s, max(1, want), o.Monthly)
+		if len(o.Rates) != len(doc.Rates) {
+			t.Fatalf("%s: bills at %d rates, want %d", o.Name, len(o.Rates), len(doc.Rates))
+		}
+		for i, s := range o.Rates {
+			want := max(1, int(math.Ceil(doc.Rates[i].Rate/o.Capacity)))
+			if s.Rate != doc.Rates[i].Rate || s.Instances != want || math.Abs(s.Monthly-float64(want)*o.Monthly) > 1e-9 {
+				t.Errorf("%s at %g req/s: %+v, want %d instances of %g", o.Name, doc.Rates[i].Rate, s, want, o.Monthly)
 			}
 		}
 	}
