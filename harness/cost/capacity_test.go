@@ -157,3 +157,29 @@ func TestNewRefusesBadSizingAndFargateSizes(t *testing.T) {
 		t.Errorf("New with 8 vCPU / 60 GB (a valid Fargate size): %v", err)
 	}
 }
+
+// A small capacity puts millions of steps across the chart's rates: those
+// less than a pixel apart are drawn as one, so the chart stays small.
+func TestChartOfSmallCapacityStaysSmall(t *testing.T) {
+	m, err := New(mustPricing(t, testPricing), Config{Arch: X86, MemoryMB: 1024, BilledMS: 10, Capacity: Capacity{RPS: 0.001, VCPUs: 1, Source: "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svg bytes.Buffer
+	if err := SVG(&svg, m); err != nil {
+		t.Fatal(err)
+	}
+	// 10,000 req/s at 0.001 req/s a vCPU is millions of steps per option;
+	// at most one a pixel is a few hundred.
+	if n := svg.Len(); n > 200_000 {
+		t.Errorf("chart is %d bytes: the steps are drawn one by one", n)
+	}
+}
+
+func TestFormatRateOfSmallCapacity(t *testing.T) {
+	for r, want := range map[float64]string{0.002: "0.002", 0.00025: "0.00025", 0.01: "0.01", 0.1: "0.1", 6.25: "6.25", 14498.31: "14498.3"} {
+		if got := formatRate(r); got != want {
+			t.Errorf("formatRate(%g) = %q, want %q", r, got, want)
+		}
+	}
+}

@@ -111,7 +111,12 @@ func SVG(w io.Writer, m *Model) error {
 		// instance's bill at each multiple of the capacity.
 		p(`<polyline fill="none" stroke="%s" stroke-width="2" stroke-dasharray="6 3" points="%.1f,%.1f `, col, x(chartMinRate), y(AlwaysOnMonthly(o, chartMinRate)))
 		if o.Capacity > 0 {
-			for k := math.Max(1, math.Ceil(chartMinRate/o.Capacity)); k*o.Capacity < chartMaxRate; k++ {
+			// Steps less than a pixel apart are drawn as one slope: k moves
+			// on by at least a pixel's worth of rate, so that a small
+			// capacity (millions of instances across the axis) stays a few
+			// hundred points, not a file of gigabytes.
+			pixel := math.Pow(10, (xhi-xlo)/pw)
+			for k := math.Max(1, math.Ceil(chartMinRate/o.Capacity)); k*o.Capacity < chartMaxRate; k = math.Max(k+1, math.Ceil(k*pixel)) {
 				xx := x(k * o.Capacity)
 				p("%.1f,%.1f %.1f,%.1f ", xx, y(k*o.Monthly), xx, y((k+1)*o.Monthly))
 			}

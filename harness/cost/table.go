@@ -3,6 +3,7 @@ package cost
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -93,6 +94,11 @@ func Dollars(v float64) string {
 }
 
 func formatRate(r float64) string {
+	if r > 0 && r < 0.01 {
+		// Two significant digits: a small capacity (--capacity-rps) is
+		// not "0 req/s".
+		return strconv.FormatFloat(r, 'g', 2, 64)
+	}
 	if r < 10 {
 		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", r), "0"), ".")
 	}

@@ -52,6 +52,7 @@ func HTML(w io.Writer, run *results.Run) error {
 			}
 		}
 	}
+	lats := okLatencies(run)
 	p.Sections = append(p.Sections, ladder,
 		Section{Heading: "Startup", Blocks: []template.HTML{Figure(timelineChart(run),
 			"Startup phases of each variant: the median offset of each phase from the startup origin, the call that asks the platform to run the prepared artifact, "+
@@ -61,9 +62,9 @@ func HTML(w io.Writer, run *results.Run) error {
 			"Per variant, on one logarithmic time axis: the startup to the first 200, each fresh environment's first request, the platform's Init Duration where it reports one, "+
 				"and the warm p50 and p99. Bars are medians, whiskers min–max over the runs; a warm percentile its successful requests do not support is left out.")}},
 		Section{Heading: "Warm latency", Blocks: []template.HTML{
-			Figure(cdfChart(run), "The share of successful warm requests answered within each latency (a CDF of every raw sample; logarithmic time axis), "+
+			Figure(cdfChart(run, lats), "The share of successful warm requests answered within each latency (a CDF of every raw sample; logarithmic time axis), "+
 				"each latency measured from the request's intended send time."),
-			Figure(latencyChart(run), "Warm latency by percentile (log scales). A line stops at the highest percentile its successful requests support: "+
+			Figure(latencyChart(run, lats), "Warm latency by percentile (log scales). A line stops at the highest percentile its successful requests support: "+
 				"p needs at least 1/(1−p) of them (p99 100, p99.9 1,000)."),
 		}},
 		Section{Heading: "Here, in the cloud, and in the chapter", Blocks: []template.HTML{
@@ -117,20 +118,26 @@ func publishedTable(run *results.Run, rs []row, published []PublishedFigure) tem
 	return TableHTML("published", []string{"row", "measured here (" + run.Target + ")", "published (cloud)", "source, date", "why they differ", "the chapter says"}, out)
 }
 
-// okLatencies are the sorted latencies of a variant's successful warm
-// requests (none when its raw samples were not read).
-func okLatencies(v results.Variant) []time.Duration {
-	if v.Warm == nil || v.Warm.Result == nil {
-		return nil
-	}
-	var lat []time.Duration
-	for _, s := range v.Warm.Result.Samples {
-		if s.OK() {
-			lat = append(lat, s.Latency)
+// okLatencies are, per variant (in run.Variants' order), the sorted
+// latencies of its successful warm requests (none when its raw samples
+// were not read): sorted once for both charts that use them, as a run may
+// hold a million samples.
+func okLatencies(run *results.Run) [][]time.Duration {
+	out := make([][]time.Duration, len(run.Variants))
+	for i, v := range run.Variants {
+		if v.Warm == nil || v.Warm.Result == nil {
+			continue
 		}
+		var lat []time.Duration
+		for _, s := range v.Warm.Result.Samples {
+			if s.OK() {
+				lat = append(lat, s.Latency)
+			}
+		}
+		slices.Sort(lat)
+		out[i] = lat
 	}
-	slices.Sort(lat)
-	return lat
+	return out
 }
 
 // cdfPoints are at most n points of the empirical CDF of sorted lat: the
@@ -147,12 +154,13 @@ func cdfPoints(lat []time.Duration, n int) []Point {
 	return pts
 }
 
-// cdfChart is the CDF of each variant's successful warm latencies.
-func cdfChart(run *results.Run) template.HTML {
+// cdfChart is the CDF of each variant's successful warm latencies (lats:
+// okLatencies).
+func cdfChart(run *results.Run, lats [][]time.Duration) template.HTML {
 	var series []Series
 	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
-	for _, v := range run.Variants {
-		lat := okLatencies(v)
+	for vi, v := range run.Variants {
+		lat := lats[vi]
 		if len(lat) == 0 {
 			continue
 		}
@@ -176,13 +184,13 @@ func variantColor(v deployers.Variant) string {
 }
 
 // latencyChart is a percentile spectrum: x is 1/(1-p) on a log axis
-// (p0, p90, p99, p99.9 a decade apart), y log latency.
-func latencyChart(run *results.Run) template.HTML {
+// (p0, p90, p99, p99.9 a decade apart), y log latency; lats as cdfChart's.
+func latencyChart(run *results.Run, lats [][]time.Duration) template.HTML {
 	ps := []float64{0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999}
 	var series []Series
 	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
-	for _, v := range run.Variants {
-		lat := okLatencies(v)
+	for vi, v := range run.Variants {
+		lat := lats[vi]
 		if len(lat) == 0 {
 			continue
 		}

@@ -1,7 +1,6 @@
 package results
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -119,9 +118,6 @@ func ReadDocument(path string) (*Run, error) {
 	run, err := Read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if run.RunID == "" {
-		return nil, fmt.Errorf("%s: %w", path, errors.New("no run_id: not a computeladder results.json"))
 	}
 	return run, nil
 }

@@ -212,14 +212,31 @@ type costRate struct {
 	LambdaMonthly float64 `json:"lambda_monthly_usd"`
 }
 
+// costStep is an always-on option's bill at one of the rates, with the
+// instances the rate needs (the table's "$x (n)").
+type costStep struct {
+	Rate      float64 `json:"requests_per_second"`
+	Instances int     `json:"instances"`
+	Monthly   float64 `json:"monthly_usd"`
+}
+
 type costOpt struct {
-	Name    string  `json:"name"`
-	Monthly float64 `json:"monthly_usd"`
-	Detail  string  `json:"detail"`
-	// Crossover is the rate below which Lambda is cheaper (0 with Never).
-	CrossoverRate     float64 `json:"crossover_requests_per_second,omitempty"`
-	CrossoverRequests float64 `json:"crossover_requests_per_month,omitempty"`
-	Never             string  `json:"never,omitempty"`
+	Name string `json:"name"`
+	// Monthly is one instance's bill; Capacity what one instance serves.
+	Monthly  float64 `json:"monthly_usd"`
+	Detail   string  `json:"detail"`
+	VCPU     float64 `json:"vcpu"`
+	Capacity float64 `json:"capacity_requests_per_second"`
+	// Rates is its bill at each of the table's rates.
+	Rates []costStep `json:"rates"`
+	// Crossover is the rate below which Lambda is cheaper (0 with Never),
+	// with the instances needed there; StaysCheaperFrom is the rate from
+	// which the always-on option stays cheaper (cost.Crossover.Beyond).
+	CrossoverRate      float64 `json:"crossover_requests_per_second,omitempty"`
+	CrossoverRequests  float64 `json:"crossover_requests_per_month,omitempty"`
+	CrossoverInstances int     `json:"crossover_instances,omitempty"`
+	StaysCheaperFrom   float64 `json:"always_on_cheaper_from_requests_per_second,omitempty"`
+	Never              string  `json:"never,omitempty"`
 }
 
 func costDocument(m *cost.Model, rates []float64, durSource, memSource, chart string) costDoc {
@@ -231,8 +248,12 @@ func costDocument(m *cost.Model, rates []float64, durSource, memSource, chart st
 	}
 	for _, o := range m.AlwaysOn() {
 		c := m.Crossover(o)
-		d.AlwaysOn = append(d.AlwaysOn, costOpt{Name: o.Name, Monthly: o.Monthly, Detail: o.Detail,
-			CrossoverRate: c.Rate, CrossoverRequests: c.Requests, Never: c.Never})
+		co := costOpt{Name: o.Name, Monthly: o.Monthly, Detail: o.Detail, VCPU: o.VCPU, Capacity: o.Capacity,
+			CrossoverRate: c.Rate, CrossoverRequests: c.Requests, CrossoverInstances: c.Instances, StaysCheaperFrom: c.Beyond, Never: c.Never}
+		for _, r := range rates {
+			co.Rates = append(co.Rates, costStep{Rate: r, Instances: cost.Instances(o, r), Monthly: cost.AlwaysOnMonthly(o, r)})
+		}
+		d.AlwaysOn = append(d.AlwaysOn, co)
 	}
 	return d
 }

@@ -1,6 +1,7 @@
 package crossover
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -164,6 +165,39 @@ func TestCostBadInputExitsTwo(t *testing.T) {
 		_, err := kittest.Execute(t, Command(), tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || kit.ExitCode(err) != 2 {
 			t.Errorf("computeladder cost %s: error %v (exit %d), want %q and exit 2", strings.Join(tc.args, " "), err, kit.ExitCode(err), tc.want)
+		}
+	}
+}
+
+// -o json carries the table's step bills: each rate's always-on bill with
+// the instances it needs, and each option's capacity and crossover.
+func TestCostJSONHasTheSteps(t *testing.T) {
+	out, err := kittest.Execute(t, Command(), "-o", "json", "--rates", "1,10000", "--capacity-rps", "1000", "--capacity-cpus", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc costDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(doc.Rates) != 2 || len(doc.AlwaysOn) == 0 {
+		t.Fatalf("rates %d, options %d: %s", len(doc.Rates), len(doc.AlwaysOn), out)
+	}
+	for _, o := range doc.AlwaysOn {
+		if want := 1000 * o.VCPU; o.Capacity != want {
+			t.Errorf("%s: capacity %g req/s, want %g (1000 per vCPU × %g)", o.Name, o.Capacity, want, o.VCPU)
+		}
+		if o.Never == "" && (o.CrossoverInstances < 1 || o.StaysCheaperFrom < o.CrossoverRate) {
+			t.Errorf("%s: crossover %+v: want at least one instance and a rate from which it stays cheaper", o.Name, o)
+		}
+		if len(o.Rates) != len(doc.Rates) {
+			t.Fatalf("%s: bills at %d rates, want %d", o.Name, len(o.Rates), len(doc.Rates))
+		}
+		for i, s := range o.Rates {
+			want := max(1, int(math.Ceil(doc.Rates[i].Rate/o.Capacity)))
+			if s.Rate != doc.Rates[i].Rate || s.Instances != want || math.Abs(s.Monthly-float64(want)*o.Monthly) > 1e-9 {
+				t.Errorf("%s at %g req/s: %+v, want %d instances of %g", o.Name, doc.Rates[i].Rate, s, want, o.Monthly)
+			}
 		}
 	}
 }
