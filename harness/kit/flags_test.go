@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/computeladder/computeladder/harness/results"
 	"github.com/computeladder/computeladder/harness/targets"
 )
 
@@ -100,7 +99,7 @@ type doc struct {
 }
 
 func writeDoc(dir string, d *doc) (string, error) {
-	return results.WriteScenario(dir, "demo", d, func(w io.Writer) error { _, err := fmt.Fprintf(w, "# demo %s\n", d.RunID); return err })
+	return WriteResult(dir, "demo", d, func(w io.Writer, d *doc) error { _, err := fmt.Fprintf(w, "# demo %s\n", d.RunID); return err }, nil)
 }
 
 func markdownDoc(w io.Writer, d *doc) error {

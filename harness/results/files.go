@@ -41,16 +41,3 @@ func WriteFile(dir, name string, render func(io.Writer) error) error {
 	}
 	return nil
 }
-
-// WriteScenario writes a scenario's result as base.json and its summary
-// as base.md into dir, and returns the JSON file's path.
-func WriteScenario(dir, base string, v any, markdown func(io.Writer) error) (string, error) {
-	path, err := WriteJSON(dir, base+".json", v)
-	if err != nil {
-		return "", err
-	}
-	if err := WriteFile(dir, base+".md", markdown); err != nil {
-		return "", err
-	}
-	return path, nil
-}

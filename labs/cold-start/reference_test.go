@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
-	"github.com/computeladder/computeladder/harness/results"
+	"github.com/computeladder/computeladder/harness/kit"
 )
 
-var updateReference = flag.Bool("update-reference", false, "write the committed reference run's claims as judged today and its cold-start.md as rendered today (its figures and run id stay)")
+var updateReference = flag.Bool("update-reference", false, "write the committed reference run's claims as judged today and its cold-start.md and report.html as rendered today (its figures and run id stay)")
 
 // The committed reference run (reference/cold-start.json, which the guide
 // quotes) is what today's code makes of its figures: its claims are the
@@ -33,7 +32,7 @@ func TestReferenceIsTodaysRendering(t *testing.T) {
 	stored := r.Claims
 	r.judge()
 	if *updateReference {
-		if _, err := results.WriteScenario(dir, Results, &r, func(w io.Writer) error { return Markdown(w, &r) }); err != nil {
+		if _, err := kit.WriteResult(dir, Results, &r, Markdown, HTML); err != nil {
 			t.Fatal(err)
 		}
 		return
