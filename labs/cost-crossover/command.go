@@ -90,7 +90,7 @@ With a results.json, a chart is written next to it as ` + chartName + `.`,
 	fl.Float64Var(&f.fargateVCPU, "fargate-vcpu", 0.25, "Fargate task vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16")
 	fl.Float64Var(&f.fargateGB, "fargate-gb", 0.5, "Fargate task memory in GB, one Fargate offers with --fargate-vcpu (0.25 vCPU: 0.5, 1 or 2)")
 	fl.Float64Var(&f.capRPS, "capacity-rps", 0, "requests per second one local instance served, which sizes the always-on side (default: the container's burst in results.json, else the ladder reference run's)")
-	fl.Float64Var(&f.capCPUs, "capacity-cpus", 0, "CPUs that instance could use (default: the run's machine's, else 2)")
+	fl.Float64Var(&f.capCPUs, "capacity-cpus", 0, "CPUs that instance could use (default: those of the run the capacity comes from — results.json's machine, else the ladder reference run's 2, which --capacity-rps alone keeps)")
 	fl.Float64SliceVar(&f.rates, "rates", cost.DefaultRates, "request rates (per second) for the table")
 	fl.StringVar(&f.chart, "chart", "", "write the SVG chart here (default: "+chartName+" next to results.json; none without one)")
 	kit.RegisterOutput(fl, &f.output, "")
