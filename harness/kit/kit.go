@@ -47,6 +47,10 @@ type Lab struct {
 	// `computeladder report <Results>.json`.
 	Results string
 	Report  func(path string, out io.Writer) error
+	// Verdict reads a scenario's result document at path and returns what
+	// its command exits 1 with when a claim did not hold (nil when every
+	// one held); nil for a lab that judges no claim.
+	Verdict func(path string) error
 }
 
 // Needs are a lab's local prerequisites: the variants it deploys (QEMU

@@ -39,8 +39,8 @@ type Scenario[R any] struct {
 	// HTML writes the result's page, report.html: a report.Page built
 	// with the report package's chart kit (nil: no page).
 	HTML func(io.Writer, *R) error
-	// Verdict, when set, turns a result whose claim did not hold into an
-	// error (exit code 1).
+	// Verdict turns a result whose claim did not hold into an error (exit
+	// code 1): every scenario sets it, most as results.Claims.Verdict.
 	Verdict func(*R) error
 	// Sweepers: see Lab.
 	Sweepers []Sweeper
@@ -79,7 +79,11 @@ func (c *Call) Start(deps []deployers.Deployer, extra ...Sweeper) (*Session, err
 
 // Lab is the scenario as the computeladder command lists it.
 func (sc Scenario[R]) Lab() Lab {
-	return Lab{Name: sc.Use, Command: sc.command, Scenario: true, Sweepers: sc.Sweepers, Needs: sc.Needs, Results: sc.Results, Report: sc.report}
+	l := Lab{Name: sc.Use, Command: sc.command, Scenario: true, Sweepers: sc.Sweepers, Needs: sc.Needs, Results: sc.Results, Report: sc.report}
+	if sc.Verdict != nil {
+		l.Verdict = sc.verdict
+	}
+	return l
 }
 
 // ReportPage is the name of every run's HTML report page.
@@ -107,28 +111,47 @@ func WriteReports[R any](dir, base string, r *R, markdown, html func(io.Writer, 
 	return results.WriteFile(dir, ReportPage, func(w io.Writer) error { return html(w, r) })
 }
 
-// report renders the reports of the result document at path again, beside
-// it, and prints its summary to out. A file that is not such a document is
-// a usage error.
-func (sc Scenario[R]) report(path string, out io.Writer) error {
+// read decodes the result document at path. A file that is not such a
+// document is a usage error.
+func (sc Scenario[R]) read(path string) (*R, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return Usage(err)
+		return nil, Usage(err)
 	}
 	var id struct {
 		RunID string `json:"run_id"`
 	}
 	var r R
 	if err := json.Unmarshal(b, &r); err != nil {
-		return Usage(fmt.Errorf("%s: not a %s result: %w", path, sc.Use, err))
+		return nil, Usage(fmt.Errorf("%s: not a %s result: %w", path, sc.Use, err))
 	}
 	if err := json.Unmarshal(b, &id); err != nil || id.RunID == "" {
-		return Usage(fmt.Errorf("%s: not a %s result: it has no run_id", path, sc.Use))
+		return nil, Usage(fmt.Errorf("%s: not a %s result: it has no run_id", path, sc.Use))
 	}
-	if err := WriteReports(filepath.Dir(path), sc.Results, &r, sc.Markdown, sc.HTML); err != nil {
+	return &r, nil
+}
+
+// report renders the reports of the result document at path again, beside
+// it, and prints its summary to out. A file that is not such a document is
+// a usage error.
+func (sc Scenario[R]) report(path string, out io.Writer) error {
+	r, err := sc.read(path)
+	if err != nil {
 		return err
 	}
-	return sc.Markdown(out, &r)
+	if err := WriteReports(filepath.Dir(path), sc.Results, r, sc.Markdown, sc.HTML); err != nil {
+		return err
+	}
+	return sc.Markdown(out, r)
+}
+
+// verdict is the Verdict of the result document at path.
+func (sc Scenario[R]) verdict(path string) error {
+	r, err := sc.read(path)
+	if err != nil {
+		return err
+	}
+	return sc.Verdict(r)
 }
 
 func (sc Scenario[R]) command() *cobra.Command {

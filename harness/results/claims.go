@@ -1,6 +1,7 @@
 package results
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,6 +30,21 @@ func (cs Claims) Get(name string) Claim {
 		}
 	}
 	return Claim{Name: name, Detail: "not judged in this run"}
+}
+
+// Verdict is nil when every claim holds, else an error naming those that
+// do not: what a scenario's command exits 1 with (kit.Scenario's Verdict).
+func (cs Claims) Verdict() error {
+	var failed []string
+	for _, c := range cs {
+		if !c.Holds {
+			failed = append(failed, c.Name)
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New("claims that did not hold: " + strings.Join(failed, ", "))
+	}
+	return nil
 }
 
 // WriteClosing ends a scenario's Markdown summary: its claims, then how

@@ -14,6 +14,12 @@ func TestClaims(t *testing.T) {
 	if c := cs.Get("missing"); c.Holds || c.Name != "missing" {
 		t.Errorf("Get(missing) = %+v, want a claim that does not hold", c)
 	}
+	if err := cs.Verdict(); err == nil || err.Error() != "claims that did not hold: b" {
+		t.Errorf("Verdict = %v, want the claim that did not hold named", err)
+	}
+	if err := cs[:1].Verdict(); err != nil {
+		t.Errorf("Verdict of claims that hold = %v, want nil", err)
+	}
 	var b strings.Builder
 	WriteClosing(&b, cs, 1234567*time.Microsecond, 1, "boom", "r1")
 	want := "## Claims\n\n- a: holds — saw a\n- b: **does not hold** — saw b\n\n" +

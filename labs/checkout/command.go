@@ -110,6 +110,7 @@ is torn down, also on error and Ctrl-C.`,
 		},
 		Markdown: Markdown,
 		HTML:     HTML,
+		Verdict:  func(r *Result) error { return r.Claims.Verdict() },
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
 		Needs: kit.Needs{
 			Variants: []deployers.Variant{deployers.Lambda, deployers.Container},

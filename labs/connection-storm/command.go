@@ -96,6 +96,7 @@ error and Ctrl-C.`,
 		},
 		Markdown: Markdown,
 		HTML:     HTML,
+		Verdict:  func(r *Result) error { return r.Claims.Verdict() },
 		Sweepers: []kit.Sweeper{pgserver.Sweeper{}},
 		Needs: kit.Needs{
 			Variants: []deployers.Variant{deployers.Lambda, deployers.Container},

@@ -1,7 +1,6 @@
 package localfriction
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -79,21 +78,7 @@ error and Ctrl-C. Exits 1 when a claim does not hold.`,
 		},
 		Markdown: Markdown,
 		HTML:     HTML,
-		Verdict:  verdict,
+		Verdict:  func(r *Result) error { return r.Claims.Verdict() },
 		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda}},
 	}.Lab()
-}
-
-// verdict fails the command when a claim did not hold.
-func verdict(r *Result) error {
-	var failed []string
-	for _, c := range r.Claims {
-		if !c.Holds {
-			failed = append(failed, c.Name)
-		}
-	}
-	if len(failed) > 0 {
-		return errors.New("claims that did not hold: " + fmt.Sprint(failed))
-	}
-	return nil
 }

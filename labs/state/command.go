@@ -71,6 +71,7 @@ charts); everything is torn down, also on error and Ctrl-C.`,
 		},
 		Markdown: Markdown,
 		HTML:     HTML,
+		Verdict:  func(r *Result) error { return r.Claims.Verdict() },
 		Needs:    kit.Needs{Variants: []deployers.Variant{deployers.Lambda, deployers.Container}},
 	}.Lab()
 }

@@ -154,3 +154,44 @@ func TestLabSweepersOnce(t *testing.T) {
 		t.Error("no lab sweeper: the PostgreSQL servers' is expected")
 	}
 }
+
+// TestEveryScenarioExitsOneWhenAClaimFails: every scenario judges its
+// claims the same way: its reference run (every claim held) passes, and
+// the same document with its claims turned to failed is an error with
+// exit code 1.
+func TestEveryScenarioExitsOneWhenAClaimFails(t *testing.T) {
+	for _, l := range labs {
+		lab := l()
+		if !lab.Scenario {
+			continue
+		}
+		if lab.Verdict == nil {
+			t.Errorf("scenario %s sets no Verdict: a claim that does not hold would exit 0", lab.Name)
+			continue
+		}
+		ref := filepath.Join("..", "..", "..", "labs", lab.Name, "reference", lab.Results+".json")
+		if _, err := os.Stat(ref); err != nil {
+			ref = filepath.Join(filepath.Dir(ref), "results.json") // the checkout lab's
+		}
+		b, err := os.ReadFile(ref)
+		if err != nil {
+			t.Errorf("scenario %s: %v", lab.Name, err)
+			continue
+		}
+		if err := lab.Verdict(ref); err != nil {
+			t.Errorf("scenario %s: its reference run's verdict: %v, want nil", lab.Name, err)
+		}
+		failed := strings.ReplaceAll(string(b), `"holds": true`, `"holds": false`)
+		if failed == string(b) {
+			t.Errorf("scenario %s: %s has no claim that holds", lab.Name, ref)
+			continue
+		}
+		path := filepath.Join(t.TempDir(), filepath.Base(ref))
+		if err := os.WriteFile(path, []byte(failed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := lab.Verdict(path); err == nil || kit.ExitCode(err) != 1 {
+			t.Errorf("scenario %s with its claims failed: %v (exit %d), want exit 1", lab.Name, err, kit.ExitCode(err))
+		}
+	}
+}

@@ -56,8 +56,8 @@ Every command that prints results takes -o table|json. Every resource it
 creates carries its run id and its owner (this process): ` + "`sweep`" + ` removes what
 killed runs left and leaves runs whose owner still runs.
 
-Exit codes: 0 success; 1 a variant or check failed, or ` + "`up`" + `'s deployment
-died; 2 bad input (an unknown command, scenario, lab, variant,
+Exit codes: 0 success; 1 a variant or check failed, a scenario's claim did
+not hold, or ` + "`up`" + `'s deployment died; 2 bad input (an unknown command, scenario, lab, variant,
 architecture or -o, a file that is not a run's results) or a missing
 prerequisite — nothing was created; 130 interrupted.`,
 		// Errors are printed once, by main, without the usage text: a failed
@@ -72,7 +72,11 @@ prerequisite — nothing was created; 130 interrupted.`,
 		Short: "Run one of the labs' scenarios (cold start, execution ceiling, state, ...)",
 		Long: `Each scenario deploys what it needs locally, shows one claim of the
 compute chapter happening, writes its figures to results/<run-id>/, and
-tears everything down. The lab guides in labs/ explain each one.`,
+tears everything down. The lab guides in labs/ explain each one.
+
+Exit codes: 0 every claim held; 1 a variant failed or a claim did not
+hold (the result is still written); 2 bad input or a missing prerequisite
+(nothing was created).`,
 		// A name that is no scenario is bad input (exit 2), not a
 		// reason to print the help and succeed.
 		RunE: func(cmd *cobra.Command, args []string) error {
