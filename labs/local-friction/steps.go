@@ -71,10 +71,8 @@ func (s *session) freeze(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	select {
-	case <-time.After(s.cfg.Idle):
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := pause(ctx, s.cfg.Idle); err != nil {
+		return err
 	}
 	after, err := s.cfg.Function.InspectEnvironment(ctx, s.d, res.Env)
 	if err != nil {
@@ -151,7 +149,9 @@ func (s *session) timeout(ctx context.Context, res *Result) error {
 	s.cfg.Logf("timeout   %gs job straight to the emulator: HTTP %d after %s: %q", seconds, res.TimeoutRun.Direct.Status, ms(res.TimeoutRun.Direct.Latency), res.TimeoutRun.Direct.Body)
 	// The emulator answers before it has reset the runtime: an invoke sent
 	// at once may fail (ErrGateCanceled). Let the reset finish.
-	time.Sleep(500 * time.Millisecond)
+	if err := pause(ctx, resetPause); err != nil {
+		return err
+	}
 	if st, err := s.cfg.Function.InspectEnvironment(ctx, s.d, e.Name); err == nil {
 		res.TimeoutRun.Resets = count(st.Log, "Reset initiated: Timeout")
 	}
@@ -185,7 +185,9 @@ func (s *session) concurrency(ctx context.Context, res *Result) error {
 	e := envs[len(envs)-1]
 	job := s.event(http.MethodPost, "/jobs", fmt.Sprintf(`{"seconds":%g}`, ConcurrentJob.Seconds()))
 	res.Concurrency.Direct = kit.Together(2, func(int) Exchange { return s.invoke(ctx, e.InvokeURL, job) })
-	time.Sleep(300 * time.Millisecond) // the engine copies the log a little later
+	if err := pause(ctx, logPause); err != nil { // the engine copies the log a little later
+		return err
+	}
 	if st, err := s.cfg.Function.InspectEnvironment(ctx, s.d, e.Name); err == nil {
 		res.Concurrency.EmulatorPanicked = count(st.Log, "panic: ") > 0
 		res.Concurrency.EmulatorRunning = st.Running
@@ -214,6 +216,26 @@ func (s *session) concurrency(ctx context.Context, res *Result) error {
 	res.Concurrency.NewEnvironments = len(after) - len(before)
 	s.cfg.Logf("gateway   two jobs at once: HTTP %d and %d, %d new environments", res.Concurrency.Gateway[0].Status, res.Concurrency.Gateway[1].Status, res.Concurrency.NewEnvironments)
 	return ctx.Err()
+}
+
+// Pauses of the steps: the emulator resetting its runtime after a
+// timeout, the engine copying a container's log.
+const (
+	resetPause = 500 * time.Millisecond
+	logPause   = 300 * time.Millisecond
+)
+
+// pause waits d, or less when ctx ends (Ctrl-C): then it returns ctx's
+// error.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // event is the gateway's event for a request to path on the deployment.
