@@ -116,22 +116,22 @@ func supported(q load.Quantiles, p float64, v time.Duration) *time.Duration {
 // sit side by side. Percentiles and schedules follow the reports' rules
 // (warm.go); a figure not recorded is "—".
 func Compare(w io.Writer, runs []*results.Run) error {
-	ew := &errWriter{w: w}
-	ew.printf("| run | label | target | machine | CPU model | Docker | variant | accel | startup | cold start | warm p50 | warm p99 | warm requests |\n")
-	ew.printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	ew := &ErrWriter{W: w}
+	ew.Printf("| run | label | target | machine | CPU model | Docker | variant | accel | startup | cold start | warm p50 | warm p99 | warm requests |\n")
+	ew.Printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range CompareRows(runs) {
 		cells := []string{r.RunID, r.Label, r.Target, r.machine, r.CPUModel, r.DockerVersion, r.Variant, accelName(r.Accel),
 			statCell(r.Startup), statCell(r.ColdStart), warmCell(r, r.WarmP50), warmCell(r, r.WarmP99), r.warmText}
-		ew.printf("|")
+		ew.Printf("|")
 		for _, c := range cells {
 			if c == "" {
 				c = "—"
 			}
-			ew.printf(" %s |", mdEscape(c))
+			ew.Printf(" %s |", mdEscape(c))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
-	return ew.err
+	return ew.Err
 }
 
 // CompareColumns are CompareCSV's header: durations in milliseconds,

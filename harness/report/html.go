@@ -140,15 +140,19 @@ func okLatencies(run *results.Run) [][]time.Duration {
 	return out
 }
 
-// cdfPoints are at most n points of the empirical CDF of sorted lat: the
-// latency of the k-th request and the share answered within it.
-func cdfPoints(lat []time.Duration, n int) []Point {
-	var pts []Point
+// CDF is the empirical CDF of sorted lat as a LineChart's Step series:
+// (lat[0], 0), then about n points: the latency of the k-th request and
+// the share answered within it, the last at 1. Empty lat gives none.
+func CDF(lat []time.Duration, n int) []Point {
+	if len(lat) == 0 {
+		return nil
+	}
+	pts := []Point{{float64(lat[0]), 0}}
 	step := max(1, len(lat)/n)
 	for i := 0; i < len(lat); i += step {
 		pts = append(pts, Point{float64(lat[i]), float64(i+1) / float64(len(lat))})
 	}
-	if last := len(lat) - 1; last >= 0 && (last%step != 0) {
+	if last := len(lat) - 1; last%step != 0 {
 		pts = append(pts, Point{float64(lat[last]), 1})
 	}
 	return pts
@@ -165,8 +169,7 @@ func cdfChart(run *results.Run, lats [][]time.Duration) template.HTML {
 			continue
 		}
 		lo, hi = min(lo, lat[0]), max(hi, lat[len(lat)-1])
-		pts := append([]Point{{float64(lat[0]), 0}}, cdfPoints(lat, 400)...)
-		series = append(series, Series{Name: fmt.Sprintf("%s (n=%d)", v.Variant, len(lat)), Color: variantColor(v.Variant), Points: pts})
+		series = append(series, Series{Name: fmt.Sprintf("%s (n=%d)", v.Variant, len(lat)), Color: variantColor(v.Variant), Points: CDF(lat, 400)})
 	}
 	if len(series) == 0 {
 		return Para("No warm load was measured (or its raw samples were not read).")

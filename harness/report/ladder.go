@@ -149,6 +149,11 @@ func stat(s results.Stats) string {
 	return fmt.Sprintf("%s (%s–%s, n=%d)", dur(s.Median), dur(s.Min), dur(s.Max), s.N)
 }
 
+// Millis renders d in milliseconds with two decimals: "12.34 ms".
+func Millis(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}
+
 // dur renders a duration with three significant figures in a unit a
 // person reads at a glance.
 func dur(d time.Duration) string {

@@ -37,92 +37,92 @@ var ladderRows = []ladderRowDef{
 // Markdown writes report.md: the ladder table with the variants side by
 // side, then each variant's startup phases and warm latency percentiles.
 func Markdown(w io.Writer, run *results.Run) error {
-	ew := &errWriter{w: w}
+	ew := &ErrWriter{W: w}
 	rs := rows(run)
-	ew.printf("# computeladder run %s\n\n", run.RunID)
-	ew.printf("%s%s · target **%s** · %s\n\n", labelPrefix(run, mdEscape), run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine))
-	ew.printf("Settings: %d runs per variant; warm load %d req/s for %s after %s warm-up (excluded). "+
+	ew.Printf("# computeladder run %s\n\n", run.RunID)
+	ew.Printf("%s%s · target **%s** · %s\n\n", labelPrefix(run, mdEscape), run.Started.Format("2006-01-02 15:04 MST"), run.Target, machine(run.Machine))
+	ew.Printf("Settings: %d runs per variant; warm load %d req/s for %s after %s warm-up (excluded). "+
 		"Figures are medians with (min–max, n) over the runs. A latency percentile p is shown where at least 1/(1−p) "+
 		"successful requests support it (p99 100, p99.9 1,000), else \"—\" with their number n.\n\n",
 		run.Settings.Runs, run.Settings.Rate, run.Settings.Duration, run.Settings.Warmup)
 
-	ew.printf("## The ladder\n\n|  |")
+	ew.Printf("## The ladder\n\n|  |")
 	for _, r := range rs {
-		ew.printf(" %s |", r.Variant)
+		ew.Printf(" %s |", r.Variant)
 	}
-	ew.printf("\n|---|%s\n", strings.Repeat("---|", len(rs)))
+	ew.Printf("\n|---|%s\n", strings.Repeat("---|", len(rs)))
 	for _, lr := range ladderRows {
-		ew.printf("| %s |", lr.label)
+		ew.Printf("| %s |", lr.label)
 		for _, r := range rs {
-			ew.printf(" %s |", mdEscape(lr.get(r)))
+			ew.Printf(" %s |", mdEscape(lr.get(r)))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 
 	for _, v := range run.Variants {
-		ew.printf("\n## %s — %s\n\n", v.Variant, v.Description)
+		ew.Printf("\n## %s — %s\n\n", v.Variant, v.Description)
 		if v.Error != "" {
-			ew.printf("**Error:** %s\n\n", mdEscape(v.Error))
+			ew.Printf("**Error:** %s\n\n", mdEscape(v.Error))
 		}
 		for _, nm := range v.NotMeasured {
-			ew.printf("- not measured: %s\n", mdEscape(nm))
+			ew.Printf("- not measured: %s\n", mdEscape(nm))
 		}
 		if len(v.Startup.Phases) > 0 && v.Startup.Total.N > 0 {
-			ew.printf("Startup phases (offset from %s; preparation before it: %s):\n\n| phase | median | min | max |\n|---|---|---|---|\n", startupFrom(v), preparation(v.Startup))
+			ew.Printf("Startup phases (offset from %s; preparation before it: %s):\n\n| phase | median | min | max |\n|---|---|---|---|\n", startupFrom(v), preparation(v.Startup))
 			for _, p := range v.Startup.Phases {
-				ew.printf("| %s | %s | %s | %s |\n", p.Name, dur(p.Stats.Median), dur(p.Stats.Min), dur(p.Stats.Max))
+				ew.Printf("| %s | %s | %s | %s |\n", p.Name, dur(p.Stats.Median), dur(p.Stats.Min), dur(p.Stats.Max))
 			}
-			ew.printf("\n")
+			ew.Printf("\n")
 		}
 		if len(v.ColdStart.Samples) > 0 {
-			ew.printf("Cold starts (%s): first request %s", v.ColdStart.Method, stat(v.ColdStart.FirstRequest))
+			ew.Printf("Cold starts (%s): first request %s", v.ColdStart.Method, stat(v.ColdStart.FirstRequest))
 			if v.ColdStart.InitDuration != nil {
-				ew.printf("; platform Init Duration %s", stat(*v.ColdStart.InitDuration))
+				ew.Printf("; platform Init Duration %s", stat(*v.ColdStart.InitDuration))
 			}
-			ew.printf(".\n\n")
+			ew.Printf(".\n\n")
 		}
 		if v.Warm != nil && v.Warm.Result != nil {
 			res := v.Warm.Result
 			s := res.Summary
 			q := s.Latency
-			ew.printf("Warm latency, %s at %d req/s for %s: %d scheduled, %d sent, %d answered, %d errors; achieved %s.\n\n",
+			ew.Printf("Warm latency, %s at %d req/s for %s: %d scheduled, %d sent, %d answered, %d errors; achieved %s.\n\n",
 				v.Warm.Endpoint, res.Rate, res.Duration, s.Scheduled, s.Requests, s.Answered, s.Errors, perSecond(s.AchievedRate))
 			if note := behindNote(res); note != "" {
-				ew.printf("**%s**\n\n", note)
+				ew.Printf("**%s**\n\n", note)
 			}
-			ew.printf("| p50 | p90 | p99 | p99.9 | max | n |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %d |\n\n",
+			ew.Printf("| p50 | p90 | p99 | p99.9 | max | n |\n|---|---|---|---|---|---|\n| %s | %s | %s | %s | %s | %d |\n\n",
 				quantile(q, 0.50, q.P50), quantile(q, 0.90, q.P90), quantile(q, 0.99, q.P99), quantile(q, 0.999, q.P999), dur(q.Max), q.N)
 		}
 		if sc := v.Scaling; sc != nil && sc.Burst != nil {
 			b := sc.Burst
 			burst, idle := scaling(sc)
-			ew.printf("Scaling: a burst of %d closed-loop clients (%s, %s, from idle): %s. Instances: %s. ", b.Clients, b.Endpoint, dur(b.Duration), mdEscape(burst), mdEscape(b.InstancesHow))
+			ew.Printf("Scaling: a burst of %d closed-loop clients (%s, %s, from idle): %s. Instances: %s. ", b.Clients, b.Endpoint, dur(b.Duration), mdEscape(burst), mdEscape(b.InstancesHow))
 			if z := sc.ScaleToZero; z != nil {
-				ew.printf("After the burst: %s (%s).", mdEscape(idle), mdEscape(z.How))
+				ew.Printf("After the burst: %s (%s).", mdEscape(idle), mdEscape(z.How))
 			}
-			ew.printf("\n\n")
+			ew.Printf("\n\n")
 		}
 		if c := v.Cost; c != nil {
-			ew.printf("You pay for: %s", mdEscape(costCell(c)))
+			ew.Printf("You pay for: %s", mdEscape(costCell(c)))
 			if c.Basis != "" {
-				ew.printf(" — %s", mdEscape(c.Basis))
+				ew.Printf(" — %s", mdEscape(c.Basis))
 			}
-			ew.printf(".\n\n")
+			ew.Printf(".\n\n")
 		}
 		for _, f := range v.Behaviour.Failures {
-			ew.printf("- behaviour failure: %s\n", mdEscape(f))
+			ew.Printf("- behaviour failure: %s\n", mdEscape(f))
 		}
 		for _, l := range v.Teardown.Leftovers {
-			ew.printf("- LEFT AFTER TEARDOWN: %s (run `computeladder sweep`)\n", mdEscape(l))
+			ew.Printf("- LEFT AFTER TEARDOWN: %s (run `computeladder sweep`)\n", mdEscape(l))
 		}
 	}
 	if len(run.Errors) > 0 {
-		ew.printf("\n## Errors\n\n")
+		ew.Printf("\n## Errors\n\n")
 		for _, e := range run.Errors {
-			ew.printf("- %s\n", mdEscape(e))
+			ew.Printf("- %s\n", mdEscape(e))
 		}
 	}
-	return ew.err
+	return ew.Err
 }
 
 func machine(m results.Machine) string {
@@ -140,15 +140,17 @@ func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-// errWriter keeps the first write error so the rendering code stays linear.
-type errWriter struct {
-	w   io.Writer
-	err error
+// ErrWriter writes to W and keeps the first write error (then writes no
+// more), so that rendering code prints straight through and returns Err.
+type ErrWriter struct {
+	W   io.Writer
+	Err error
 }
 
-func (e *errWriter) printf(format string, a ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, a...)
+// Printf writes as fmt.Fprintf does, unless a write has failed.
+func (e *ErrWriter) Printf(format string, a ...any) {
+	if e.Err == nil {
+		_, e.Err = fmt.Fprintf(e.W, format, a...)
 	}
 }
 

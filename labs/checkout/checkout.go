@@ -42,6 +42,7 @@ import (
 	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 	storm "github.com/computeladder/computeladder/labs/connection-storm"
 	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
@@ -408,6 +409,6 @@ func (s *session) steady(ctx context.Context, base, v, when string, dur time.Dur
 		label += " gap"
 	}
 	c.Logf("%-9s %-10s %d req/s for %s: p50 %s, p99 %s, max %s, %d over %s, %d errors",
-		v, label, c.Rate, dur, pct(seg.Summary.Latency, 0.5), pct(seg.Summary.Latency, 0.99), ms(seg.Summary.Latency.Max), seg.Stalled, StallThreshold, seg.Summary.Errors)
+		v, label, c.Rate, dur, pct(seg.Summary.Latency, 0.5), pct(seg.Summary.Latency, 0.99), report.Millis(seg.Summary.Latency.Max), seg.Stalled, StallThreshold, seg.Summary.Errors)
 	return seg, nil
 }

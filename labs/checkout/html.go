@@ -41,7 +41,7 @@ func HTML(w io.Writer, r *Result) error {
 					bars = append(bars, report.Bar{Missing: true})
 					continue
 				}
-				bars = append(bars, report.Bar{Value: float64(q.v), Title: fmt.Sprintf("%s: %s %s of %d answered", label, q.name, ms(q.v), l.N)})
+				bars = append(bars, report.Bar{Value: float64(q.v), Title: fmt.Sprintf("%s: %s %s of %d answered", label, q.name, report.Millis(q.v), l.N)})
 				lo, hi = min(lo, q.v), max(hi, q.v)
 			}
 			gap = append(gap, report.BarGroup{Label: label, Bars: bars})
@@ -89,14 +89,14 @@ func HTML(w io.Writer, r *Result) error {
 			if s.EnvironmentsMeasured && x.name == "after the gap" {
 				envs = fmt.Sprint(s.NewAfterGap)
 			}
-			traffic = append(traffic, []string{s.Variant, x.name, fmt.Sprint(x.seg.Summary.Requests), ms(l.P50), pct(l, 0.99), ms(l.Max),
+			traffic = append(traffic, []string{s.Variant, x.name, fmt.Sprint(x.seg.Summary.Requests), report.Millis(l.P50), pct(l, 0.99), report.Millis(l.Max),
 				fmt.Sprint(x.seg.Stalled), fmt.Sprint(x.seg.Summary.Errors), envs})
 		}
 	}
 	var orderRows [][]string
 	for _, s := range sides {
 		o := s.Orders
-		orderRows = append(orderRows, []string{s.Variant, fmt.Sprint(o.Requests), fmt.Sprint(o.Created), fmt.Sprint(o.DBUnavailable), fmt.Sprint(o.Throttled), fmt.Sprint(o.Other), ms(o.Max), orderEnvs(s)})
+		orderRows = append(orderRows, []string{s.Variant, fmt.Sprint(o.Requests), fmt.Sprint(o.Created), fmt.Sprint(o.DBUnavailable), fmt.Sprint(o.Throttled), fmt.Sprint(o.Other), report.Millis(o.Max), orderEnvs(s)})
 	}
 	billBlocks := []template.HTML{report.Figure(billChart.SVG(), fmt.Sprintf(
 		"At %d req/s (%s requests a month): Lambda at %.2f ms billed per request against %d Fargate task(s) of %.0f req/s each. Crossover against the task: %s.",

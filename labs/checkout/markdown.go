@@ -8,6 +8,7 @@ import (
 
 	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -32,7 +33,7 @@ func Markdown(w io.Writer, r *Result) error {
 				envs = fmt.Sprint(s.NewAfterGap)
 			}
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %d | %d | %s |\n", s.Variant, x.name, x.seg.Summary.Requests,
-				pct(l, 0.5), pct(l, 0.9), pct(l, 0.99), ms(l.Max), x.seg.Stalled, x.seg.Summary.Errors, envs)
+				pct(l, 0.5), pct(l, 0.9), pct(l, 0.99), report.Millis(l.Max), x.seg.Stalled, x.seg.Summary.Errors, envs)
 		}
 	}
 
@@ -40,7 +41,7 @@ func Markdown(w io.Writer, r *Result) error {
 	b.WriteString("| variant | orders | created (201) | database_unavailable (503) | throttled (429) | other | slowest | new environments |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range []Side{r.Function, r.Container} {
 		o := s.Orders
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s | %s |\n", s.Variant, o.Requests, o.Created, o.DBUnavailable, o.Throttled, o.Other, ms(o.Max), orderEnvs(s))
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %s | %s |\n", s.Variant, o.Requests, o.Created, o.DBUnavailable, o.Throttled, o.Other, report.Millis(o.Max), orderEnvs(s))
 	}
 	if s := r.Function.Orders.OtherSample + r.Container.Orders.OtherSample; s != "" {
 		fmt.Fprintf(&b, "\nAn \"other\" answer: %s\n", s)
@@ -72,11 +73,11 @@ func pct(q load.Quantiles, p float64) string {
 	}
 	switch p {
 	case 0.5:
-		return ms(q.P50)
+		return report.Millis(q.P50)
 	case 0.9:
-		return ms(q.P90)
+		return report.Millis(q.P90)
 	}
-	return ms(q.P99)
+	return report.Millis(q.P99)
 }
 
 func count(n float64) string {

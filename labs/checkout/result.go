@@ -7,6 +7,7 @@ import (
 
 	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 	storm "github.com/computeladder/computeladder/labs/connection-storm"
 )
@@ -154,7 +155,7 @@ func (r *Result) judge() {
 	r.Claims = results.Claims{
 		results.ClaimOf(ClaimFunctionStalls, f.NewAfterGap > 0 && f.After.Stalled > 0,
 			fmt.Sprintf("after %s quiet (keep-alive %s) the function started %d new environment(s); %d requests over %s, max %s (before the gap: %d, max %s)",
-				r.Gap, r.KeepAlive, f.NewAfterGap, f.After.Stalled, StallThreshold, ms(f.After.Summary.Latency.Max), f.Before.Stalled, ms(f.Before.Summary.Latency.Max))),
+				r.Gap, r.KeepAlive, f.NewAfterGap, f.After.Stalled, StallThreshold, report.Millis(f.After.Summary.Latency.Max), f.Before.Stalled, report.Millis(f.Before.Summary.Latency.Max))),
 		results.ClaimOf(ClaimContainerSteady, c.After.Stalled == 0 && tailOf(c.After.Summary.Latency) < tailOf(f.After.Summary.Latency),
 			fmt.Sprintf("after the same gap the container's %s (%d stalled) against the function's %s", tailText(c.After.Summary.Latency), c.After.Stalled, tailText(f.After.Summary.Latency))),
 		results.ClaimOf(ClaimOrdersExhausted, f.Orders.DBUnavailable > 0,
@@ -199,10 +200,7 @@ func tailOf(q load.Quantiles) time.Duration {
 // few for a p99)".
 func tailText(q load.Quantiles) string {
 	if q.Supports(0.99) {
-		return "p99 was " + ms(q.P99)
+		return "p99 was " + report.Millis(q.P99)
 	}
-	return fmt.Sprintf("slowest was %s (n %d, too few for a p99)", ms(q.Max), q.N)
+	return fmt.Sprintf("slowest was %s (n %d, too few for a p99)", report.Millis(q.Max), q.N)
 }
-
-// ms renders a duration in milliseconds with two decimals.
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -47,11 +47,7 @@ func HTML(w io.Writer, r *Result) error {
 		}
 		slices.Sort(lat)
 		lo, hi = min(lo, lat[0]), max(hi, lat[len(lat)-1])
-		pts := []report.Point{{X: float64(lat[0]), Y: 0}}
-		for i, d := range lat {
-			pts = append(pts, report.Point{X: float64(d), Y: float64(i+1) / float64(len(lat))})
-		}
-		series = append(series, report.Series{Name: b.name, Points: pts})
+		series = append(series, report.Series{Name: b.name, Points: report.CDF(lat, len(lat))})
 	}
 	var burst template.HTML = report.Para("No burst request was answered.")
 	if len(series) > 0 {

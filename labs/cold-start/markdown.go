@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -23,9 +24,9 @@ func Markdown(w io.Writer, r *Result) error {
 		name string
 		r    Request
 	}{{"warm", r.Idle.Warm}, {fmt.Sprintf("after %s idle", r.Idle.Waited), r.Idle.AfterIdle}} {
-		fmt.Fprintf(&b, "| %s | %s | `%s` | %v | %d |\n", x.name, ms(x.r.Latency), x.r.InstanceID, x.r.Cold, x.r.RequestsServed)
+		fmt.Fprintf(&b, "| %s | %s | `%s` | %v | %d |\n", x.name, report.Millis(x.r.Latency), x.r.InstanceID, x.r.Cold, x.r.RequestsServed)
 	}
-	fmt.Fprintf(&b, "\nNew environment's Init Duration: %s. Retired: %s.\n\n", ms(r.Idle.NewInit), strings.Join(r.Idle.RetireReasons, ", "))
+	fmt.Fprintf(&b, "\nNew environment's Init Duration: %s. Retired: %s.\n\n", report.Millis(r.Idle.NewInit), strings.Join(r.Idle.RetireReasons, ", "))
 
 	b.WriteString("## 2–3. A burst, cold and pre-warmed\n\n")
 	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(burstHeader, " | "), strings.Repeat("---|", len(burstHeader)))
@@ -35,7 +36,7 @@ func Markdown(w io.Writer, r *Result) error {
 	if len(r.ColdBurst.NewEnvironments) > 0 {
 		b.WriteString("\nEnvironments the cold burst started:\n\n| environment | cold start (container start → response) | first invoke | Init Duration |\n|---|---|---|---|\n")
 		for _, e := range r.ColdBurst.NewEnvironments {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", e.Name, ms(e.ColdStart), ms(e.FirstInvoke), ms(e.InitDuration))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", e.Name, report.Millis(e.ColdStart), report.Millis(e.FirstInvoke), report.Millis(e.InitDuration))
 		}
 	}
 	fmt.Fprintf(&b, "\nPre-warming %d environments took %s (%d round(s) of concurrent warm-up requests).\n\n",

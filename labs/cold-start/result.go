@@ -6,6 +6,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/load"
+	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -92,14 +93,14 @@ func (r *Result) judge() {
 	r.Claims = results.Claims{
 		results.ClaimOf(ClaimIdleGoesCold, a.Cold && a.InstanceID != w.InstanceID,
 			fmt.Sprintf("after %s idle (keep-alive %s) the request was cold=%v on instance %s (was %s): %s against %s warm",
-				r.Idle.Waited, r.KeepAlive, a.Cold, a.InstanceID, w.InstanceID, ms(a.Latency), ms(w.Latency))),
+				r.Idle.Waited, r.KeepAlive, a.Cold, a.InstanceID, w.InstanceID, report.Millis(a.Latency), report.Millis(w.Latency))),
 		results.ClaimOf(ClaimBurstScalesOut, cb.ColdStarts > 1 && len(cb.NewEnvironments) > 1,
 			fmt.Sprintf("%d requests at once on 1 warm environment: %d cold starts, %d new environments", len(cb.Requests), cb.ColdStarts, len(cb.NewEnvironments))),
 		results.ClaimOf(ClaimPrewarmNoColds, pb.ColdStarts == 0 && len(pb.NewEnvironments) == 0,
 			fmt.Sprintf("%d requests at once on %d pre-warmed environments: %d cold starts", len(pb.Requests), pb.PrewarmedEnvs, pb.ColdStarts)),
 		results.ClaimOf(ClaimPrewarmFasterSlowest, pb.Latency.N > 0 && cb.Latency.N > 0 && pb.Latency.Max < cb.Latency.Max,
 			fmt.Sprintf("slowest request of the burst %s pre-warmed (n=%d) against %s cold (n=%d)",
-				ms(pb.Latency.Max), pb.Latency.N, ms(cb.Latency.Max), cb.Latency.N)),
+				report.Millis(pb.Latency.Max), pb.Latency.N, report.Millis(cb.Latency.Max), cb.Latency.N)),
 	}
 }
 
@@ -110,7 +111,7 @@ func quantile(q load.Quantiles, p float64, v time.Duration) string {
 	if !q.Supports(p) {
 		return "—"
 	}
-	return ms(v)
+	return report.Millis(v)
 }
 
 // latencies renders a burst's latencies for a progress line: the p50 and
@@ -129,6 +130,3 @@ func latencies(q load.Quantiles) string {
 	}
 	return s + fmt.Sprintf("slowest %s (n=%d)", r(q.Max), q.N)
 }
-
-// ms renders a duration in milliseconds with two decimals.
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -73,7 +73,7 @@ func initFigure(r *Result) template.HTML {
 	}.SVG(), fmt.Sprintf("The first environment's init. The REPORT line's Init Duration (%s) is not the init: the emulator's own INIT REPORT (%s) is, "+
 		"and the first REPORT Duration (%s) has the init inside it; the gateway saw the first invoke take %s, a warm one %s. "+
 		"The project reports INIT REPORT as Init Duration and measures latency from outside.",
-		ms(in.ReportInit), ms(in.InitReport), ms(in.FirstDuration), ms(in.FirstInvoke), ms(in.Warm)))
+		report.Millis(in.ReportInit), report.Millis(in.InitReport), report.Millis(in.FirstDuration), report.Millis(in.FirstInvoke), report.Millis(in.Warm)))
 }
 
 // memoryFigure puts the REPORT lines' Max Memory Used beside the memory

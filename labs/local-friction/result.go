@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/harness/results"
 )
 
@@ -147,9 +148,9 @@ func (r *Result) judge() {
 		results.ClaimOf(ClaimBehaviourTable, r.Behaviour.Failed == 0 && r.Behaviour.Passed > 0,
 			fmt.Sprintf("%d cases passed, %d failed %v", r.Behaviour.Passed, r.Behaviour.Failed, r.Behaviour.Failures)),
 		results.ClaimOf(ClaimReportInit, in.ReportInit > 0 && in.ReportInit*10 < in.InitReport && in.FirstInvoke >= in.InitReport,
-			fmt.Sprintf("REPORT Init Duration %s; the emulator's INIT REPORT %s; the gateway saw the first invoke take %s, a warm one %s", ms(in.ReportInit), ms(in.InitReport), ms(in.FirstInvoke), ms(in.Warm))),
+			fmt.Sprintf("REPORT Init Duration %s; the emulator's INIT REPORT %s; the gateway saw the first invoke take %s, a warm one %s", report.Millis(in.ReportInit), report.Millis(in.InitReport), report.Millis(in.FirstInvoke), report.Millis(in.Warm))),
 		results.ClaimOf(ClaimReportDuration, in.InitReport > 0 && in.FirstDuration >= in.InitReport,
-			fmt.Sprintf("first REPORT Duration %s ≥ INIT REPORT %s: the init is inside it", ms(in.FirstDuration), ms(in.InitReport))),
+			fmt.Sprintf("first REPORT Duration %s ≥ INIT REPORT %s: the init is inside it", report.Millis(in.FirstDuration), report.Millis(in.InitReport))),
 		results.ClaimOf(ClaimMaxMemory, slices.Equal(m.MaxMemoryUsedMB, []int{m.MemorySizeMB}) && m.UsageBytes > 0 && m.UsageBytes < int64(m.MemorySizeMB)<<20/2,
 			fmt.Sprintf("Max Memory Used %v MB on all %d REPORT lines (Memory Size %d MB); the container uses %s (cgroup peak %s)", m.MaxMemoryUsedMB, m.Reports, m.MemorySizeMB, mib(m.UsageBytes), mib(m.MaxUsageBytes))),
 		results.ClaimOf(ClaimMemoryLimit, r.MemoryMB > 0 && m.LimitBytes == mb && m.MemorySizeMB == r.MemoryMB,
@@ -163,13 +164,13 @@ func (r *Result) judge() {
 			fmt.Sprintf("{} straight to the emulator: HTTP %d, X-Amz-Function-Error %q, body %s", r.Events.NotHTTP.Status, r.Events.NotHTTP.FunctionError, r.Events.NotHTTP.Body)),
 		results.ClaimOf(ClaimTimeout, t.Direct.Status == 200 && t.Direct.FunctionError == "" && strings.HasPrefix(t.Direct.Body, "Task timed out after") && t.Gateway.Status == 502 && slices.Contains(t.RetireReasons, "timeout"),
 			fmt.Sprintf("a %gs job with a %s timeout: the emulator answered HTTP %d after %s, X-Amz-Function-Error %q, body %q (%d reset); the gateway answered %d %s and retired the environment (%v)",
-				t.JobSeconds, r.Timeout, t.Direct.Status, ms(t.Direct.Latency), t.Direct.FunctionError, t.Direct.Body, t.Resets, t.Gateway.Status, t.Gateway.Body, t.RetireReasons)),
+				t.JobSeconds, r.Timeout, t.Direct.Status, report.Millis(t.Direct.Latency), t.Direct.FunctionError, t.Direct.Body, t.Resets, t.Gateway.Status, t.Gateway.Body, t.RetireReasons)),
 		results.ClaimOf(ClaimEmulatorOneInvoke, len(r.Concurrency.Direct) == 2 && !bothServed,
 			fmt.Sprintf("two %s jobs at once on one emulator: %s; the emulator panicked: %v", ConcurrentJob, strings.Join(conc, "; "), r.Concurrency.EmulatorPanicked)),
 		results.ClaimOf(ClaimGatewayScales, gwOK && r.Concurrency.NewEnvironments >= 2,
 			fmt.Sprintf("two %s jobs at once through the gateway: %s; %d new environments", ConcurrentJob, describeAll(gw), r.Concurrency.NewEnvironments)),
 		results.ClaimOf(ClaimNoFreeze, f.Running && !f.Paused,
-			fmt.Sprintf("after %s idle: running %v, paused %v; CPU time %s → %s", r.Idle, f.Running, f.Paused, ms(f.CPUBefore), ms(f.CPUAfter))),
+			fmt.Sprintf("after %s idle: running %v, paused %v; CPU time %s → %s", r.Idle, f.Running, f.Paused, report.Millis(f.CPUBefore), report.Millis(f.CPUAfter))),
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/computeladder/computeladder/deployers/rie"
 	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/harness/report"
 	"github.com/computeladder/computeladder/labs/ladder"
 )
 
@@ -59,7 +60,7 @@ func (s *session) report(ctx context.Context, res *Result) error {
 	}
 	res.Memory = m
 	s.cfg.Logf("report    %s: INIT REPORT %s, REPORT Init Duration %s, first REPORT Duration %s, first invoke %s, warm %s",
-		e.Name, ms(e.InitDuration), ms(reports[0].InitDuration), ms(reports[0].Duration), ms(e.FirstInvoke), ms(warm.Latency))
+		e.Name, report.Millis(e.InitDuration), report.Millis(reports[0].InitDuration), report.Millis(reports[0].Duration), report.Millis(e.FirstInvoke), report.Millis(warm.Latency))
 	s.cfg.Logf("memory    %d REPORT lines, Max Memory Used %v MB of %d MB; the container uses %s of its %s limit",
 		len(reports), m.MaxMemoryUsedMB, m.MemorySizeMB, mib(st.MemoryUsage), mib(st.MemoryLimit))
 	return nil
@@ -81,7 +82,7 @@ func (s *session) freeze(ctx context.Context, res *Result) error {
 	res.Freeze = FreezeFigures{Running: before.Running && after.Running, Paused: before.Paused || after.Paused,
 		CPUBefore: before.CPUTime, CPUAfter: after.CPUTime}
 	s.cfg.Logf("freeze    %s idle %s: running %v, paused %v, CPU time %s → %s",
-		res.Env, s.cfg.Idle, res.Freeze.Running, res.Freeze.Paused, ms(before.CPUTime), ms(after.CPUTime))
+		res.Env, s.cfg.Idle, res.Freeze.Running, res.Freeze.Paused, report.Millis(before.CPUTime), report.Millis(after.CPUTime))
 	return nil
 }
 
@@ -146,7 +147,7 @@ func (s *session) timeout(ctx context.Context, res *Result) error {
 	e := envs[0]
 	res.TimeoutRun.JobSeconds = seconds
 	res.TimeoutRun.Direct = s.invoke(ctx, e.InvokeURL, s.event(http.MethodPost, "/jobs", body))
-	s.cfg.Logf("timeout   %gs job straight to the emulator: HTTP %d after %s: %q", seconds, res.TimeoutRun.Direct.Status, ms(res.TimeoutRun.Direct.Latency), res.TimeoutRun.Direct.Body)
+	s.cfg.Logf("timeout   %gs job straight to the emulator: HTTP %d after %s: %q", seconds, res.TimeoutRun.Direct.Status, report.Millis(res.TimeoutRun.Direct.Latency), res.TimeoutRun.Direct.Body)
 	// The emulator answers before it has reset the runtime: an invoke sent
 	// at once may fail (ErrGateCanceled). Let the reset finish.
 	if err := pause(ctx, resetPause); err != nil {
@@ -312,7 +313,5 @@ func firstNonEmpty(a, b string) string {
 	}
 	return b
 }
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
