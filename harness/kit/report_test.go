@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 type pageDoc struct {
@@ -23,7 +25,7 @@ func TestWriteResultWritesThePageOnlyWhenTheLabDrawsOne(t *testing.T) {
 	if err != nil || path != filepath.Join(dir, "demo.json") {
 		t.Fatalf("WriteResult = %q, %v", path, err)
 	}
-	for name, want := range map[string]string{"demo.json": `"run_id": "r1"`, "demo.md": "# r1", ReportPage: "<html>r1</html>"} {
+	for name, want := range map[string]string{"demo.json": `"run_id": "r1"`, "demo.md": "# r1", results.ReportPage: "<html>r1</html>"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil || !strings.Contains(string(b), want) {
 			t.Errorf("%s: %q, %v; want it to hold %q", name, b, err, want)
@@ -34,8 +36,8 @@ func TestWriteResultWritesThePageOnlyWhenTheLabDrawsOne(t *testing.T) {
 	if _, err := WriteResult(bare, "demo", &pageDoc{RunID: "r2"}, md, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(bare, ReportPage)); !os.IsNotExist(err) {
-		t.Errorf("a lab without HTML got a %s: %v", ReportPage, err)
+	if _, err := os.Stat(filepath.Join(bare, results.ReportPage)); !os.IsNotExist(err) {
+		t.Errorf("a lab without HTML got a %s: %v", results.ReportPage, err)
 	}
 
 	broken := func(io.Writer, *pageDoc) error { return errors.New("no chart") }

@@ -16,7 +16,7 @@ import (
 )
 
 // Scenario is a lab's command under `computeladder scenario`, R its
-// result document. The kit makes the command: the flags every lab shares
+// result document (with its run id: *R has ID, as results.Header gives it). The kit makes the command: the flags every lab shares
 // and -o and --out beside the lab's own, their check, the session
 // (artifacts, run id, the second Ctrl-C's sweep) and, once Run returns,
 // the result written to --out/<run-id>/<Results>.json and .md, its page
@@ -86,9 +86,6 @@ func (sc Scenario[R]) Lab() Lab {
 	return l
 }
 
-// ReportPage is the name of every run's HTML report page.
-const ReportPage = "report.html"
-
 // WriteResult writes a lab's result r into dir: base.json, then its
 // reports (WriteReports). It returns the JSON file's path.
 func WriteResult[R any](dir, base string, r *R, markdown, html func(io.Writer, *R) error) (string, error) {
@@ -100,7 +97,7 @@ func WriteResult[R any](dir, base string, r *R, markdown, html func(io.Writer, *
 }
 
 // WriteReports writes r's reports into dir: base.md with markdown and,
-// when html is not nil, report.html.
+// when html is not nil, report.html (results.ReportPage).
 func WriteReports[R any](dir, base string, r *R, markdown, html func(io.Writer, *R) error) error {
 	if err := results.WriteFile(dir, base+".md", func(w io.Writer) error { return markdown(w, r) }); err != nil {
 		return err
@@ -108,8 +105,12 @@ func WriteReports[R any](dir, base string, r *R, markdown, html func(io.Writer, 
 	if html == nil {
 		return nil
 	}
-	return results.WriteFile(dir, ReportPage, func(w io.Writer) error { return html(w, r) })
+	return results.WriteFile(dir, results.ReportPage, func(w io.Writer) error { return html(w, r) })
 }
+
+// identified is a result that knows its run id: a lab's Result (*R) embeds
+// results.Header, or has an ID method of its own.
+type identified interface{ ID() string }
 
 // read decodes the result document at path. A file that is not such a
 // document is a usage error.
@@ -118,14 +119,15 @@ func (sc Scenario[R]) read(path string) (*R, error) {
 	if err != nil {
 		return nil, Usage(err)
 	}
-	var id struct {
-		RunID string `json:"run_id"`
-	}
 	var r R
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, Usage(fmt.Errorf("%s: not a %s result: %w", path, sc.Use, err))
 	}
-	if err := json.Unmarshal(b, &id); err != nil || id.RunID == "" {
+	id, ok := any(&r).(identified)
+	if !ok {
+		return nil, fmt.Errorf("%s: %T has no ID method: it cannot tell a result from other JSON", sc.Use, &r)
+	}
+	if id.ID() == "" {
 		return nil, Usage(fmt.Errorf("%s: not a %s result: it has no run_id", path, sc.Use))
 	}
 	return &r, nil

@@ -42,17 +42,12 @@ func SweepLeftovers(ctx context.Context, sweepers []Sweeper, o SweepOptions, w i
 		o.TTL = deployers.DefaultOwnerTTL
 	}
 	now := time.Now()
-	var errs []error
-	listed := make([][]deployers.Resource, len(sweepers))
+	listed, err := List(ctx, sweepers, o.RunID)
+	errs := []error{err}
 	held := map[string]string{} // run id → why it is left alone
 	count := map[string]int{}
 	var order []string // run ids as first seen
-	for i, s := range sweepers {
-		rs, err := s.List(ctx, o.RunID)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", label(s), err))
-		}
-		listed[i] = rs
+	for _, rs := range listed {
 		for _, r := range rs {
 			if count[r.RunID] == 0 {
 				order = append(order, r.RunID)
@@ -82,9 +77,7 @@ func SweepLeftovers(ctx context.Context, sweepers []Sweeper, o SweepOptions, w i
 		for _, id := range runs {
 			var rs []deployers.Resource
 			var err error
-			verb := "removed"
 			if o.DryRun {
-				verb = "would remove"
 				for _, r := range listed[i] {
 					if r.RunID == id {
 						rs = append(rs, r)
@@ -93,13 +86,9 @@ func SweepLeftovers(ctx context.Context, sweepers []Sweeper, o SweepOptions, w i
 			} else {
 				rs, err = s.Sweep(ctx, id)
 			}
-			for _, r := range rs {
-				fmt.Fprintf(w, "%s %s: %s\n", verb, short(s), r)
-			}
-			total += len(rs)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", label(s), err))
-			}
+			n, err := swept(w, s, rs, err, o.DryRun)
+			total += n
+			errs = append(errs, err)
 		}
 	}
 	switch {
@@ -121,29 +110,51 @@ func Sweep(ctx context.Context, sweepers []Sweeper, runID string, dryRun bool, w
 	var errs []error
 	total := 0
 	for _, s := range sweepers {
-		var rs []deployers.Resource
-		var err error
+		sweep := s.Sweep
 		if dryRun {
-			rs, err = s.List(ctx, runID)
-		} else {
-			rs, err = s.Sweep(ctx, runID)
+			sweep = s.List
 		}
-		verb := "removed"
-		if dryRun {
-			verb = "would remove"
-		}
-		for _, r := range rs {
-			fmt.Fprintf(w, "%s %s: %s\n", verb, short(s), r)
-		}
-		total += len(rs)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", label(s), err))
-		}
+		rs, err := sweep(ctx, runID)
+		n, err := swept(w, s, rs, err, dryRun)
+		total += n
+		errs = append(errs, err)
 	}
 	if total == 0 {
 		fmt.Fprintln(w, "nothing to sweep")
 	}
 	return errors.Join(errs...)
+}
+
+// List lists what carries runID (every run's when empty) on each
+// sweeper's platform, in the sweepers' order. A platform that cannot be
+// reached is in the error, named, and the others are still listed.
+func List(ctx context.Context, sweepers []Sweeper, runID string) ([][]deployers.Resource, error) {
+	listed := make([][]deployers.Resource, len(sweepers))
+	var errs []error
+	for i, s := range sweepers {
+		rs, err := s.List(ctx, runID)
+		listed[i] = rs
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label(s), err))
+		}
+	}
+	return listed, errors.Join(errs...)
+}
+
+// swept prints a line per resource s removed (rs), or would remove in a
+// dry run, on w, and returns how many, with err named after s's platform.
+func swept(w io.Writer, s Sweeper, rs []deployers.Resource, err error, dryRun bool) (int, error) {
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	for _, r := range rs {
+		fmt.Fprintf(w, "%s %s: %s\n", verb, short(s), r)
+	}
+	if err != nil {
+		err = fmt.Errorf("%s: %w", label(s), err)
+	}
+	return len(rs), err
 }
 
 // short names what s sweeps in one word: a deployer's variant, else what

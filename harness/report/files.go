@@ -14,7 +14,7 @@ func Write(dir string, run *results.Run) error {
 		return err
 	}
 	for name, render := range map[string]func(io.Writer, *results.Run) error{
-		"report.md": Markdown, "report.html": HTML,
+		"report.md": Markdown, results.ReportPage: HTML,
 	} {
 		if err := results.WriteFile(dir, name, func(w io.Writer) error { return render(w, run) }); err != nil {
 			return err

@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 )
 
+// ReportPage is the name of every run's HTML report page: a `computeladder
+// run`'s (package report) and each scenario's (package kit).
+const ReportPage = "report.html"
+
 // WriteJSON writes v, indented, to dir/name (creating dir) and returns the
 // file's path.
 func WriteJSON(dir, name string, v any) (string, error) {

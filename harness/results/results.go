@@ -268,6 +268,9 @@ type Header struct {
 	Date  string `json:"date"`
 }
 
+// ID is the run id.
+func (h Header) ID() string { return h.RunID }
+
 // NewHeader is the header of a run that begins now.
 func NewHeader(runID string) Header {
 	return Header{RunID: runID, Date: time.Now().UTC().Format(time.RFC3339)}

@@ -119,6 +119,9 @@ type Result struct {
 	Errors    []string `json:"errors,omitempty"`
 }
 
+// ID is the run id.
+func (r *Result) ID() string { return r.RunID }
+
 // Variant is what one variant did.
 type Variant struct {
 	Variant     deployers.Variant `json:"variant"`

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/computeladder/computeladder/harness/kit"
+	"github.com/computeladder/computeladder/harness/results"
 )
 
 // The committed reference run (reference/local-friction.json, which the
@@ -34,7 +34,7 @@ func TestReferenceIsTodaysRendering(t *testing.T) {
 	if r.RunID == "" || !strings.Contains(string(guide), "Reference run `"+r.RunID+"`") {
 		t.Errorf("reference/ holds run %q, which the guide does not name as its reference run", r.RunID)
 	}
-	for name, render := range map[string]func(io.Writer, *Result) error{Results + ".md": Markdown, kit.ReportPage: HTML} {
+	for name, render := range map[string]func(io.Writer, *Result) error{Results + ".md": Markdown, results.ReportPage: HTML} {
 		var b bytes.Buffer
 		if err := render(&b, &r); err != nil {
 			t.Fatal(err)

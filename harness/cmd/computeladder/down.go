@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 
@@ -75,15 +76,10 @@ left, whoever owns it. A run id with nothing found is bad input (exit 2).`,
 	return cmd
 }
 
+// listAll is what carries runID on the sweepers' platforms.
 func listAll(ctx context.Context, ss []kit.Sweeper, runID string) ([]deployers.Resource, error) {
-	var all []deployers.Resource
-	var errs []error
-	for _, s := range ss {
-		rs, err := s.List(ctx, runID)
-		all = append(all, rs...)
-		errs = append(errs, err)
-	}
-	return all, errors.Join(errs...)
+	listed, err := kit.List(ctx, ss, runID)
+	return slices.Concat(listed...), err
 }
 
 // liveOwner is the pid of the live owner on this host of any of rs (see
