@@ -260,26 +260,39 @@ func (m *Model) Crossover(o Option) Crossover {
 			o.Name, formatRate(o.Capacity), formatCount(perStep), Dollars(lambdaPerStep), Dollars(o.Monthly))
 		return c
 	}
-	k := 1
-	for ; k <= maxSteps; k++ {
-		if n := m.crossFlat(float64(k) * o.Monthly); n <= float64(k)*perStep {
-			c.Requests, c.Instances = n, k
-			break
-		}
-	}
-	if c.Instances == 0 {
+	// The first step whose crossing lies within it. Lambda's bill is convex
+	// and starts at 0, the always-on steps rise evenly: once Lambda's bill
+	// at a step's end has reached the step's, it stays above at every later
+	// step's end, so the steps are searched by bisection, not one by one.
+	// A tie counts as reached, also when rounding puts the crossing a hair
+	// past the step's end: when one instance's traffic costs on Lambda
+	// exactly the instance's price and there is no free tier, every step's
+	// end is a tie, and rounding alone must not move the crossover.
+	k := firstStep(1, func(k int) bool { return m.crossFlat(float64(k)*o.Monthly) <= float64(k)*perStep*(1+1e-12) })
+	if k > maxSteps {
 		c.Never = fmt.Sprintf("no crossover within %d instances", maxSteps)
 		return c
 	}
+	c.Requests, c.Instances = m.crossFlat(float64(k)*o.Monthly), k
 	c.Rate = c.Requests / SecondsPerMonth
 	c.Beyond = c.Rate
 	// Lambda is cheaper again on step j while its bill where the step
-	// starts is below the step's; the steps where it is form one run (the
-	// bill is convex, the steps rise evenly).
-	for j := k + 1; j <= maxSteps && m.LambdaMonthly(float64(j-1)*perStep) < float64(j)*o.Monthly; j++ {
+	// starts is below the step's; the steps where it is form one run from
+	// step k+1 (past step k Lambda's bill gains on the always-on one at
+	// every step), so its end is bisected too.
+	if j := firstStep(k+1, func(j int) bool { return m.LambdaMonthly(float64(j-1)*perStep) >= float64(j)*o.Monthly }) - 1; j > k {
 		c.Beyond = m.crossFlat(float64(j)*o.Monthly) / SecondsPerMonth
 	}
 	return c
+}
+
+// firstStep is the first step k from lo to maxSteps for which holds is
+// true, or maxSteps+1; holds must stay true once true.
+func firstStep(lo int, holds func(k int) bool) int {
+	if lo > maxSteps {
+		return lo
+	}
+	return lo + sort.Search(maxSteps-lo+1, func(i int) bool { return holds(lo + i) })
 }
 
 // crossFlat solves LambdaMonthly(n) = monthly (> 0) for n. The bill is
