@@ -3,7 +3,15 @@
 #   make lab     run the ladder lab (all three variants; local by default)
 #   make test    the cross builds, then every test (integration tests need Docker and QEMU)
 #
-# Variables: ARCH (amd64|arm64; default: this machine's), TARGET (local|localstack|aws), ENDPOINT.
+# Variables (make lab ARGS="--runs 5"):
+#   ARCH          amd64|arm64 (default: this machine's)
+#   TARGET        local|localstack|aws (default local): where make lab, lab-vm, lab-container, lab-lambda and sweep run
+#   ENDPOINT      an AWS-compatible endpoint URL (LocalStack and other emulators), with TARGET=localstack or aws
+#   ARGS          extra flags for the lab's command: `computeladder run` (make lab, lab-vm, ...) or its scenario (make lab-cold-start ARGS=--short)
+#   LAB           the lab whose needs make setup checks (default all)
+#   SWEEP_ARGS    extra flags for `computeladder sweep` (SWEEP_ARGS=--force)
+#   COST_ARGS     flags for `computeladder cost` (make lab-cost-crossover)
+#   TEST_TIMEOUT  go test's -timeout in make test (default 30m); GO, the go command
 
 GO          ?= go
 ARCH        ?= $(shell $(GO) env GOARCH)

@@ -81,3 +81,28 @@ func TestSetupForTheCloud(t *testing.T) {
 		t.Errorf("setup --target mars: %v, want a usage error naming it", err)
 	}
 }
+
+// TestMakefileHeaderNamesEveryVariable: every variable a make call can set
+// (NAME ?= …) is named in the Makefile's header comment.
+func TestMakefileHeaderNamesEveryVariable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header strings.Builder
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+		header.WriteString(line + "\n")
+	}
+	vars := regexp.MustCompile(`(?m)^([A-Z_]+)\s*\?=`).FindAllStringSubmatch(string(b), -1)
+	if len(vars) == 0 {
+		t.Fatal("no NAME ?= variable found in the Makefile")
+	}
+	for _, m := range vars {
+		if !regexp.MustCompile(`\b` + m[1] + `\b`).MatchString(header.String()) {
+			t.Errorf("the Makefile's header does not name %s:\n%s", m[1], header.String())
+		}
+	}
+}
