@@ -10,7 +10,6 @@ import (
 	"github.com/computeladder/computeladder/harness/cost"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/targets"
-	storm "github.com/computeladder/computeladder/labs/connection-storm"
 	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
 )
 
@@ -79,7 +78,7 @@ is torn down, also on error and Ctrl-C.`,
 				return nil, err
 			}
 			ctx := c.Cmd.Context()
-			gw, subnet, err := storm.Bridge(ctx)
+			gw, subnet, err := pgserver.Bridge(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -2,20 +2,17 @@ package checkout
 
 import (
 	"bytes"
-	"context"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/artifact"
-	"github.com/computeladder/computeladder/deployers/deployertest"
 	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/report/reporttest"
 	"github.com/computeladder/computeladder/harness/targets"
-	storm "github.com/computeladder/computeladder/labs/connection-storm"
 	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
+	"github.com/computeladder/computeladder/labs/connection-storm/pgserver/pgservertest"
 )
 
 // TestCheckoutShort runs the lab in its short mode: the function stalls
@@ -25,24 +22,12 @@ import (
 // side sized from the measured throughput, and nothing with the run id is
 // left (deployers, PostgreSQL's directory).
 func TestCheckoutShort(t *testing.T) {
-	deployertest.RequireDocker(t)
-	_, err := pgserver.BinDir()
-	deployertest.Require(t, "PostgreSQL", err)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	gw, subnet, err := storm.Bridge(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Its own artifacts (with the orders store), as the storm lab's test.
-	arts, err := artifact.Build(ctx, artifact.Options{OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("build artifacts: %v", err)
-	}
-	runID := deployertest.RunID(t, "checkout")
+	runID := kittest.Smoke(t, "checkout", pgservertest.Require)
+	ctx := kittest.Within(t, 4*time.Minute)
+	gw, subnet := pgservertest.Bridge(t, ctx, runID)
+	arts := kittest.OwnArtifacts(t, ctx) // with the orders store
 	fn := kittest.LocalAs[Function](t, runID, deployers.Lambda, targets.Options{KeepAlive: DefaultKeepAlive, MaxConcurrency: DefaultBurst})
 	ctr := kittest.Local(t, runID, deployers.Container, targets.Options{})
-	t.Cleanup(func() { kittest.SweepAll(t, runID, pgserver.Sweeper{}) })
 	res, err := Run(ctx, Config{
 		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: fn, Container: ctr,
 		DBHost: gw, DBNet: subnet, Duration: ShortDuration, Rounds: ShortRounds, Logf: t.Logf,

@@ -2,7 +2,6 @@ package coldstart
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +16,10 @@ import (
 // and checks the four claims it judges, the environments' figures, and
 // that teardown left nothing.
 func TestColdStartShort(t *testing.T) {
-	deployertest.RequireDocker(t)
+	runID := kittest.Smoke(t, "cold")
 	arts := deployertest.Artifacts(t)
-	runID := deployertest.RunID(t, "cold")
 	dp := kittest.LocalAs[Function](t, runID, deployers.Lambda, targets.Options{KeepAlive: ShortKeepAlive, MaxConcurrency: MaxConcurrency(ShortBurst, ShortBurst)})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := kittest.Within(t, 2*time.Minute)
 	res, err := Run(ctx, Config{
 		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: dp,
 		KeepAlive: ShortKeepAlive, Burst: ShortBurst, Logf: t.Logf,

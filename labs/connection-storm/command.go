@@ -68,7 +68,7 @@ error and Ctrl-C.`,
 				}
 			}
 			ctx := c.Cmd.Context()
-			gw, subnet, err := Bridge(ctx)
+			gw, subnet, err := pgserver.Bridge(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -2,44 +2,27 @@ package storm
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/computeladder/computeladder/deployers"
-	"github.com/computeladder/computeladder/deployers/artifact"
-	"github.com/computeladder/computeladder/deployers/deployertest"
 	"github.com/computeladder/computeladder/harness/kit/kittest"
 	"github.com/computeladder/computeladder/harness/targets"
 	"github.com/computeladder/computeladder/labs/connection-storm/pgserver"
+	"github.com/computeladder/computeladder/labs/connection-storm/pgserver/pgservertest"
 )
 
 // TestStormShort runs the lab in its short mode: the function's storm gets
 // connections refused, the container's shared pool none, and nothing with
 // the run id is left (deployers, PostgreSQL's directory).
 func TestStormShort(t *testing.T) {
-	deployertest.RequireDocker(t)
-	_, err := pgserver.BinDir()
-	deployertest.Require(t, "PostgreSQL", err)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	gw, subnet, err := Bridge(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Its own artifacts, not deployertest's shared cache: other packages'
-	// tests rebuild that concurrently, and this test needs this tree's
-	// adapters (with the orders store).
-	arts, err := artifact.Build(ctx, artifact.Options{OutDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("build artifacts: %v", err)
-	}
-	runID := deployertest.RunID(t, "storm")
+	runID := kittest.Smoke(t, "storm", pgservertest.Require)
+	ctx := kittest.Within(t, 3*time.Minute)
+	gw, subnet := pgservertest.Bridge(t, ctx, runID)
+	arts := kittest.OwnArtifacts(t, ctx) // with the orders store
 	fn := kittest.Local(t, runID, deployers.Lambda, targets.Options{MaxConcurrency: DefaultBurst})
 	ctr := kittest.Local(t, runID, deployers.Container, targets.Options{})
-	// A failed assertion must not leave a server behind either.
-	t.Cleanup(func() { kittest.SweepAll(t, runID, pgserver.Sweeper{}) })
 	res, err := Run(ctx, Config{
 		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: fn, Container: ctr,
 		DBHost: gw, DBNet: subnet, Rounds: ShortRounds, Logf: t.Logf,

@@ -1,7 +1,6 @@
 package ceiling_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,13 +19,10 @@ import (
 // claim it teaches in its own results, then that nothing carrying its run
 // id is left.
 func TestSmokeExecutionCeiling(t *testing.T) {
-	deployertest.RequireDocker(t)
-	deployertest.RequireQEMU(t)
+	runID := kittest.Smoke(t, "ceiling", deployertest.RequireQEMU)
 	arts := deployertest.Artifacts(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
+	ctx := kittest.Within(t, 3*time.Minute)
 
-	runID := deployertest.RunID(t, "ceiling")
 	deps := map[deployers.Variant]deployers.Deployer{}
 	var sweepers []kit.Sweeper
 	for _, v := range deployers.Variants {

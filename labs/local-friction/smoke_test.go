@@ -18,12 +18,10 @@ import (
 // claim it makes against what the run saw, the raw figures behind the
 // ones a student is most likely to doubt, and that nothing is left.
 func TestLocalFriction(t *testing.T) {
-	deployertest.RequireDocker(t)
+	runID := kittest.Smoke(t, "friction")
 	arts := deployertest.Artifacts(t)
-	runID := deployertest.RunID(t, "friction")
 	fn := kittest.LocalAs[Function](t, runID, deployers.Lambda, targets.Options{MaxConcurrency: MaxConcurrency})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	ctx := kittest.Within(t, 3*time.Minute)
 	res, err := Run(ctx, Config{
 		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: fn,
 		Timeout: time.Second, Idle: time.Second, ModuleRoot: filepath.Join("..", ".."), Logf: t.Logf,

@@ -2,7 +2,6 @@ package state
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +15,11 @@ import (
 // TestStateShort runs the lab in its short mode on the local function and
 // container and checks what it teaches, and that nothing is left.
 func TestStateShort(t *testing.T) {
-	deployertest.RequireDocker(t)
+	runID := kittest.Smoke(t, "state")
 	arts := deployertest.Artifacts(t)
-	runID := deployertest.RunID(t, "state")
 	fn := kittest.LocalAs[Function](t, runID, deployers.Lambda, targets.Options{MaxConcurrency: ShortWorkers + 1})
 	ctr := kittest.Local(t, runID, deployers.Container, targets.Options{})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := kittest.Within(t, 2*time.Minute)
 	res, err := Run(ctx, Config{
 		RunID: runID, Spec: deployers.Spec{Artifacts: arts}, Function: fn, Container: ctr,
 		Sequential: ShortSequential, Workers: ShortWorkers, PerWorker: ShortPerWorker, Logf: t.Logf,

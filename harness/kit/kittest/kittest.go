@@ -1,6 +1,7 @@
-// Package kittest helps the labs' smoke tests: it opens deployers as the
-// labs do (through harness/targets), sweeps what a failing test leaves, and
-// checks on the platforms that a run left nothing.
+// Package kittest helps the labs' smoke tests: it starts them (Smoke:
+// Docker required, a run id, a deadline), opens deployers as the labs do
+// (through harness/targets), sweeps what a failing test leaves, and checks
+// on the platforms that a run left nothing.
 package kittest
 
 import (
@@ -12,10 +13,45 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/computeladder/computeladder/deployers"
+	"github.com/computeladder/computeladder/deployers/artifact"
+	"github.com/computeladder/computeladder/deployers/deployertest"
 	"github.com/computeladder/computeladder/harness/kit"
 	"github.com/computeladder/computeladder/harness/results"
 	"github.com/computeladder/computeladder/harness/targets"
 )
+
+// Smoke starts a lab's smoke test: it needs Docker and each of requires
+// (deployertest.RequireQEMU, say): on a laptop a missing one skips the test
+// with a one-line reason, under CI=true it fails it (deployertest.Require).
+// It returns a run id that starts with prefix.
+func Smoke(t testing.TB, prefix string, requires ...func(testing.TB)) string {
+	t.Helper()
+	deployertest.RequireDocker(t)
+	for _, r := range requires {
+		r(t)
+	}
+	return deployertest.RunID(t, prefix)
+}
+
+// Within is a context that ends after d, or with the test.
+func Within(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// OwnArtifacts builds the app's artifacts for this test alone, not in
+// deployertest's shared cache: other packages' tests rebuild that
+// concurrently, and a lab whose app needs this tree's adapters (the orders
+// store) must not get another's.
+func OwnArtifacts(t testing.TB, ctx context.Context) *artifact.Set {
+	t.Helper()
+	arts, err := artifact.Build(ctx, artifact.Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("build artifacts: %v", err)
+	}
+	return arts
+}
 
 // Local opens the local deployer of v with opts; when the test ends, what
 // still carries runID on it is swept (a failed assertion must not leave

@@ -1,9 +1,10 @@
 // Package pgserver starts a throwaway PostgreSQL server (and, optionally, a
 // PgBouncer in front of it) for the connection-storm lab and its tests: a
 // fresh cluster from initdb in a temporary directory, listening only on the
-// addresses given (127.0.0.1, and the Docker bridge's gateway so that
-// containers reach it), with a low max_connections so that a storm of
-// connections hits the limit. Stop stops it and removes the directory.
+// addresses given (127.0.0.1, and the Docker bridge's gateway, which Bridge
+// finds, so that containers reach it), with a low max_connections so that a
+// storm of connections hits the limit. Stop stops it and removes the
+// directory.
 //
 // It never touches the system's own cluster. PostgreSQL refuses to run as
 // root, so when the caller is root the server runs as the "postgres" system
