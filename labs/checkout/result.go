@@ -156,8 +156,8 @@ func (r *Result) judge() {
 		results.ClaimOf(ClaimFunctionStalls, f.NewAfterGap > 0 && f.After.Stalled > 0,
 			fmt.Sprintf("after %s quiet (keep-alive %s) the function started %d new environment(s); %d requests over %s, max %s (before the gap: %d, max %s)",
 				r.Gap, r.KeepAlive, f.NewAfterGap, f.After.Stalled, StallThreshold, report.Millis(f.After.Summary.Latency.Max), f.Before.Stalled, report.Millis(f.Before.Summary.Latency.Max))),
-		results.ClaimOf(ClaimContainerSteady, c.After.Stalled == 0 && tailOf(c.After.Summary.Latency) < tailOf(f.After.Summary.Latency),
-			fmt.Sprintf("after the same gap the container's %s (%d stalled) against the function's %s", tailText(c.After.Summary.Latency), c.After.Stalled, tailText(f.After.Summary.Latency))),
+		results.ClaimOf(ClaimContainerSteady, c.After.Stalled <= c.Before.Stalled+stallNoise(c.After) && tailOf(c.After.Summary.Latency) < tailOf(f.After.Summary.Latency),
+			fmt.Sprintf("after the same gap the container's %s (%d over %s; before the gap %d) against the function's %s", tailText(c.After.Summary.Latency), c.After.Stalled, StallThreshold, c.Before.Stalled, tailText(f.After.Summary.Latency))),
 		results.ClaimOf(ClaimOrdersExhausted, f.Orders.DBUnavailable > 0,
 			fmt.Sprintf("%d × %d concurrent orders on the function, from zero environments: %d started, %d database_unavailable (503) for %d seats of %d connections each", r.Rounds, r.Burst, f.NewForOrders, f.Orders.DBUnavailable, r.Postgres.Available, r.PoolSize)),
 		results.ClaimOf(ClaimContainerOrders, c.Orders.Requests > 0 && c.Orders.Created == c.Orders.Requests,
@@ -185,6 +185,16 @@ func (r *Result) decide() string {
 		r.Rate, cost.Dollars(b.LambdaMonthly), cost.Dollars(b.AlwaysOnMonthly), b.Instances, b.AlwaysOn,
 		r.Gap, f.After.Summary.Errors, f.After.Summary.Requests, tailText(f.After.Summary.Latency), tailText(c.After.Summary.Latency), c.After.Summary.Errors,
 		r.Burst, f.Orders.DBUnavailable, c.Orders.DBUnavailable, b.CrossoverText)
+}
+
+// stallNoise is how many more stalled requests than before the gap a
+// stretch after it may hold and still count as not stalled by the gap: a
+// p99's worth (1 % of its requests, at least one). A machine busy with
+// other work stalls some requests of both stretches alike (seen with other
+// tests beside this lab on 2 cores: 17 of 250 container requests over
+// 100 ms); a gap that stalled the container would add its stalls after it.
+func stallNoise(s Segment) int {
+	return max(1, (s.Summary.Requests+99)/100)
 }
 
 // tailOf is the tail a stretch's sample count supports: its p99 where

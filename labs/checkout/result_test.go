@@ -50,6 +50,10 @@ func TestJudgeGivesNoDecisionWhenAClaimFails(t *testing.T) {
 	}{
 		{"no stall after the gap", ClaimFunctionStalls, func(r *Result) { r.Function.After = seg(5*time.Millisecond, 0) }},
 		{"the container stalled too", ClaimContainerSteady, func(r *Result) { r.Container.After = seg(700*time.Millisecond, 3) }},
+		{"the gap stalled the container's p99", ClaimContainerSteady, func(r *Result) { r.Container.After = seg(150*time.Millisecond, 4) }},
+		{"more stalls after the gap than the machine's noise", ClaimContainerSteady, func(r *Result) {
+			r.Container.Before, r.Container.After = seg(150*time.Millisecond, 10), seg(300*time.Millisecond, 14)
+		}},
 		{"no connection refused", ClaimOrdersExhausted, func(r *Result) { r.Function.Orders.DBUnavailable = 0 }},
 		{"the container refused orders", ClaimContainerOrders, func(r *Result) { r.Container.Orders.Created = 10 }},
 		{"below the crossover", ClaimPastCrossover, func(r *Result) { r.Bill.LambdaMonthly = 5 }},
@@ -65,6 +69,22 @@ func TestJudgeGivesNoDecisionWhenAClaimFails(t *testing.T) {
 				t.Errorf("decision: %s", r.Decision)
 			}
 		})
+	}
+}
+
+// TestJudgeCountsTheContainersStallsAgainstItsOwnBeforeTheGap: on a
+// machine busy with other work the container stalls before the gap as after
+// it; the claim is about what the gap did.
+func TestJudgeCountsTheContainersStallsAgainstItsOwnBeforeTheGap(t *testing.T) {
+	r := result()
+	r.Container.Before, r.Container.After = seg(290*time.Millisecond, 15), seg(290*time.Millisecond, 17)
+	r.judge()
+	c := r.Claims.Get(ClaimContainerSteady)
+	if !c.Holds {
+		t.Errorf("claim %s does not hold: %s", c.Name, c.Detail)
+	}
+	if want := "(17 over 100ms; before the gap 15)"; !strings.Contains(c.Detail, want) {
+		t.Errorf("detail %q lacks %q", c.Detail, want)
 	}
 }
 
