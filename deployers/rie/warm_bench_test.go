@@ -115,9 +115,10 @@ func BenchmarkWarm(b *testing.B) {
 			Header: http.Header{"Content-Type": {"application/json"}}},
 		{Method: http.MethodPost, URL: "http://" + relay + rieInvokePath, Body: healthzEvent(b),
 			Header: http.Header{"Content-Type": {"application/json"}}},
+		{URL: "http://" + netHTTPServer(b, g) + "/healthz"},
 	}
-	const gatewayArm, directArm, relayArm = 0, 1, 2
-	names := [...]string{"gateway", "direct", "relay"}
+	const gatewayArm, directArm, relayArm, loopArm = 0, 1, 2, 3
+	names := [...]string{"gateway", "direct", "relay", "net/http"}
 	// block runs one arm at rate for dur, at most one request in flight.
 	block := func(arm, rate int, dur time.Duration) warmBlock {
 		b.Helper()
@@ -173,7 +174,7 @@ func BenchmarkWarm(b *testing.B) {
 		b.Run(fmt.Sprintf("%drps", rate), func(b *testing.B) {
 			dur := max(2*time.Second, 200*time.Second/time.Duration(rate))
 			var p50, p99 [len(arms)][]float64
-			var added50, added99, relay50, waited, errs []float64
+			var added50, added99, relay50, loop50, waited, errs []float64
 			var cpu [len(arms)][]float64
 			for i := 0; b.Loop(); i++ {
 				for r := range rounds {
@@ -192,6 +193,10 @@ func BenchmarkWarm(b *testing.B) {
 					added50 = append(added50, ms(got[gatewayArm].p50-got[directArm].p50))
 					added99 = append(added99, ms(got[gatewayArm].p99-got[directArm].p99))
 					relay50 = append(relay50, ms(got[relayArm].p50-got[directArm].p50))
+					loop50 = append(loop50, ms(got[loopArm].p50-got[directArm].p50))
+					b.Logf("ROUND %d direct-p50 %.3f added gw %.3f nethttp %.3f relay %.3f cpu gw %.0f nethttp %.0f relay %.0f",
+						rate, ms(got[directArm].p50), added50[len(added50)-1], loop50[len(loop50)-1], relay50[len(relay50)-1],
+						us(got[gatewayArm].cpu-got[directArm].cpu), us(got[loopArm].cpu-got[directArm].cpu), us(got[relayArm].cpu-got[directArm].cpu))
 					for arm := range arms {
 						cpu[arm] = append(cpu[arm], us(got[arm].cpu-got[directArm].cpu))
 					}
@@ -205,6 +210,8 @@ func BenchmarkWarm(b *testing.B) {
 			b.ReportMetric(median(added99), "added-p99-ms")
 			b.ReportMetric(median(p50[relayArm]), "relay-p50-ms")
 			b.ReportMetric(median(relay50), "relay-added-p50-ms")
+			b.ReportMetric(median(loop50), "nethttp-added-p50-ms")
+			b.ReportMetric(median(cpu[loopArm]), "nethttp-cpu-us")
 			b.ReportMetric(median(cpu[gatewayArm]), "gateway-cpu-us")
 			b.ReportMetric(median(cpu[relayArm]), "relay-cpu-us")
 			b.ReportMetric(slices.Max(waited), "waited-max-%")
@@ -316,4 +323,18 @@ func median(xs []float64) float64 {
 	xs = slices.Clone(xs)
 	slices.Sort(xs)
 	return xs[len(xs)/2]
+}
+
+// netHTTPServer serves h with net/http's server as the gateway did before
+// httpServer, for the same rounds. It returns its address.
+func netHTTPServer(b *testing.B, h http.Handler) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
 }
