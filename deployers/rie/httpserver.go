@@ -121,11 +121,11 @@ func (s *httpServer) track(c net.Conn) bool {
 }
 
 // setBusy marks c as serving a request or idle. A request may not start
-// once the server is closing: false then.
+// once the server is closing, nor on a connection Close cut: false then.
 func (s *httpServer) setBusy(c net.Conn, busy bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if busy && s.closed {
+	if _, open := s.conns[c]; !open || busy && s.closed {
 		return false
 	}
 	s.conns[c] = busy
