@@ -21,7 +21,7 @@ import (
 // directly. Goal: the gateway adds ≤ 0.3 ms at p50.
 //
 // Not met on this VM: the gateway now adds about 0.1 ms less, but a bare
-// TCP relay in its place adds 0.14–0.3 ms by itself, depending on the
+// TCP relay in its place adds 0.14–0.33 ms by itself, depending on the
 // machine's load. Measured 2026-11-30 on the 2-vCPU development VM under
 // the lab's lock (other work beside it: load average 1.3–9 in the
 // afternoon's runs, 0.6–4 in the morning's), -benchtime 1x, each figure a
@@ -36,6 +36,11 @@ import (
 //     against 688 at 100; the relay 379 and 300). The direct p50 was
 //     3.2–3.8 ms that afternoon, against 1.9–2.4 ms in the morning: a
 //     slower machine, on which every hop costs more.
+//   - this code as committed, -count 3, 15:54–15:57 UTC (load 3.5 → 1.4):
+//     0.42 / 0.42 / 0.47 ms at 50 req/s (the relay 0.33 / 0.22 / 0.23),
+//     0.41 / 0.51 / 0.37 at 100, the highest honest rate; added p99 0.2–
+//     1.8 ms; the direct p50 3.2–3.6 ms; ~630 µs of CPU per request
+//     against the relay's ~350.
 //   - the morning, net/http's server: five runs (fifteen counts), 0.18–
 //     0.51 ms at 50 req/s (median 0.35), 0.20–0.38 at 100 or 250 (median
 //     0.27); the relay 0.14 (−0.03 to 0.35), the gateway beyond it 0.16.
