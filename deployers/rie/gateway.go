@@ -54,7 +54,7 @@ type gateway struct {
 	timeout   time.Duration
 	maxEnvs   int
 	keepAlive time.Duration
-	srv       *http.Server
+	srv       *httpServer
 	addr      string
 	dialer    net.Dialer      // to the environments' emulators
 	ctx       context.Context // ends at teardown: aborts starts and invokes
@@ -87,7 +87,7 @@ func (dp *Deployer) startGateway(spec envSpec, timeout time.Duration) (*gateway,
 		dialer: net.Dialer{KeepAlive: 30 * time.Second},
 		ctx:    ctx, cancel: cancel, capped: make(chan struct{}),
 	}
-	g.srv = &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
+	g.srv = newHTTPServer(g, dp.opts.log)
 	go func() {
 		if err := g.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			dp.opts.log.Error("gateway stopped", "err", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -195,15 +196,21 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 	}
 }
 
-// bareProxy serves on 127.0.0.1 and answers every request by invoking the
-// emulator at emulatorURL with event on one kept connection (the
-// gateway's own exchange) and copying the payload back: an HTTP hop with
-// none of the Lambda mapping. It returns its base URL.
+// bareProxy serves on 127.0.0.1, on httpServer as the gateway does, and
+// answers every request by invoking the emulator at emulatorURL with
+// event on one kept connection (the gateway's own exchange) and copying
+// the payload back: an HTTP hop with none of the Lambda mapping. It
+// returns its base URL.
 func bareProxy(tb testing.TB, emulatorURL string, event []byte) string {
 	tb.Helper()
 	e := &env{name: "proxy", url: emulatorURL}
 	g := &gateway{dp: &Deployer{opts: options{log: slog.New(slog.DiscardHandler)}}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Served as the gateway is, so that only the mapping differs.
+	srv := newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, err := g.invoke(r.Context(), e, event)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -212,9 +219,10 @@ func bareProxy(tb testing.TB, emulatorURL string, event []byte) string {
 		w.Header()["Content-Type"] = []string{"application/json"}
 		w.WriteHeader(res.status)
 		_, _ = w.Write(res.payload)
-	}))
+	}), g.dp.opts.log)
+	go func() { _ = srv.Serve(ln) }()
 	tb.Cleanup(func() { srv.Close(); e.closeConn() })
-	return srv.URL
+	return "http://" + ln.Addr().String()
 }
 
 // encodeForTest is the event the gateway sends for r, decoded.

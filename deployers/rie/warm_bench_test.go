@@ -20,39 +20,66 @@ import (
 // URL gateway beside invoking the same warm environment's emulator
 // directly. Goal: the gateway adds ≤ 0.3 ms at p50.
 //
-// Not met at 50 req/s; met at the highest honest rate in most runs.
-// Measured 2026-11-30 on the 2-vCPU development VM under the lab's lock
-// (other work's compiles beside it at times, load average 0.6–4),
-// -benchtime 1x -count 3, each figure a run's median of paired
-// differences (added-p50-ms):
-//   - old (c0a014e) and new (this code) back to back, 13:22–13:28 UTC:
-//     old 0.40 / 0.29 / 0.39 ms at 50 req/s, 0.39 / 0.33 / 0.35 at 100;
-//     new 0.35 / 0.32 / 0.38 at 50, 0.31 / 0.28 / 0.26 at 250;
-//   - five runs (fifteen counts) of the new code over the day: 0.18–0.51
-//     ms at 50 req/s (median 0.35), 0.20–0.38 at 100 or 250 (median
-//     0.27); the direct p50 itself moved between 1.9 and 2.4 ms from run
-//     to run. (Earlier: 0.53–0.60 ms on a loaded machine.)
+// Not met on this VM: the gateway now adds about 0.1 ms less, but a bare
+// TCP relay in its place adds 0.14–0.33 ms by itself, depending on the
+// machine's load. Measured 2026-11-30 on the 2-vCPU development VM under
+// the lab's lock (other work beside it: load average 1.3–9 in the
+// afternoon's runs, 0.6–4 in the morning's), -benchtime 1x, each figure a
+// median of paired differences (gateway − direct of the same round):
+//   - the gateway on httpServer against net/http's server serving the
+//     same handler, a fourth arm in the same rounds (608c551), 15:16–15:39
+//     UTC, 27 rounds at 50 req/s and 18 at 100: httpServer added 0.44 ms
+//     at 50 req/s and 0.34 at 100, net/http's server 0.56 and 0.55, the
+//     relay 0.29 and 0.33; paired, httpServer 0.11 ms less at 50 req/s
+//     (lower in 19 of 27 rounds) and 0.14 less at 100 (14 of 18), and
+//     ~200 µs less CPU per request (651 against 843 µs at 50 req/s, 490
+//     against 688 at 100; the relay 379 and 300). The direct p50 was
+//     3.2–3.8 ms that afternoon, against 1.9–2.4 ms in the morning: a
+//     slower machine, on which every hop costs more.
+//   - this code as committed, -count 3, 15:54–15:57 UTC (load 3.5 → 1.4):
+//     0.42 / 0.42 / 0.47 ms at 50 req/s (the relay 0.33 / 0.22 / 0.23),
+//     0.41 / 0.51 / 0.37 at 100, the highest honest rate; added p99 0.2–
+//     1.8 ms; the direct p50 3.2–3.6 ms; ~630 µs of CPU per request
+//     against the relay's ~350.
+//   - the morning, net/http's server: five runs (fifteen counts), 0.18–
+//     0.51 ms at 50 req/s (median 0.35), 0.20–0.38 at 100 or 250 (median
+//     0.27); the relay 0.14 (−0.03 to 0.35), the gateway beyond it 0.16.
+//     Those runs cut the gateway's own work (one JSON decode of a response
+//     instead of three, 136 → 79 allocations per request; in process its
+//     handler costs ~17 µs beyond the invoke: BenchmarkGatewayOverhead).
 //
-// The changes cut the gateway's own work (one JSON decode of a response
-// instead of three, 136 → 79 allocations per request; in process its
-// handler costs ~17 µs beyond the invoke, from ~30: see
-// BenchmarkGatewayOverhead), which is small beside what remains (medians
-// over those thirty counts):
-//   - the hop itself, 0.14 ms (−0.03 to 0.35): a bare TCP relay in the
-//     gateway's place (the relay arm, below), ~140–200 µs of CPU per
-//     request in its process (gateway-cpu-us and relay-cpu-us are this
-//     process's CPU time per request over the direct arm's): two more
-//     loopback deliveries and two more wakeups, each write to a sleeping
-//     peer costing tens of µs on this VM;
-//   - the gateway beyond the relay, 0.16 ms (0.01 to 0.41) and 160–320 µs
-//     more CPU per request than the relay: net/http's server and the kept
-//     connection's reads and writes (a Go profile of a run: net/http's
-//     conn.serve 0.68 s, of which the handler 0.44 s and its invoke's
-//     syscalls 0.24 s; the relay 0.24 s). Serving the handler with a bare
-//     HTTP/1.1 loop instead (no goroutine per request, one write per
-//     answer; an arm in the same rounds at 403cdcf) added 0.25 / 0.45 /
-//     0.21 ms against net/http's 0.23 / 0.38 / 0.39 at 50 req/s: no gain,
-//     so net/http stays.
+// Where the added time goes (perf on the gateway's process at 50 req/s
+// against a fake emulator answering after 2 ms, 2026-11-30): syscalls and
+// thread wakes, dear on this VM (a third of the process's CPU samples are
+// the kernel's pvm_irq_enable, the paravirtual guest's interrupt path),
+// and every wake of a sleeping thread is a futex call and a sleeping vCPU
+// woken:
+//   - the hop itself (the relay arm, below): two more loopback deliveries
+//     and the wakes they cause, ~4.2 futex calls and ~9 context switches
+//     per request in the relaying process, 300–400 µs of CPU;
+//   - net/http's server added ~4.5 futex calls per request on top (8.5–9.1
+//     in all): the goroutine it starts per request to watch the connection
+//     (its background read), woken again after the answer by a read
+//     deadline in the past and waited for, and the read deadline it arms
+//     per request for ReadHeaderTimeout (a new timer with no thread in the
+//     network poller wakes one). Without ReadHeaderTimeout it made as many
+//     (8.5), so the background read is the cost; it cannot be turned off.
+//     httpServer, which reads and answers on the connection's goroutine
+//     alone, makes 4.2–4.5, as many as the relay. (A bare loop of the
+//     same kind, an arm at 403cdcf, had looked like no gain over three
+//     counts; nine rounds of it on this afternoon's machine added 0.24 ms
+//     against net/http's 0.40, lower in 7 of 9, and 250 µs less CPU.)
+//   - what is left beyond the relay, ~0.15 ms and ~270 µs of CPU: the
+//     gateway's own work run on cold caches once per request (parsing the
+//     request and the emulator's answer, encoding the event, decoding the
+//     response: a fifth to a quarter of the samples), and Go's sysmon, which
+//     the first syscall after an idle spell wakes and which then polls
+//     for a while (a quarter of the samples; the relay pays it too). The
+//     per-request timeout timer (context.WithTimeout) costs no wake: the
+//     futex count is the relay's with it. TCP_NODELAY is Go's default on
+//     both connections. Not tried: a gateway in a process of its own with
+//     one P (GOMAXPROCS=1, no second thread to wake), which would move the
+//     environments' lifecycle out of the harness.
 //
 // Fair by construction:
 //   - One environment serves every arm: the one the deployment left warm,
