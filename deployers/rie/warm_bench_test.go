@@ -41,6 +41,11 @@ import (
 //     0.41 / 0.51 / 0.37 at 100, the highest honest rate; added p99 0.2–
 //     1.8 ms; the direct p50 3.2–3.6 ms; ~630 µs of CPU per request
 //     against the relay's ~350.
+//   - the same code on main after the merges, -count 3, 16:01–16:04 UTC,
+//     nothing else running (load 0.8–0.9): 0.36 / 0.31 / 0.51 ms at
+//     50 req/s (the relay 0.20 / 0.14 / 0.25), 0.42 / 0.99 / 0.45 at 100;
+//     the direct p50 2.8–3.7 ms; 665–744 µs of CPU per request at
+//     50 req/s against the relay's 400–465.
 //   - the morning, net/http's server: five runs (fifteen counts), 0.18–
 //     0.51 ms at 50 req/s (median 0.35), 0.20–0.38 at 100 or 250 (median
 //     0.27); the relay 0.14 (−0.03 to 0.35), the gateway beyond it 0.16.
