@@ -281,15 +281,32 @@ func (s *Server) AppConnections(ctx context.Context) (int, error) {
 // Drain waits until the server holds no app connections, for at most
 // timeout: every seat is then free for what comes next.
 func (s *Server) Drain(ctx context.Context, timeout time.Duration) error {
-	n := -1
-	err := deployers.Poll(ctx, 100*time.Millisecond, timeout, func(ctx context.Context) (done bool, err error) {
-		n, err = s.AppConnections(ctx)
-		return n == 0, err
+	return drain(ctx, timeout, s.AppConnections)
+}
+
+// drain is Drain with the count as a parameter. When the wait's deadline
+// passes while a count is under way (a connection's authentication takes
+// a while on a busy machine), the last count taken is what it reports.
+func drain(ctx context.Context, timeout time.Duration, count func(context.Context) (int, error)) error {
+	open := -1 // the last count taken
+	err := deployers.Poll(ctx, 100*time.Millisecond, timeout, func(wait context.Context) (bool, error) {
+		n, err := count(wait)
+		if err != nil {
+			if wait.Err() != nil {
+				return false, wait.Err()
+			}
+			return false, err
+		}
+		open = n
+		return n == 0, nil
 	})
-	if err != nil && n > 0 && ctx.Err() == nil {
-		return fmt.Errorf("pgserver: %d app connections still open after %s", n, timeout)
+	if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	return err
+	if open < 0 {
+		return fmt.Errorf("pgserver: the app's connections could not be counted within %s: %w", timeout, err)
+	}
+	return fmt.Errorf("pgserver: %d app connections still open after %s", open, timeout)
 }
 
 // stopProcess sends SIGINT (PostgreSQL's and PgBouncer's fast shutdown),
