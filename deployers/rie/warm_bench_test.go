@@ -46,6 +46,12 @@ import (
 //     50 req/s (the relay 0.20 / 0.14 / 0.25), 0.42 / 0.99 / 0.45 at 100;
 //     the direct p50 2.8–3.7 ms; 665–744 µs of CPU per request at
 //     50 req/s against the relay's 400–465.
+//   - the same with the benchmark's process (the gateway's and the
+//     relay's) at GOMAXPROCS=1, what a gateway in a process of its own
+//     capped to one thread would get, 16:42–16:44 UTC (load 0.9): 0.37 /
+//     0.39 / 0.61 ms at 50 req/s (the relay 0.34 / 0.13 / 0.45), with
+//     less CPU (480–585 µs per request): no gain in latency, so the
+//     gateway stays in the harness's process.
 //   - the morning, net/http's server: five runs (fifteen counts), 0.18–
 //     0.51 ms at 50 req/s (median 0.35), 0.20–0.38 at 100 or 250 (median
 //     0.27); the relay 0.14 (−0.03 to 0.35), the gateway beyond it 0.16.
