@@ -35,14 +35,21 @@ func row(t *testing.T, md, name string) []string {
 	return nil
 }
 
+// fiveAndAHundred is a burst of 5 on one warm environment, too few for a
+// p99, slowest 8 s, and one of 100 on 100 pre-warmed ones, slowest 900 ms.
+func fiveAndAHundred() *Result {
+	r := &Result{ColdBurst: burstOf(5, 8*time.Second)}
+	r.PrewarmedBurst = burstOf(100, 900*time.Millisecond)
+	r.PrewarmedBurst.PrewarmedEnvs = 100
+	return r
+}
+
 // The percentile rule (load.MinSamples: p needs n ≥ 1/(1−p)) in the
 // summary: a burst of 5 has a p50 but no p99 — its "p99" would be its
 // slowest request under another name — so the p99 cell is "—" and the
 // slowest is given with n; a p99 the count supports is shown.
 func TestBurstTableShowsOnlySupportedPercentiles(t *testing.T) {
-	r := &Result{ColdBurst: burstOf(5, 8*time.Second)}
-	r.PrewarmedBurst = burstOf(100, 900*time.Millisecond)
-	r.PrewarmedBurst.PrewarmedEnvs = 100
+	r := fiveAndAHundred()
 	var b bytes.Buffer
 	if err := Markdown(&b, r); err != nil {
 		t.Fatal(err)
@@ -94,9 +101,7 @@ func TestLatenciesLine(t *testing.T) {
 
 // The page's bursts table follows the same rule as the summary's.
 func TestHTMLBurstTableShowsOnlySupportedPercentiles(t *testing.T) {
-	r := &Result{ColdBurst: burstOf(5, 8*time.Second)}
-	r.PrewarmedBurst = burstOf(100, 900*time.Millisecond)
-	r.PrewarmedBurst.PrewarmedEnvs = 100
+	r := fiveAndAHundred()
 	var b bytes.Buffer
 	if err := HTML(&b, r); err != nil {
 		t.Fatal(err)
