@@ -16,8 +16,9 @@ import (
 )
 
 // Scenario is a lab's command under `computeladder scenario`, R its
-// result document (with its run id: *R has ID, as results.Header gives it). The kit makes the command: the flags every lab shares
-// and -o and --out beside the lab's own, their check, the session
+// result document (with its run id: *R has ID, as results.Header gives
+// it). The kit makes the command: the flags every lab shares and -o and
+// --out beside the lab's own, their check, the session
 // (artifacts, run id, the second Ctrl-C's sweep) and, once Run returns,
 // the result written to --out/<run-id>/<Results>.json and .md, its page
 // report.html (when HTML is set), and printed. `computeladder report
