@@ -116,17 +116,19 @@ type identified interface{ ID() string }
 // read decodes the result document at path. A file that is not such a
 // document is a usage error.
 func (sc Scenario[R]) read(path string) (*R, error) {
+	var r R
+	// Whether *R tells its run id is the lab's type, not the file: a lab
+	// bug (exit 1) is reported as such before the file is looked at.
+	id, ok := any(&r).(identified)
+	if !ok {
+		return nil, fmt.Errorf("%s: %T has no ID method: it cannot tell a result from other JSON", sc.Use, &r)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Usage(err)
 	}
-	var r R
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, Usage(fmt.Errorf("%s: not a %s result: %w", path, sc.Use, err))
-	}
-	id, ok := any(&r).(identified)
-	if !ok {
-		return nil, fmt.Errorf("%s: %T has no ID method: it cannot tell a result from other JSON", sc.Use, &r)
 	}
 	if id.ID() == "" {
 		return nil, Usage(fmt.Errorf("%s: not a %s result: it has no run_id", path, sc.Use))
