@@ -16,8 +16,9 @@ import (
 )
 
 // Scenario is a lab's command under `computeladder scenario`, R its
-// result document (with its run id: *R has ID, as results.Header gives it). The kit makes the command: the flags every lab shares
-// and -o and --out beside the lab's own, their check, the session
+// result document (with its run id: *R has ID, as results.Header gives
+// it). The kit makes the command: the flags every lab shares and -o and
+// --out beside the lab's own, their check, the session
 // (artifacts, run id, the second Ctrl-C's sweep) and, once Run returns,
 // the result written to --out/<run-id>/<Results>.json and .md, its page
 // report.html (when HTML is set), and printed. `computeladder report
@@ -115,17 +116,19 @@ type identified interface{ ID() string }
 // read decodes the result document at path. A file that is not such a
 // document is a usage error.
 func (sc Scenario[R]) read(path string) (*R, error) {
+	var r R
+	// Whether *R tells its run id is the lab's type, not the file: a lab
+	// bug (exit 1) is reported as such before the file is looked at.
+	id, ok := any(&r).(identified)
+	if !ok {
+		return nil, fmt.Errorf("%s: %T has no ID method: it cannot tell a result from other JSON", sc.Use, &r)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, Usage(err)
 	}
-	var r R
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, Usage(fmt.Errorf("%s: not a %s result: %w", path, sc.Use, err))
-	}
-	id, ok := any(&r).(identified)
-	if !ok {
-		return nil, fmt.Errorf("%s: %T has no ID method: it cannot tell a result from other JSON", sc.Use, &r)
 	}
 	if id.ID() == "" {
 		return nil, Usage(fmt.Errorf("%s: not a %s result: it has no run_id", path, sc.Use))

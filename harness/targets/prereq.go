@@ -2,6 +2,7 @@ package targets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,6 +65,7 @@ func CheckPrereqs(lab string, prs ...Prereq) error {
 func setupPrereqs(ctx context.Context, p Platform, prs []Prereq, w io.Writer) error {
 	var missing []Prereq
 	var names, pkgs []string
+	var notHere []error // each missing one with the command that installs it
 	for _, pr := range prs {
 		if path, err := pr.Find(); err == nil {
 			fmt.Fprintf(w, "%s: %s\n", pr.Name, path)
@@ -71,11 +73,12 @@ func setupPrereqs(ctx context.Context, p Platform, prs []Prereq, w io.Writer) er
 		}
 		missing = append(missing, pr)
 		names, pkgs = append(names, pr.Name), append(pkgs, pr.Apt)
+		notHere = append(notHere, p.missing(pr, ""))
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	if err := aptGet(ctx, p, strings.Join(names, ", "), w, p.missing(missing[0], ""), pkgs...); err != nil {
+	if err := aptGet(ctx, p, strings.Join(names, ", "), w, errors.Join(notHere...), pkgs...); err != nil {
 		return err
 	}
 	for _, pr := range missing {

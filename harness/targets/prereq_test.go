@@ -3,6 +3,7 @@ package targets
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -31,11 +32,18 @@ func TestPrereqsAreInstalledOrNamedPerOS(t *testing.T) {
 			t.Errorf("%s: setup did not name what it found:\n%s", tc.p, out.String())
 		}
 	}
+	// Where setup cannot install them, it names every missing one, not
+	// only the first.
+	other := Prereq{Name: "quuxd", Find: missing.Find, Apt: "quux", Brew: "quux"}
+	err := setupPrereqs(context.Background(), Platform{OS: "darwin", Arch: "arm64"}, []Prereq{missing, present, other}, io.Discard)
+	var pe *PrereqError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "`brew install frob`") || !strings.Contains(err.Error(), "`brew install quux`") {
+		t.Errorf("two missing on macOS: %v, want both named with their commands", err)
+	}
 	if cmd, runnable := (Platform{OS: "linux", Apt: true}).Install(missing); !runnable || cmd != "sudo apt-get install -y --no-install-recommends frob-server" {
 		t.Errorf("Debian: %q, %v", cmd, runnable)
 	}
-	err := CheckPrereqs("frob-lab", present, missing)
-	var pe *PrereqError
+	err = CheckPrereqs("frob-lab", present, missing)
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "frobd not found") || !strings.Contains(err.Error(), "computeladder setup frob-lab") {
 		t.Errorf("CheckPrereqs: %v", err)
 	}

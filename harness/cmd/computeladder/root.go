@@ -56,10 +56,12 @@ Every command that prints results takes -o table|json. Every resource it
 creates carries its run id and its owner (this process): ` + "`sweep`" + ` removes what
 killed runs left and leaves runs whose owner still runs.
 
-Exit codes: 0 success; 1 a variant or check failed, a scenario's claim did
-not hold, or ` + "`up`" + `'s deployment died; 2 bad input (an unknown command, scenario, lab, variant,
-architecture or -o, a file that is not a run's results) or a missing
-prerequisite — nothing was created; 130 interrupted.`,
+Exit codes: 0 success; 1 a variant failed, a check failed, a scenario's
+claim did not hold (its result is still written), or ` + "`up`" + `'s deployment
+died; 2 bad input (an unknown command, scenario, lab, variant,
+architecture or -o, a file that is not a run's results, a run id ` + "`down`" + `
+finds nothing of) or a missing prerequisite (nothing was created); 130
+interrupted.`,
 		// Errors are printed once, by main, without the usage text: a failed
 		// deployment is not a usage mistake.
 		SilenceErrors: true,
