@@ -182,12 +182,13 @@ func BenchmarkReadyBehindStallingForwarder(b *testing.B) {
 }
 
 // resetThenSlow stands in for a guest behind QEMU's forwarder that resets
-// connections until its app listens, then answers, slowly at first (a
-// guest's first request under TCG). It counts the connections open at once.
+// connections until its app listens, then answers slowly (a guest's first
+// request under TCG; every answer takes as long, and the first is the one
+// a wait sees). It counts the connections open at once.
 type resetThenSlow struct {
 	ln            net.Listener
 	resets        int           // connections reset before the app listens
-	firstAnswer   time.Duration // how long the first answer takes
+	firstAnswer   time.Duration // how long each answer takes
 	mu            sync.Mutex
 	n, open, most int
 	wg            sync.WaitGroup

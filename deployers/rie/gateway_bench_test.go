@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -205,12 +204,8 @@ func bareProxy(tb testing.TB, emulatorURL string, event []byte) string {
 	tb.Helper()
 	e := &env{name: "proxy", url: emulatorURL}
 	g := &gateway{dp: &Deployer{opts: options{log: slog.New(slog.DiscardHandler)}}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
 	// Served as the gateway is, so that only the mapping differs.
-	srv := newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, addr := serveTest(tb, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, err := g.invoke(r.Context(), e, event)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -219,10 +214,9 @@ func bareProxy(tb testing.TB, emulatorURL string, event []byte) string {
 		w.Header()["Content-Type"] = []string{"application/json"}
 		w.WriteHeader(res.status)
 		_, _ = w.Write(res.payload)
-	}), g.dp.opts.log)
-	go func() { _ = srv.Serve(ln) }()
-	tb.Cleanup(func() { srv.Close(); e.closeConn() })
-	return "http://" + ln.Addr().String()
+	}))
+	tb.Cleanup(e.closeConn)
+	return "http://" + addr
 }
 
 // encodeForTest is the event the gateway sends for r, decoded.

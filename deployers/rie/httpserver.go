@@ -188,7 +188,7 @@ func (s *httpServer) serveConn(c net.Conn) {
 	lr := &io.LimitedReader{R: c}
 	br := bufio.NewReader(lr)
 	w := &bufferedResponse{h: http.Header{}}
-	var out []byte
+	var out bytes.Buffer
 	remote := c.RemoteAddr().String()
 	for {
 		// Idle until the next request's first bytes: no deadline, as
@@ -245,8 +245,9 @@ func (s *httpServer) serveConn(c net.Conn) {
 		}
 		unread := !drain(req.Body)
 		closing := req.Close || unread || s.isClosed()
-		out = w.appendTo(out[:0], closing)
-		if _, err := c.Write(out); err != nil || closing {
+		out.Reset()
+		w.writeTo(&out, closing)
+		if _, err := c.Write(out.Bytes()); err != nil || closing {
 			if err == nil && unread {
 				closeWriteAndWait(c)
 			}
@@ -254,6 +255,9 @@ func (s *httpServer) serveConn(c net.Conn) {
 		}
 		if w.body.Cap() > 64<<10 {
 			w.body = bytes.Buffer{} // not kept for the next request
+		}
+		if out.Cap() > 64<<10 {
+			out = bytes.Buffer{} // nor the answer's copy of it
 		}
 		s.setBusy(c, false)
 	}
@@ -355,44 +359,61 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// appendTo appends the answer (status line, headers, body) to out, as
+// writeTo writes the answer (status line, headers, body) to out, as
 // net/http's server would write it with the whole body known: a
-// Content-Length, a sniffed Content-Type when there is none, a Date.
-func (w *bufferedResponse) appendTo(out []byte, closing bool) []byte {
+// Content-Length, a sniffed Content-Type when there is none, a Date. The
+// server's own headers go straight to out after the handler's, as
+// net/http's server writes them, not through the header map: no
+// allocation per request.
+func (w *bufferedResponse) writeTo(out *bytes.Buffer, closing bool) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
 	h := w.h
 	delete(h, "Transfer-Encoding")
-	if bodyAllowed(w.status) {
-		if _, ok := h["Content-Type"]; !ok && w.body.Len() > 0 {
-			h["Content-Type"] = []string{http.DetectContentType(w.body.Bytes())}
-		}
-		h["Content-Length"] = []string{strconv.Itoa(w.body.Len())}
+	sniff, length := false, bodyAllowed(w.status)
+	if length {
+		_, typed := h["Content-Type"]
+		sniff = !typed && w.body.Len() > 0
+		delete(h, "Content-Length")
 	} else if w.status == http.StatusNoContent {
 		delete(h, "Content-Length")
 	}
-	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+	_, dated := h["Date"]
+	if closing {
+		delete(h, "Connection")
+	}
+	out.WriteString("HTTP/1.1 ")
+	out.Write(strconv.AppendInt(out.AvailableBuffer(), int64(w.status), 10))
+	out.WriteByte(' ')
+	if text := http.StatusText(w.status); text != "" {
+		out.WriteString(text)
+	} else {
+		out.WriteString("status code ")
+		out.Write(strconv.AppendInt(out.AvailableBuffer(), int64(w.status), 10))
+	}
+	out.WriteString("\r\n")
+	_ = h.Write(out) // a bytes.Buffer does not fail
+	if sniff {
+		out.WriteString("Content-Type: ")
+		out.WriteString(http.DetectContentType(w.body.Bytes()))
+		out.WriteString("\r\n")
 	}
 	if closing {
-		h["Connection"] = []string{"close"}
+		out.WriteString("Connection: close\r\n")
 	}
-	out = append(out, "HTTP/1.1 "...)
-	out = strconv.AppendInt(out, int64(w.status), 10)
-	out = append(out, ' ')
-	if text := http.StatusText(w.status); text != "" {
-		out = append(out, text...)
-	} else {
-		out = append(out, "status code "...)
-		out = strconv.AppendInt(out, int64(w.status), 10)
+	if length {
+		out.WriteString("Content-Length: ")
+		out.Write(strconv.AppendInt(out.AvailableBuffer(), int64(w.body.Len()), 10))
+		out.WriteString("\r\n")
 	}
-	out = append(out, "\r\n"...)
-	buf := bytes.NewBuffer(out)
-	_ = h.Write(buf) // a bytes.Buffer does not fail
-	buf.WriteString("\r\n")
-	if !w.head && bodyAllowed(w.status) {
-		buf.Write(w.body.Bytes())
+	if !dated {
+		out.WriteString("Date: ")
+		out.Write(time.Now().UTC().AppendFormat(out.AvailableBuffer(), http.TimeFormat))
+		out.WriteString("\r\n")
 	}
-	return buf.Bytes()
+	out.WriteString("\r\n")
+	if !w.head && length {
+		out.Write(w.body.Bytes())
+	}
 }

@@ -18,7 +18,7 @@ import (
 
 // serveTest serves h with an httpServer on 127.0.0.1 and returns it and
 // its address.
-func serveTest(t *testing.T, h http.Handler) (*httpServer, string) {
+func serveTest(t testing.TB, h http.Handler) (*httpServer, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -88,9 +88,9 @@ import (
 //     for a while (a quarter of the samples; the relay pays it too). The
 //     per-request timeout timer (context.WithTimeout) costs no wake: the
 //     futex count is the relay's with it. TCP_NODELAY is Go's default on
-//     both connections. Not tried: a gateway in a process of its own with
-//     one P (GOMAXPROCS=1, no second thread to wake), which would move the
-//     environments' lifecycle out of the harness.
+//     both connections. A gateway in a process of its own with one P (no
+//     second thread to wake) was tried only as the GOMAXPROCS=1 run above
+//     (the whole benchmark process capped): no gain in latency.
 //
 // Fair by construction:
 //   - One environment serves every arm: the one the deployment left warm,
@@ -117,6 +117,8 @@ import (
 // direct, paired) is what any process between the client and the
 // emulator costs here, and added − relay-added what the gateway's own
 // work (HTTP, the event and response mapping) adds to it.
+// gateway-cpu-us and relay-cpu-us are this process's CPU time per request
+// beyond the direct arm's (paired, median over the rounds): the hop's CPU.
 //
 // Rates: 50 req/s (the labs' default) and 1,000 req/s if one environment
 // can take it honestly, else the highest rate it can: a rate is honest

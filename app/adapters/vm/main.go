@@ -36,9 +36,6 @@ func main() {
 
 func run() error {
 	started := time.Now()
-	if err := mountProc(); err != nil {
-		return err
-	}
 	fmt.Printf("computeladder-vm: started pid=%d%s\n", os.Getpid(), uptime())
 	if err := initSystem(); err != nil {
 		return err
