@@ -16,13 +16,19 @@ import (
 // it as /init of an initramfs, and nothing else has set up the system.
 func isInit() bool { return os.Getpid() == 1 }
 
-// initSystem does an init's job: /proc, /sys, /dev and reaping.
-func initSystem() error {
+// mountProc mounts /proc first, alone, before the "started" marker: the
+// rest of an init's mounts follow it (initSystem).
+func mountProc() error {
 	if !isInit() {
 		return nil
 	}
-	if err := mount("proc", "/proc", "proc", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC); err != nil {
-		return err
+	return mount("proc", "/proc", "proc", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC)
+}
+
+// initSystem does the rest of an init's job: /sys, /dev and reaping.
+func initSystem() error {
+	if !isInit() {
+		return nil
 	}
 	if err := mount("sysfs", "/sys", "sysfs", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC); err != nil {
 		return err

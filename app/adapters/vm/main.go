@@ -36,6 +36,9 @@ func main() {
 
 func run() error {
 	started := time.Now()
+	if err := mountProc(); err != nil {
+		return err
+	}
 	fmt.Printf("computeladder-vm: started pid=%d%s\n", os.Getpid(), uptime())
 	if err := initSystem(); err != nil {
 		return err
